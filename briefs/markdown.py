@@ -1,0 +1,68 @@
+"""Markdown for section bodies: CommonMark in, safe HTML out.
+
+Bodies are CommonMark. Raw HTML is never passed through (it is shown as
+text), images are off (a brief loads no third-party resource), and link
+targets such as ``javascript:`` are refused by markdown-it's link validator.
+Plain text from source documents is escaped on the way in, so that *, _, #,
+< and & reach readers exactly as written.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+# Characters that can start inline markup anywhere in a line.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
+# An ampersand that would otherwise be read as an entity or character reference.
+_ENTITY_AMPERSAND = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# Line starts that open a block: headings, quotes, list items, thematic breaks, fences.
+_BLOCK_START = re.compile(r"^(#|>|[-+=~](?=\s|$|[-+=~])|\d{1,9}(?=[.)]))")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape plain ``text`` (one paragraph, one line) so CommonMark renders it as is."""
+    text = _INLINE_SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY_AMPERSAND.sub(r"\\&", text)
+    match = _BLOCK_START.match(text)
+    if match:
+        if match.group(1)[0].isdigit():
+            end = match.end()
+            text = f"{text[:end]}\\{text[end:]}"
+        else:
+            text = f"\\{text}"
+    return text
+
+
+def paragraphs_to_markdown(paragraphs: list[str] | tuple[str, ...]) -> str:
+    """A Markdown body whose paragraphs render exactly as the given plain texts."""
+    return "\n\n".join(escape_markdown(p) for p in paragraphs)
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    md.disable("image")
+    return md
+
+
+def render_markdown(body: str) -> str:
+    """Render a section body to HTML that is safe to mark safe."""
+    return _parser().render(body)
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def first_paragraph_text(body: str) -> str:
+    """The plain text of the body's first paragraph, or ''."""
+    tokens = _parser().parse(body)
+    for index, token in enumerate(tokens):
+        if token.type == "paragraph_open" and index + 1 < len(tokens):
+            inline = tokens[index + 1]
+            rendered = _parser().renderer.renderInline(inline.children or [], _parser().options, {})
+            return html.unescape(_TAG.sub("", rendered)).strip()
+    return ""

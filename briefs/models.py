@@ -1,0 +1,262 @@
+"""Briefs: a title, a dateline, key points and ordered, tagged sections."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import ItemBase, TagBase
+
+from briefs.markdown import first_paragraph_text, render_markdown
+
+# Ids the brief page uses for its own parts; section anchors never take them.
+RESERVED_ANCHORS = frozenset({"main", "content", "key-points", "contents", "tags", "top"})
+
+
+class Tag(TagBase):
+    """A tag shared by briefs and sections, so one topic links both."""
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Topic"
+        PLACE = "place", "Place"
+        ORGANISATION = "organisation", "Organisation"
+        PERSON = "person", "Person"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TOPIC)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "tag"
+        verbose_name_plural = "tags"
+
+    def get_absolute_url(self) -> str:
+        return reverse("briefs:tag", kwargs={"slug": self.slug})
+
+    def slugify(self, tag: str, i: int | None = None) -> str:
+        # A name made only of punctuation slugifies to nothing; it still needs a URL.
+        slug = slugify(tag, allow_unicode=True) or "tag"
+        if i is not None:
+            slug += f"-{i}"
+        return slug
+
+
+class TaggedBrief(ItemBase):
+    tag = models.ForeignKey(Tag, related_name="brief_items", on_delete=models.CASCADE)
+    content_object = models.ForeignKey("Brief", related_name="tagged_items", on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_brief_tag")
+        ]
+
+
+class TaggedSection(ItemBase):
+    tag = models.ForeignKey(Tag, related_name="section_items", on_delete=models.CASCADE)
+    content_object = models.ForeignKey(
+        "Section", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_section_tag")
+        ]
+
+
+class BriefQuerySet(models.QuerySet):
+    def published(self) -> BriefQuerySet:
+        """Briefs readers may see: published, and not scheduled for later.
+
+        Every public view, feed, sitemap, search and API goes through this
+        method; it is the one boundary between drafts and readers.
+        """
+        return self.filter(status=Brief.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def with_outline(self) -> BriefQuerySet:
+        """Prefetch what a brief page shows: key points, sections and all tags."""
+        return self.prefetch_related(
+            "key_points",
+            Prefetch("sections", queryset=Section.objects.prefetch_related("tags")),
+            "tags",
+        )
+
+    def newest_first(self) -> BriefQuerySet:
+        return self.order_by("-published_at", "-pk")
+
+
+class Brief(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=320,
+        unique=True,
+        allow_unicode=True,
+        help_text="The brief's address. Changing it breaks links readers have saved.",
+    )
+    dateline = models.CharField(max_length=200, blank=True, help_text="For example ISLAMABAD.")
+    summary = models.TextField(
+        blank=True,
+        help_text="Optional. Listings and search engines use the opening paragraph when empty.",
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Set when the brief is first published; a future time schedules it.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Attribution from the source document's header, shown on the brief page.
+    source_name = models.CharField("source", max_length=200, blank=True)
+    byline = models.CharField(max_length=200, blank=True)
+    source_url = models.URLField("source URL", max_length=500, blank=True)
+
+    # Where an imported brief came from: its identity for re-imports.
+    source_path = models.CharField(max_length=500, blank=True, editable=False)
+    source_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    # Fingerprint of the content the last import wrote; a different fingerprint
+    # now means an editor has changed the brief since.
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
+    tags = TaggableManager(through=TaggedBrief, blank=True)
+
+    objects = BriefQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source_path"],
+                condition=~Q(source_path=""),
+                name="unique_brief_source_path",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="published_brief_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.title, exclude_pk=self.pk)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("briefs:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def description(self) -> str:
+        """The summary, or the opening paragraph when there is none (plain text)."""
+        if self.summary.strip():
+            return self.summary.strip()
+        for section in self.sections.all():
+            text = first_paragraph_text(section.body)
+            if text:
+                return text
+        return ""
+
+
+def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    """A slug for ``title`` that no other brief has: base, base-2, base-3, …"""
+    base = slugify(title, allow_unicode=True)[:300].strip("-") or "brief"
+    taken = set(
+        Brief.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+class KeyPoint(models.Model):
+    brief = models.ForeignKey(Brief, related_name="key_points", on_delete=models.CASCADE)
+    text = models.CharField(max_length=500)
+    position = models.PositiveIntegerField(default=0, db_index=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "key point"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Section(models.Model):
+    brief = models.ForeignKey(Brief, related_name="sections", on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0, db_index=True)
+    heading = models.CharField(
+        max_length=255, blank=True, help_text="Leave empty for the opening section."
+    )
+    anchor = models.SlugField(
+        max_length=100,
+        blank=True,
+        allow_unicode=True,
+        help_text="The section's address within the brief (#anchor). Made from the heading "
+        "when empty; it stays the same when the text changes, so links keep working.",
+    )
+    body = models.TextField(help_text="Markdown. Separate paragraphs with a blank line.")
+
+    tags = TaggableManager(through=TaggedSection, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["brief", "anchor"], name="unique_section_anchor")
+        ]
+
+    def __str__(self) -> str:
+        return self.heading or "Opening"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.anchor:
+            taken = set(
+                Section.objects.filter(brief_id=self.brief_id)
+                .exclude(pk=self.pk)
+                .values_list("anchor", flat=True)
+            )
+            self.anchor = unique_anchor(self.heading, taken)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return f"{self.brief.get_absolute_url()}#{self.anchor}"
+
+    @property
+    def body_html(self) -> str:
+        return render_markdown(self.body)
+
+
+def unique_anchor(heading: str, taken: set[str]) -> str:
+    """An anchor for ``heading`` that is not in ``taken`` nor reserved by the page."""
+    base = slugify(heading, allow_unicode=True)[:90].strip("-") or "overview"
+    anchor, n = base, 2
+    while anchor in taken or anchor in RESERVED_ANCHORS:
+        anchor, n = f"{base}-{n}", n + 1
+    return anchor

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Newsroom editor"
+admin.site.site_title = "Newsroom editor"
+admin.site.index_title = "Briefs and tags"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("briefs.urls")),
+]
