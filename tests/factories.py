@@ -1,0 +1,66 @@
+"""Small factories for briefs, with named variants: draft, scheduled, published."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.utils import timezone
+
+from briefs.models import Brief, KeyPoint, Section
+
+_counter = itertools.count(1)
+
+
+def make_brief(
+    *,
+    title: str | None = None,
+    status: str = Brief.Status.PUBLISHED,
+    published_at: dt.datetime | None = None,
+    key_points: tuple[str, ...] = ("First point", "Second point"),
+    sections: tuple[tuple[str, str, tuple[str, ...]], ...] | None = None,
+    tags: tuple[str, ...] = (),
+    **fields,
+) -> Brief:
+    """A brief with key points and sections ((heading, body, tags), ...)."""
+    n = next(_counter)
+    if published_at is None and status == Brief.Status.PUBLISHED:
+        published_at = timezone.now() - dt.timedelta(hours=n)
+    brief = Brief.objects.create(
+        title=title or f"Brief number {n}",
+        status=status,
+        published_at=published_at,
+        dateline=fields.pop("dateline", "GENEVA"),
+        **fields,
+    )
+    for position, text in enumerate(key_points):
+        KeyPoint.objects.create(brief=brief, text=text, position=position)
+    if sections is None:
+        sections = (
+            ("", f"Opening paragraph of brief {n}.\n\nSecond paragraph.", ()),
+            ("Trade and investment", "Talks covered trade.", ("Trade",)),
+        )
+    for position, (heading, body, section_tags) in enumerate(sections):
+        section = Section.objects.create(brief=brief, heading=heading, body=body, position=position)
+        if section_tags:
+            section.tags.set(list(section_tags))
+    if tags:
+        brief.tags.set(list(tags))
+    return brief
+
+
+def published_brief(**kwargs) -> Brief:
+    return make_brief(status=Brief.Status.PUBLISHED, **kwargs)
+
+
+def draft_brief(**kwargs) -> Brief:
+    return make_brief(status=Brief.Status.DRAFT, **kwargs)
+
+
+def scheduled_brief(**kwargs) -> Brief:
+    """Published, but for a moment still in the future: invisible to readers."""
+    return make_brief(
+        status=Brief.Status.PUBLISHED,
+        published_at=timezone.now() + dt.timedelta(days=1),
+        **kwargs,
+    )
