@@ -1,0 +1,281 @@
+"""Import source documents as briefs: one file, one brief, one transaction.
+
+The parser (``briefs.parsing``) turns text into structure; this module does
+the database work. A brief's identity is its source file's path. An unchanged
+file is left alone; a changed one updates its brief only while no editor has
+changed the brief since the last import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
+from briefs.markdown import paragraphs_to_markdown
+from briefs.models import (
+    Brief,
+    KeyPoint,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+    unique_anchor,
+)
+from briefs.parsing import ParsedDocument, ParseError, decode, parse
+from briefs.tagging import Tagger, load_vocabulary
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    path: str
+    outcome: Outcome
+    slug: str = ""
+    detail: str = ""
+    warnings: tuple[str, ...] = ()
+
+
+class ImportFailure(Exception):
+    """A file that cannot be imported; the message says why."""
+
+
+def default_tagger() -> Tagger:
+    return Tagger(load_vocabulary(Path(settings.NEWSROOM_VOCABULARY_FILE)))
+
+
+def source_path_for(path: Path) -> str:
+    """The path a brief records: relative to the project for files inside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path(settings.BASE_DIR).resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def read_source(path: Path, *, max_bytes: int) -> bytes:
+    """The file's bytes, reading no further than ``max_bytes``."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ImportFailure("no such file") from None
+    except IsADirectoryError:
+        raise ImportFailure("is a folder, not a file") from None
+    except OSError as error:
+        raise ImportFailure(f"cannot read the file ({error.strerror})") from None
+    if len(data) > max_bytes:
+        raise ImportFailure(
+            f"file is larger than the {max_bytes / (1024 * 1024):g} MB import limit"
+        )
+    return data
+
+
+class TagCache:
+    """Tag names to Tag rows for one import run, case-insensitively."""
+
+    def __init__(self, kinds: dict[str, str] | None = None):
+        self.kinds = kinds or {}
+        self._tags = {tag.name.casefold(): tag for tag in Tag.objects.all()}
+
+    def name(self, name: str) -> str:
+        """The name a tag has in the database, or will have once created."""
+        tag = self._tags.get(name.casefold())
+        return tag.name if tag else name
+
+    def get_or_create(self, name: str) -> Tag:
+        key = name.casefold()
+        if key not in self._tags:
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None:
+                tag = Tag.objects.create(
+                    name=name, kind=self.kinds.get(key, Tag.Kind.TOPIC)
+                )
+            self._tags[key] = tag
+        return self._tags[key]
+
+
+def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagCache) -> dict[str, Any]:
+    """The content an import writes for ``doc``, in the export format's shape."""
+    section_texts = ["\n".join([s.heading, *s.paragraphs]) for s in doc.sections]
+    found = tagger.tag_document(
+        title=doc.title, key_points=doc.key_points, sections=section_texts
+    )
+    anchors: set[str] = set()
+    sections = []
+    for section, section_tags in zip(doc.sections, found.sections, strict=True):
+        anchor = unique_anchor(section.heading, anchors)
+        anchors.add(anchor)
+        sections.append(
+            {
+                "heading": section.heading,
+                "anchor": anchor,
+                "body": paragraphs_to_markdown(section.paragraphs),
+                "tags": sorted_names(tags.name(name) for name in section_tags),
+            }
+        )
+    brief_tags = {tags.name(name).casefold(): tags.name(name) for name in (*found.brief, *doc.tags)}
+    return {
+        "title": doc.title,
+        "dateline": doc.dateline,
+        "summary": "",
+        "source_name": doc.source,
+        "byline": doc.byline,
+        "source_url": doc.url,
+        "key_points": list(doc.key_points),
+        "sections": sections,
+        "tags": sorted_names(brief_tags.values()),
+    }
+
+
+def import_document(
+    *,
+    source_path: str,
+    data: bytes,
+    publish: bool = True,
+    force: bool = False,
+    dry_run: bool = False,
+    tagger: Tagger | None = None,
+    tags: TagCache | None = None,
+) -> ImportResult:
+    """Create or update the brief for one source document.
+
+    Returns what happened; never leaves a partial brief. Parse errors and
+    database refusals come back as a FAILED result, not as exceptions.
+    """
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = Brief.objects.filter(source_path=source_path).first()
+    if existing and existing.source_sha256 == sha256:
+        return ImportResult(source_path, Outcome.UNCHANGED, slug=existing.slug)
+
+    try:
+        text, warnings = decode(data)
+        doc = parse(text)
+    except ParseError as error:
+        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
+    warnings = (*warnings, *doc.warnings)
+
+    tagger = tagger or default_tagger()
+    tags = tags or TagCache(tagger.kinds)
+    plan = plan_brief(doc, tagger=tagger, tags=tags)
+
+    if existing:
+        current = brief_to_dict(Brief.objects.with_outline().get(pk=existing.pk))
+        if not force and content_fingerprint(current) != existing.import_fingerprint:
+            return ImportResult(
+                source_path,
+                Outcome.CONFLICT,
+                slug=existing.slug,
+                detail="an editor has changed this brief since its last import "
+                "(use --force to replace the editor's version)",
+                warnings=warnings,
+            )
+    outcome = Outcome.UPDATED if existing else Outcome.CREATED
+    if dry_run:
+        slug = existing.slug if existing else ""
+        return ImportResult(source_path, outcome, slug=slug, warnings=warnings)
+
+    try:
+        with transaction.atomic():
+            brief = _write(
+                existing,
+                plan=plan,
+                doc=doc,
+                source_path=source_path,
+                sha256=sha256,
+                publish=publish,
+                tags=tags,
+            )
+    except DatabaseError as error:
+        return ImportResult(
+            source_path, Outcome.FAILED, detail=f"the database refused it ({error})"
+        )
+    return ImportResult(source_path, outcome, slug=brief.slug, warnings=warnings)
+
+
+def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
+def _write(
+    brief: Brief | None,
+    *,
+    plan: dict[str, Any],
+    doc: ParsedDocument,
+    source_path: str,
+    sha256: str,
+    publish: bool,
+    tags: TagCache,
+) -> Brief:
+    fields = {
+        "title": plan["title"],
+        "dateline": plan["dateline"],
+        "source_name": plan["source_name"],
+        "byline": plan["byline"],
+        "source_url": plan["source_url"],
+        "source_path": source_path,
+        "source_sha256": sha256,
+        "import_fingerprint": content_fingerprint(plan),
+    }
+    published_at = _published_at(doc.published)
+    if brief is None:
+        brief = Brief(
+            **fields,
+            status=Brief.Status.PUBLISHED if publish else Brief.Status.DRAFT,
+            published_at=published_at or (timezone.now() if publish else None),
+        )
+        brief.save()
+    else:
+        for name, value in fields.items():
+            setattr(brief, name, value)
+        if published_at:
+            brief.published_at = published_at
+        brief.save()
+        brief.key_points.all().delete()
+        brief.sections.all().delete()
+        TaggedBrief.objects.filter(content_object=brief).delete()
+
+    KeyPoint.objects.bulk_create(
+        KeyPoint(brief=brief, text=text, position=position)
+        for position, text in enumerate(plan["key_points"])
+    )
+    sections = Section.objects.bulk_create(
+        Section(
+            brief=brief,
+            position=position,
+            heading=section["heading"],
+            anchor=section["anchor"],
+            body=section["body"],
+        )
+        for position, section in enumerate(plan["sections"])
+    )
+    TaggedSection.objects.bulk_create(
+        TaggedSection(content_object=section, tag=tags.get_or_create(name))
+        for section, planned in zip(sections, plan["sections"], strict=True)
+        for name in planned["tags"]
+    )
+    TaggedBrief.objects.bulk_create(
+        TaggedBrief(content_object=brief, tag=tags.get_or_create(name)) for name in plan["tags"]
+    )
+    return brief
