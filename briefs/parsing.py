@@ -155,6 +155,11 @@ def parse(text: str) -> ParsedDocument:
 
     if not title:
         title = key_points[0] if key_points else _headline_from(_first_paragraph(sections))
+    elif len(title) > MAX_TITLE_LENGTH:
+        warnings.append(f"title cut to {MAX_TITLE_LENGTH} characters; it was {title!r}")
+    for point in key_points:
+        if len(point) > MAX_KEY_POINT_LENGTH:
+            warnings.append(f"key point cut to {MAX_KEY_POINT_LENGTH} characters; it was {point!r}")
     return ParsedDocument(
         title=_truncate(title, MAX_TITLE_LENGTH),
         dateline=dateline,
@@ -192,7 +197,9 @@ def _parse_header(lines: list[str], start: int, warnings: list[str]) -> tuple[di
     header: dict = {}
     tags: list[str] = []
     for name, value in fields:
-        if name == "tags":
+        if name != "tags" and name in header and value:
+            warnings.append(f"{name.title()} given twice; {value!r} ignored")
+        elif name == "tags":
             tags.extend(tag.strip() for tag in value.split(",") if tag.strip())
         elif name == "published":
             if value:

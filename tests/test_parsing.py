@@ -1,0 +1,191 @@
+"""The document parser: the seed's exact structure, the format rules, and properties."""
+
+import html
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from briefs.markdown import escape_markdown, render_markdown
+from briefs.parsing import ParsedDocument, ParseError, decode, parse
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
+
+
+@pytest.fixture(scope="module")
+def seed() -> ParsedDocument:
+    text, warnings = decode(SEED.read_bytes())
+    assert warnings == []
+    return parse(text)
+
+
+def seed_lines() -> list[str]:
+    return SEED.read_text(encoding="utf-8").splitlines()
+
+
+def test_seed_key_points_are_the_three_bullets_without_the_bullet(seed):
+    assert seed.key_points == (
+        "Seventh foreign ministers’ dialogue held in Beijing",
+        "Both sides back CPEC 2.0 expansion",
+        "Mutual support pledged on core interests",
+    )
+
+
+def test_seed_dateline_is_removed_from_the_first_paragraph(seed):
+    assert seed.dateline == "ISLAMABAD"
+    first = seed.sections[0].paragraphs[0]
+    assert first.startswith("China and Pakistan strengthened their strategic partnership")
+    assert "ISLAMABAD" not in first
+
+
+def test_seed_sections_and_paragraph_counts(seed):
+    assert [(s.heading, len(s.paragraphs)) for s in seed.sections] == [
+        ("", 4),
+        ("Broad review of bilateral cooperation", 2),
+        ("75 years of diplomatic relations", 5),
+        ("Security and counter-terrorism cooperation", 7),
+        ("Regional and global issues", 4),
+    ]
+
+
+def test_seed_paragraphs_are_exactly_the_source_lines(seed):
+    headings = {s.heading for s in seed.sections}
+    lines = [line for line in seed_lines()[4:] if line.strip() and line not in headings]
+    lines[0] = lines[0].removeprefix("ISLAMABAD: ")
+    assert list(seed.paragraphs) == lines
+
+
+def test_seed_title_is_derived_from_the_first_key_point(seed):
+    assert seed.title == "Seventh foreign ministers’ dialogue held in Beijing"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "empty"),
+        ("   \n\n\t\n", "empty"),
+        ("Key points\n- One\n- Two\n", "key points are not followed by any body text"),
+        ("Title: Only a header\n\n", "no body text"),
+        ("Published: last Tuesday\n\nBody text.\n", "not an ISO 8601 date"),
+        ("binary\x00data", "binary"),
+    ],
+)
+def test_bad_documents_raise_a_clear_error(text, message):
+    with pytest.raises(ParseError, match=message):
+        parse(text)
+
+
+def test_nul_bytes_and_control_noise_are_binary():
+    with pytest.raises(ParseError, match="NUL"):
+        decode(b"PK\x03\x04\x00\x00text")
+    with pytest.raises(ParseError, match="control characters"):
+        decode(bytes(range(1, 32)) * 10)
+
+
+def test_windows_1252_is_read_with_a_warning():
+    text, warnings = decode("GENEVA: Café talks “ended”.".encode("cp1252"))
+    assert text == "GENEVA: Café talks “ended”."
+    assert warnings and "Windows-1252" in warnings[0]
+
+
+def test_utf8_bom_and_crlf_are_accepted():
+    text, warnings = decode("\ufeffKey points\r\n- A\r\nBODY: text.\r\n".encode())
+    doc = parse(text)
+    assert warnings == []
+    assert doc.key_points == ("A",)
+    assert doc.dateline == "BODY"
+    assert doc.paragraphs == ("text.",)
+
+
+def test_markdown_special_characters_survive_parsing_untouched():
+    doc = parse("A *starred* _word_, # hash, <b>tag</b> & more.\n")
+    assert doc.paragraphs == ("A *starred* _word_, # hash, <b>tag</b> & more.",)
+
+
+# Properties -----------------------------------------------------------------
+
+# Words the format itself consumes: header field names, key point labels and
+# the numbers of numbered bullets.
+CONSUMED = {"title", "source", "published", "byline", "url", "tags", "key", "points", "takeaways", "highlights"}
+
+
+def words(text: str) -> Counter:
+    return Counter(word.casefold() for word in re.findall(r"\w+", text))
+
+
+def output_text(doc: ParsedDocument) -> str:
+    parts = [doc.title, doc.dateline, doc.source, doc.byline, doc.url, str(doc.published or "")]
+    parts += [*doc.key_points, *doc.tags, *doc.warnings]
+    for section in doc.sections:
+        parts += [section.heading, *section.paragraphs]
+    return "\n".join(parts)
+
+
+line_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+    max_size=120,
+)
+documents = st.lists(
+    st.one_of(
+        line_text,
+        st.just(""),
+        st.sampled_from(["Key points", "Highlights:", "- bullet", "1) first", "# Heading", "Title: T", "GENEVA: x"]),
+    ),
+    max_size=30,
+).map("\n".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(documents)
+@example("Key points\n- a\n\nb")
+@example("Title: x\nKey points\n- a\nb")
+def test_parser_never_crashes_and_never_drops_text(text):
+    try:
+        doc = parse(text)
+    except ParseError:
+        return
+    assert doc.sections and any(section.paragraphs for section in doc.sections)
+    lost = words(text) - words(output_text(doc))
+    assert {word for word in lost if not word.isdigit()} <= CONSUMED, lost
+
+
+safe_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10)
+sentence = st.lists(safe_word, min_size=3, max_size=15).map(lambda ws: " ".join(ws).capitalize() + ".")
+heading = st.lists(safe_word, min_size=1, max_size=6).map(lambda ws: " ".join(ws).capitalize())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    opening=st.lists(sentence, min_size=1, max_size=4),
+    sections=st.lists(st.tuples(heading, st.lists(sentence, min_size=1, max_size=4)), max_size=4),
+    blank_lines=st.booleans(),
+)
+def test_structure_round_trips_through_text(opening, sections, blank_lines):
+    separator = "\n\n" if blank_lines else "\n"
+    blocks = [*opening]
+    for title, paragraphs in sections:
+        blocks += [title, *paragraphs]
+    doc = parse(separator.join(blocks))
+    assert doc.sections[0].paragraphs == tuple(opening)
+    assert [(s.heading, list(s.paragraphs)) for s in doc.sections[1:]] == [
+        (title, paragraphs) for title, paragraphs in sections
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=200))
+@example("1. not a list")
+@example("&amp; <b>x</b> *y* _z_ `c` [l](http://x) \\")
+def test_escaped_plain_text_renders_exactly_as_written(text):
+    text = text.strip()
+    rendered = render_markdown(escape_markdown(text))
+    if not text:
+        assert rendered == ""
+        return
+    assert rendered.startswith("<p>") and rendered.endswith("</p>\n")
+    inner = rendered[3:-5]
+    assert "<" not in inner  # no markup at all: only text
+    assert html.unescape(inner) == text
