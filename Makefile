@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py import_seeds || echo "Some seed files failed to import; see the lines above."
 	$(BIN)/python manage.py ensure_dev_editor
 	@echo "Public site: http://$(HOST):$(PORT)/"

@@ -1,0 +1,56 @@
+"""Import 1,000 documents of the seed's size, then re-import them unchanged.
+
+Usage: python benchmarks/bench_import.py [COUNT]
+"""
+
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_a6517fdfc5b60d0c.txt"
+
+
+def main(count: int) -> None:
+    workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from briefs.models import Brief, Section
+
+    call_command("migrate", verbosity=0)
+    seed = SEED.read_text(encoding="utf-8")
+    docs = workdir / "docs"
+    docs.mkdir()
+    for n in range(count):
+        # Every document differs (its own first paragraph), at the seed's size.
+        (docs / f"{n:05d}.txt").write_text(
+            seed.replace("officials said Monday.", f"officials said in report {n}."),
+            encoding="utf-8",
+        )
+    size = sum(p.stat().st_size for p in docs.iterdir())
+
+    def timed(label: str) -> float:
+        start = time.perf_counter()
+        call_command("import_seeds", str(docs), stdout=io.StringIO())
+        elapsed = time.perf_counter() - start
+        print(f"{label}: {elapsed:.2f} s ({count / elapsed:.0f} documents/s)")
+        return elapsed
+
+    print(f"{count} documents, {size / 1024:.0f} KiB in all, SQLite")
+    first = timed("first import")
+    again = timed("re-import, unchanged")
+    print(f"re-import costs {again / first:.1%} of the first run")
+    print(f"briefs: {Brief.objects.count()}, sections: {Section.objects.count()}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000)
