@@ -14,6 +14,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html_join
+from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
 from briefs.models import RESERVED_ANCHORS, Brief, KeyPoint, Section, Tag
@@ -99,7 +100,7 @@ class ImportedListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Brief)
-class BriefAdmin(SortableAdminBase, admin.ModelAdmin):
+class BriefAdmin(SortableAdminBase, VersionAdmin):
     form = BriefForm
     inlines = [KeyPointInline, SectionInline]
     list_display = [

@@ -15,6 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import reversion
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -110,7 +111,9 @@ class TagCache:
         return self._tags[key]
 
 
-def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagCache) -> dict[str, Any]:
+def plan_brief(
+    doc: ParsedDocument, *, tagger: Tagger, tags: TagCache
+) -> dict[str, Any]:
     """The content an import writes for ``doc``, in the export format's shape."""
     section_texts = ["\n".join([s.heading, *s.paragraphs]) for s in doc.sections]
     found = tagger.tag_document(
@@ -129,7 +132,10 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagCache) -> dict[s
                 "tags": sorted_names(tags.name(name) for name in section_tags),
             }
         )
-    brief_tags = {tags.name(name).casefold(): tags.name(name) for name in (*found.brief, *doc.tags)}
+    brief_tags = {
+        tags.name(name).casefold(): tags.name(name)
+        for name in (*found.brief, *doc.tags)
+    }
     return {
         "title": doc.title,
         "dateline": doc.dateline,
@@ -174,9 +180,11 @@ def import_document(
     tags = tags or TagCache(tagger.kinds)
     plan = plan_brief(doc, tagger=tagger, tags=tags)
 
+    edited = False
     if existing:
         current = brief_to_dict(Brief.objects.with_outline().get(pk=existing.pk))
-        if not force and content_fingerprint(current) != existing.import_fingerprint:
+        edited = content_fingerprint(current) != existing.import_fingerprint
+        if edited and not force:
             return ImportResult(
                 source_path,
                 Outcome.CONFLICT,
@@ -192,15 +200,27 @@ def import_document(
 
     try:
         with transaction.atomic():
-            brief = _write(
-                existing,
-                plan=plan,
-                doc=doc,
-                source_path=source_path,
-                sha256=sha256,
-                publish=publish,
-                tags=tags,
-            )
+            if edited:
+                # --force: the editor's version stays in the brief's history.
+                with reversion.create_revision():
+                    reversion.set_comment(
+                        f"Editor's version, kept before a forced re-import of {source_path}"
+                    )
+                    reversion.add_to_revision(
+                        Brief.objects.for_revision().get(pk=existing.pk)
+                    )
+            with reversion.create_revision():
+                reversion.set_comment(f"Imported from {source_path}")
+                brief = _write(
+                    existing,
+                    plan=plan,
+                    doc=doc,
+                    source_path=source_path,
+                    sha256=sha256,
+                    publish=publish,
+                    tags=tags,
+                )
+                reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except DatabaseError as error:
         return ImportResult(
             source_path, Outcome.FAILED, detail=f"the database refused it ({error})"
@@ -276,6 +296,7 @@ def _write(
         for name in planned["tags"]
     )
     TaggedBrief.objects.bulk_create(
-        TaggedBrief(content_object=brief, tag=tags.get_or_create(name)) for name in plan["tags"]
+        TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
+        for name in plan["tags"]
     )
     return brief

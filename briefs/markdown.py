@@ -63,6 +63,8 @@ def first_paragraph_text(body: str) -> str:
     for index, token in enumerate(tokens):
         if token.type == "paragraph_open" and index + 1 < len(tokens):
             inline = tokens[index + 1]
-            rendered = _parser().renderer.renderInline(inline.children or [], _parser().options, {})
+            rendered = _parser().renderer.renderInline(
+                inline.children or [], _parser().options, {}
+            )
             return html.unescape(_TAG.sub("", rendered)).strip()
     return ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import reversion
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
@@ -13,7 +14,9 @@ from taggit.models import ItemBase, TagBase
 from briefs.markdown import first_paragraph_text, render_markdown
 
 # Ids the brief page uses for its own parts; section anchors never take them.
-RESERVED_ANCHORS = frozenset({"main", "content", "key-points", "contents", "tags", "top"})
+RESERVED_ANCHORS = frozenset(
+    {"main", "content", "key-points", "contents", "tags", "top"}
+)
 
 
 class Tag(TagBase):
@@ -45,11 +48,15 @@ class Tag(TagBase):
 
 class TaggedBrief(ItemBase):
     tag = models.ForeignKey(Tag, related_name="brief_items", on_delete=models.CASCADE)
-    content_object = models.ForeignKey("Brief", related_name="tagged_items", on_delete=models.CASCADE)
+    content_object = models.ForeignKey(
+        "Brief", related_name="tagged_items", on_delete=models.CASCADE
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_brief_tag")
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="unique_brief_tag"
+            )
         ]
 
 
@@ -61,7 +68,9 @@ class TaggedSection(ItemBase):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["content_object", "tag"], name="unique_section_tag")
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="unique_section_tag"
+            )
         ]
 
 
@@ -72,7 +81,9 @@ class BriefQuerySet(models.QuerySet):
         Every public view, feed, sitemap, search and API goes through this
         method; it is the one boundary between drafts and readers.
         """
-        return self.filter(status=Brief.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(
+            status=Brief.Status.PUBLISHED, published_at__lte=timezone.now()
+        )
 
     def with_outline(self) -> BriefQuerySet:
         """Prefetch what a brief page shows: key points, sections and all tags."""
@@ -80,6 +91,12 @@ class BriefQuerySet(models.QuerySet):
             "key_points",
             Prefetch("sections", queryset=Section.objects.prefetch_related("tags")),
             "tags",
+        )
+
+    def for_revision(self) -> BriefQuerySet:
+        """Prefetch everything a revision follows, so recording one needs no more queries."""
+        return self.prefetch_related(
+            "key_points", "tagged_items__tag", "sections__tagged_items__tag"
         )
 
     def newest_first(self) -> BriefQuerySet:
@@ -100,7 +117,9 @@ class Brief(models.Model):
         allow_unicode=True,
         help_text="The brief's address. Changing it breaks links readers have saved.",
     )
-    dateline = models.CharField(max_length=200, blank=True, help_text="For example ISLAMABAD.")
+    dateline = models.CharField(
+        max_length=200, blank=True, help_text="For example ISLAMABAD."
+    )
     summary = models.TextField(
         blank=True,
         help_text="Optional. Listings and search engines use the opening paragraph when empty.",
@@ -197,7 +216,9 @@ def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
 
 
 class KeyPoint(models.Model):
-    brief = models.ForeignKey(Brief, related_name="key_points", on_delete=models.CASCADE)
+    brief = models.ForeignKey(
+        Brief, related_name="key_points", on_delete=models.CASCADE
+    )
     text = models.CharField(max_length=500)
     position = models.PositiveIntegerField(default=0, db_index=True)
 
@@ -222,14 +243,18 @@ class Section(models.Model):
         help_text="The section's address within the brief (#anchor). Made from the heading "
         "when empty; it stays the same when the text changes, so links keep working.",
     )
-    body = models.TextField(help_text="Markdown. Separate paragraphs with a blank line.")
+    body = models.TextField(
+        help_text="Markdown. Separate paragraphs with a blank line."
+    )
 
     tags = TaggableManager(through=TaggedSection, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["brief", "anchor"], name="unique_section_anchor")
+            models.UniqueConstraint(
+                fields=["brief", "anchor"], name="unique_section_anchor"
+            )
         ]
 
     def __str__(self) -> str:
@@ -260,3 +285,12 @@ def unique_anchor(heading: str, taken: set[str]) -> str:
     while anchor in taken or anchor in RESERVED_ANCHORS:
         anchor, n = f"{base}-{n}", n + 1
     return anchor
+
+
+# History: a brief's revision holds its key points, sections and the tag rows
+# of both, so restoring a revision restores the tags too.
+reversion.register(TaggedBrief)
+reversion.register(TaggedSection)
+reversion.register(KeyPoint)
+reversion.register(Section, follow=["tagged_items"])
+reversion.register(Brief, follow=["key_points", "sections", "tagged_items"])

@@ -38,7 +38,9 @@ _KEY_POINTS_LABEL = re.compile(
     r"^\s*(?:key\s+points|key\s+takeaways|highlights)\s*:?\s*$", re.IGNORECASE
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
-_MARKDOWN_HEADING = re.compile(r"^(?P<marks>#{1,3})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$")
+_MARKDOWN_HEADING = re.compile(
+    r"^(?P<marks>#{1,3})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$"
+)
 _TERMINAL_PUNCTUATION = ".,;:!?"
 _CLOSING_MARKS = "\"'”’)]»›"
 # A place in capitals, then optionally ", more" or "(Agency)", then ":" or a dash.
@@ -102,10 +104,14 @@ def decode(data: bytes) -> tuple[str, list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        warnings.append(f"not valid UTF-8 (at byte {error.start}); read as Windows-1252")
+        warnings.append(
+            f"not valid UTF-8 (at byte {error.start}); read as Windows-1252"
+        )
         text = data.decode("cp1252", errors=_LATIN1_FALLBACK)
     if _looks_binary(text):
-        raise ParseError("binary file (it is mostly control characters), not a text document")
+        raise ParseError(
+            "binary file (it is mostly control characters), not a text document"
+        )
     return text, warnings
 
 
@@ -154,16 +160,22 @@ def parse(text: str) -> ParsedDocument:
         sections[0] = ParsedSection(heading=sections[0].heading, paragraphs=paragraphs)
 
     if not title:
-        title = key_points[0] if key_points else _headline_from(_first_paragraph(sections))
+        title = (
+            key_points[0] if key_points else _headline_from(_first_paragraph(sections))
+        )
     elif len(title) > MAX_TITLE_LENGTH:
         warnings.append(f"title cut to {MAX_TITLE_LENGTH} characters; it was {title!r}")
     for point in key_points:
         if len(point) > MAX_KEY_POINT_LENGTH:
-            warnings.append(f"key point cut to {MAX_KEY_POINT_LENGTH} characters; it was {point!r}")
+            warnings.append(
+                f"key point cut to {MAX_KEY_POINT_LENGTH} characters; it was {point!r}"
+            )
     return ParsedDocument(
         title=_truncate(title, MAX_TITLE_LENGTH),
         dateline=dateline,
-        key_points=tuple(_truncate(point, MAX_KEY_POINT_LENGTH) for point in key_points),
+        key_points=tuple(
+            _truncate(point, MAX_KEY_POINT_LENGTH) for point in key_points
+        ),
         sections=tuple(sections),
         source=header.get("source", ""),
         byline=header.get("byline", ""),
@@ -180,7 +192,9 @@ def _skip_blank(lines: list[str], position: int) -> int:
     return position
 
 
-def _parse_header(lines: list[str], start: int, warnings: list[str]) -> tuple[dict, int]:
+def _parse_header(
+    lines: list[str], start: int, warnings: list[str]
+) -> tuple[dict, int]:
     """Read ``Field: value`` lines at the top; only a complete block counts."""
     fields: list[tuple[str, str]] = []
     position = start
@@ -208,7 +222,9 @@ def _parse_header(lines: list[str], start: int, warnings: list[str]) -> tuple[di
             if value and _is_web_url(value):
                 header["url"] = value
             elif value:
-                warnings.append(f"URL {value!r} ignored: only http and https addresses are kept")
+                warnings.append(
+                    f"URL {value!r} ignored: only http and https addresses are kept"
+                )
         elif value:
             header[name] = value
     if tags:
@@ -229,7 +245,11 @@ def _parse_published(value: str) -> dt.datetime | dt.date:
 
 def _is_web_url(value: str) -> bool:
     parts = urlsplit(value)
-    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc) and " " not in value
+    return (
+        parts.scheme.lower() in {"http", "https"}
+        and bool(parts.netloc)
+        and " " not in value
+    )
 
 
 def _parse_key_points(lines: list[str], start: int) -> tuple[tuple[str, ...], int]:
@@ -319,7 +339,9 @@ def _sections(blocks: list[tuple[str, str]]) -> list[ParsedSection]:
         next_kind = blocks[index + 1][0] if index + 1 < len(blocks) else None
         if kind == "heading" and next_kind == "paragraph":
             if paragraphs or heading:
-                sections.append(ParsedSection(heading=heading, paragraphs=tuple(paragraphs)))
+                sections.append(
+                    ParsedSection(heading=heading, paragraphs=tuple(paragraphs))
+                )
             heading, paragraphs = text, []
         else:
             paragraphs.append(text)

@@ -45,7 +45,9 @@ def load_vocabulary(path: Path) -> tuple[Term, ...]:
         if not name:
             raise VocabularyError(f"{path}: term {index} has no name")
         phrases = tuple(str(p) for p in entry.get("match", [])) or (name,)
-        terms.append(Term(name=name, kind=str(entry.get("kind", "topic")), phrases=phrases))
+        terms.append(
+            Term(name=name, kind=str(entry.get("kind", "topic")), phrases=phrases)
+        )
     return tuple(terms)
 
 
@@ -65,7 +67,9 @@ class Tagger:
 
     def tags_for(self, text: str) -> tuple[str, ...]:
         """Names of the terms found in ``text``, in vocabulary order."""
-        return tuple(term.name for term, pattern in self._patterns if pattern.search(text))
+        return tuple(
+            term.name for term, pattern in self._patterns if pattern.search(text)
+        )
 
     def count(self, text: str) -> dict[str, int]:
         """How often each term occurs in ``text`` (terms that occur only)."""
@@ -91,7 +95,9 @@ class Tagger:
             for name in tags:
                 seen[name] = seen.get(name, 0) + 1
         recurring = [name for name, sections_with in seen.items() if sections_with >= 2]
-        brief = [term.name for term in self.terms if term.name in {*headline, *recurring}]
+        brief = [
+            term.name for term in self.terms if term.name in {*headline, *recurring}
+        ]
         return DocumentTags(brief=tuple(brief), sections=section_tags)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -33,7 +33,12 @@ def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
 
 def _count_per_tag(items: QuerySet) -> Coalesce:
     """The number of ``items`` (tagged-item rows) for the outer tag, 0 when none."""
-    counts = items.filter(tag=OuterRef("pk")).order_by().values("tag").annotate(n=Count("pk"))
+    counts = (
+        items.filter(tag=OuterRef("pk"))
+        .order_by()
+        .values("tag")
+        .annotate(n=Count("pk"))
+    )
     return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), 0)
 
 
@@ -73,7 +78,9 @@ def index(request: HttpRequest) -> HttpResponse:
         page = paginator.page(request.GET.get("page", 1))
     except InvalidPage as exc:
         raise Http404("No such page.") from exc
-    return render(request, "briefs/brief_list.html", {"page": page, "briefs": page.object_list})
+    return render(
+        request, "briefs/brief_list.html", {"page": page, "briefs": page.object_list}
+    )
 
 
 @require_safe
@@ -117,5 +124,9 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "briefs/tag_detail.html",
-        {"tag": tag, "sections": sections, "briefs": _listed(published.filter(tags=tag))},
+        {
+            "tag": tag,
+            "sections": sections,
+            "briefs": _listed(published.filter(tags=tag)),
+        },
     )

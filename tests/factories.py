@@ -41,7 +41,9 @@ def make_brief(
             ("Trade and investment", "Talks covered trade.", ("Trade",)),
         )
     for position, (heading, body, section_tags) in enumerate(sections):
-        section = Section.objects.create(brief=brief, heading=heading, body=body, position=position)
+        section = Section.objects.create(
+            brief=brief, heading=heading, body=body, position=position
+        )
         if section_tags:
             section.tags.set(list(section_tags))
     if tags:

@@ -33,7 +33,8 @@ def run_failing(*args) -> tuple[str, str]:
 
 def row_counts() -> tuple[int, ...]:
     return tuple(
-        model.objects.count() for model in (Brief, KeyPoint, Section, TaggedBrief, TaggedSection)
+        model.objects.count()
+        for model in (Brief, KeyPoint, Section, TaggedBrief, TaggedSection)
     )
 
 
@@ -60,7 +61,9 @@ def test_seed_imports_with_its_exact_structure():
         ("Regional and global issues", 4),
     ]
     opening = brief.sections.all()[0]
-    assert opening.body.startswith("China and Pakistan strengthened their strategic partnership")
+    assert opening.body.startswith(
+        "China and Pakistan strengthened their strategic partnership"
+    )
     assert brief.source_path == "seeds/000_a6517fdfc5b60d0c.txt"
     assert len(brief.source_sha256) == 64
     assert brief.is_public
@@ -95,12 +98,20 @@ def test_every_paragraph_renders_exactly_as_in_the_source():
 def test_a_second_run_changes_and_creates_nothing():
     run()
     brief = Brief.objects.get()
-    before = (row_counts(), brief.updated_at, brief_to_dict(Brief.objects.with_outline().get()))
+    before = (
+        row_counts(),
+        brief.updated_at,
+        brief_to_dict(Brief.objects.with_outline().get()),
+    )
     output = run()
     brief.refresh_from_db()
     assert "unchanged: seeds/000_a6517fdfc5b60d0c.txt" in output
     assert "0 created, 0 updated, 1 unchanged, 0 conflicts, 0 failed" in output
-    assert (row_counts(), brief.updated_at, brief_to_dict(Brief.objects.with_outline().get())) == before
+    assert (
+        row_counts(),
+        brief.updated_at,
+        brief_to_dict(Brief.objects.with_outline().get()),
+    ) == before
 
 
 def test_draft_option_imports_unpublished():
@@ -144,7 +155,9 @@ def test_missing_path_is_reported(tmp_path):
 def test_files_outside_the_project_keep_their_absolute_path(tmp_path):
     shutil.copy(SEED, tmp_path / "wire.txt")
     run(tmp_path / "wire.txt")
-    assert Brief.objects.get().source_path == (tmp_path / "wire.txt").resolve().as_posix()
+    assert (
+        Brief.objects.get().source_path == (tmp_path / "wire.txt").resolve().as_posix()
+    )
 
 
 def test_same_title_gets_a_numbered_slug(tmp_path):
@@ -165,13 +178,23 @@ def test_export_writes_every_brief_in_the_documented_shape():
     assert len(data) == 1
     brief = data[0]
     assert {
-        "slug", "title", "status", "dateline", "summary", "published_at",
-        "key_points", "sections", "tags", "source",
+        "slug",
+        "title",
+        "status",
+        "dateline",
+        "summary",
+        "published_at",
+        "key_points",
+        "sections",
+        "tags",
+        "source",
     } <= set(brief)
     assert brief["status"] == "published"
     assert brief["published_at"].endswith("+00:00")
     assert brief["key_points"][1] == "Both sides back CPEC 2.0 expansion"
-    assert [set(s) for s in brief["sections"]] == [{"heading", "anchor", "body", "tags"}] * 5
+    assert [set(s) for s in brief["sections"]] == [
+        {"heading", "anchor", "body", "tags"}
+    ] * 5
     assert brief["sections"][4]["anchor"] == "regional-and-global-issues"
     assert "Afghanistan" in brief["sections"][4]["tags"]
     assert brief["source"] == {

@@ -37,7 +37,9 @@ def test_seed_key_points_are_the_three_bullets_without_the_bullet(seed):
 def test_seed_dateline_is_removed_from_the_first_paragraph(seed):
     assert seed.dateline == "ISLAMABAD"
     first = seed.sections[0].paragraphs[0]
-    assert first.startswith("China and Pakistan strengthened their strategic partnership")
+    assert first.startswith(
+        "China and Pakistan strengthened their strategic partnership"
+    )
     assert "ISLAMABAD" not in first
 
 
@@ -109,7 +111,18 @@ def test_markdown_special_characters_survive_parsing_untouched():
 
 # Words the format itself consumes: header field names, key point labels and
 # the numbers of numbered bullets.
-CONSUMED = {"title", "source", "published", "byline", "url", "tags", "key", "points", "takeaways", "highlights"}
+CONSUMED = {
+    "title",
+    "source",
+    "published",
+    "byline",
+    "url",
+    "tags",
+    "key",
+    "points",
+    "takeaways",
+    "highlights",
+}
 
 
 def words(text: str) -> Counter:
@@ -117,7 +130,14 @@ def words(text: str) -> Counter:
 
 
 def output_text(doc: ParsedDocument) -> str:
-    parts = [doc.title, doc.dateline, doc.source, doc.byline, doc.url, str(doc.published or "")]
+    parts = [
+        doc.title,
+        doc.dateline,
+        doc.source,
+        doc.byline,
+        doc.url,
+        str(doc.published or ""),
+    ]
     parts += [*doc.key_points, *doc.tags, *doc.warnings]
     for section in doc.sections:
         parts += [section.heading, *section.paragraphs]
@@ -132,7 +152,17 @@ documents = st.lists(
     st.one_of(
         line_text,
         st.just(""),
-        st.sampled_from(["Key points", "Highlights:", "- bullet", "1) first", "# Heading", "Title: T", "GENEVA: x"]),
+        st.sampled_from(
+            [
+                "Key points",
+                "Highlights:",
+                "- bullet",
+                "1) first",
+                "# Heading",
+                "Title: T",
+                "GENEVA: x",
+            ]
+        ),
     ),
     max_size=30,
 ).map("\n".join)
@@ -153,14 +183,20 @@ def test_parser_never_crashes_and_never_drops_text(text):
 
 
 safe_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=10)
-sentence = st.lists(safe_word, min_size=3, max_size=15).map(lambda ws: " ".join(ws).capitalize() + ".")
-heading = st.lists(safe_word, min_size=1, max_size=6).map(lambda ws: " ".join(ws).capitalize())
+sentence = st.lists(safe_word, min_size=3, max_size=15).map(
+    lambda ws: " ".join(ws).capitalize() + "."
+)
+heading = st.lists(safe_word, min_size=1, max_size=6).map(
+    lambda ws: " ".join(ws).capitalize()
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(
     opening=st.lists(sentence, min_size=1, max_size=4),
-    sections=st.lists(st.tuples(heading, st.lists(sentence, min_size=1, max_size=4)), max_size=4),
+    sections=st.lists(
+        st.tuples(heading, st.lists(sentence, min_size=1, max_size=4)), max_size=4
+    ),
     blank_lines=st.booleans(),
 )
 def test_structure_round_trips_through_text(opening, sections, blank_lines):

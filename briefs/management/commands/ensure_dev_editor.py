@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
-            raise CommandError("Refusing to create a development account: DJANGO_DEBUG is off.")
+            raise CommandError(
+                "Refusing to create a development account: DJANGO_DEBUG is off."
+            )
         password = secrets.token_urlsafe(12)
         user, created = get_user_model().objects.get_or_create(
             username=USERNAME, defaults={"email": "editor@localhost"}
@@ -25,4 +27,6 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         action = "created" if created else "reset"
-        self.stdout.write(f"Development editor {action}: username {USERNAME}, password {password}")
+        self.stdout.write(
+            f"Development editor {action}: username {USERNAME}, password {password}"
+        )

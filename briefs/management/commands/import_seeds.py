@@ -20,7 +20,6 @@ from briefs.importing import (
 )
 from briefs.tagging import VocabularyError
 
-
 SUMMARY_LABELS = {
     Outcome.CREATED: "created",
     Outcome.UPDATED: "updated",
@@ -39,10 +38,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
         parser.add_argument(
-            "--draft", action="store_true", help="Import new briefs as drafts, not published."
+            "--draft",
+            action="store_true",
+            help="Import new briefs as drafts, not published.",
         )
         parser.add_argument(
-            "--dry-run", action="store_true", help="Report what would happen; write nothing."
+            "--dry-run",
+            action="store_true",
+            help="Report what would happen; write nothing.",
         )
         parser.add_argument(
             "--force",
@@ -50,7 +53,15 @@ class Command(BaseCommand):
             help="Update briefs even where an editor has changed them since their import.",
         )
 
-    def handle(self, *args, paths: list[Path], draft: bool, dry_run: bool, force: bool, **options):
+    def handle(
+        self,
+        *args,
+        paths: list[Path],
+        draft: bool,
+        dry_run: bool,
+        force: bool,
+        **options,
+    ):
         try:
             tagger = default_tagger()
         except VocabularyError as error:
@@ -63,7 +74,9 @@ class Command(BaseCommand):
             try:
                 data = read_source(path, max_bytes=max_bytes)
             except ImportFailure as error:
-                result = ImportResult(source_path_for(path), Outcome.FAILED, detail=str(error))
+                result = ImportResult(
+                    source_path_for(path), Outcome.FAILED, detail=str(error)
+                )
             else:
                 result = import_document(
                     source_path=source_path_for(path),
@@ -84,12 +97,16 @@ class Command(BaseCommand):
         prefix = "Dry run, nothing written: " if dry_run else ""
         self.stdout.write(f"{prefix}{total} file{'s' if total != 1 else ''}: {summary}")
         if counts[Outcome.FAILED]:
-            raise CommandError(f"{counts[Outcome.FAILED]} of {total} files failed to import")
+            raise CommandError(
+                f"{counts[Outcome.FAILED]} of {total} files failed to import"
+            )
 
     def report(self, result: ImportResult, *, dry_run: bool) -> None:
-        verb = f"would be {result.outcome.value}" if dry_run and result.outcome in (
-            Outcome.CREATED, Outcome.UPDATED
-        ) else result.outcome.value
+        verb = (
+            f"would be {result.outcome.value}"
+            if dry_run and result.outcome in (Outcome.CREATED, Outcome.UPDATED)
+            else result.outcome.value
+        )
         line = f"{verb}: {result.path}"
         if result.slug:
             line += f" -> {result.slug}"
@@ -103,7 +120,9 @@ class Command(BaseCommand):
         }.get(result.outcome, str)
         self.stdout.write(style(line))
         for warning in result.warnings:
-            self.stdout.write(self.style.WARNING(f"  warning: {result.path}: {warning}"))
+            self.stdout.write(
+                self.style.WARNING(f"  warning: {result.path}: {warning}")
+            )
 
 
 def expand(paths: list[Path]) -> list[Path]:
