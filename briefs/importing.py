@@ -228,6 +228,32 @@ def import_document(
     return ImportResult(source_path, outcome, slug=brief.slug, warnings=warnings)
 
 
+def import_file(
+    *,
+    path: Path,
+    publish: bool = True,
+    force: bool = False,
+    dry_run: bool = False,
+    tagger: Tagger | None = None,
+    tags: TagCache | None = None,
+) -> ImportResult:
+    """Read ``path`` (no further than the size limit) and import it."""
+    source_path = source_path_for(path)
+    try:
+        data = read_source(path, max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
+    except ImportFailure as error:
+        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
+    return import_document(
+        source_path=source_path,
+        data=data,
+        publish=publish,
+        force=force,
+        dry_run=dry_run,
+        tagger=tagger,
+        tags=tags,
+    )
+
+
 def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
     if value is None:
         return None

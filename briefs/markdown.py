@@ -50,8 +50,17 @@ def _parser() -> MarkdownIt:
 
 
 def render_markdown(body: str) -> str:
-    """Render a section body to HTML that is safe to mark safe."""
-    return _parser().render(body)
+    """Render a section body to HTML that is safe to mark safe.
+
+    Headings inside a body sit under the section's own h2, so ``#`` renders
+    as h3, ``##`` as h4, and so on down to h6.
+    """
+    md = _parser()
+    tokens = md.parse(body)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+    return md.renderer.render(tokens, md.options, {})
 
 
 _TAG = re.compile(r"<[^>]+>")

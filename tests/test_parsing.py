@@ -225,3 +225,9 @@ def test_escaped_plain_text_renders_exactly_as_written(text):
     inner = rendered[3:-5]
     assert "<" not in inner  # no markup at all: only text
     assert html.unescape(inner) == text
+
+
+def test_headings_in_a_body_sit_below_the_section_heading():
+    assert render_markdown("# Top\n\n### Deep\n\n#### Deeper") == (
+        "<h3>Top</h3>\n<h5>Deep</h5>\n<h6>Deeper</h6>\n"
+    )

@@ -9,14 +9,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from briefs.importing import (
-    ImportFailure,
     ImportResult,
     Outcome,
     TagCache,
     default_tagger,
-    import_document,
-    read_source,
-    source_path_for,
+    import_file,
 )
 from briefs.tagging import VocabularyError
 
@@ -67,28 +64,23 @@ class Command(BaseCommand):
         except VocabularyError as error:
             raise CommandError(str(error)) from error
         tags = TagCache(tagger.kinds)
-        max_bytes = settings.NEWSROOM_IMPORT_MAX_BYTES
+        files = expand(paths or [Path(settings.NEWSROOM_SEEDS_DIR)])
+        progress = Progress(self.stdout, total=len(files))
         counts: Counter[Outcome] = Counter()
-
-        for path in expand(paths or [Path(settings.NEWSROOM_SEEDS_DIR)]):
-            try:
-                data = read_source(path, max_bytes=max_bytes)
-            except ImportFailure as error:
-                result = ImportResult(
-                    source_path_for(path), Outcome.FAILED, detail=str(error)
-                )
-            else:
-                result = import_document(
-                    source_path=source_path_for(path),
-                    data=data,
-                    publish=not draft,
-                    force=force,
-                    dry_run=dry_run,
-                    tagger=tagger,
-                    tags=tags,
-                )
+        for path in files:
+            result = import_file(
+                path=path,
+                publish=not draft,
+                force=force,
+                dry_run=dry_run,
+                tagger=tagger,
+                tags=tags,
+            )
             counts[result.outcome] += 1
+            progress.clear()
             self.report(result, dry_run=dry_run)
+            progress.advance()
+        progress.clear()
 
         total = sum(counts.values())
         summary = ", ".join(
@@ -134,3 +126,27 @@ def expand(paths: list[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+class Progress:
+    """A progress bar on a terminal, redrawn under the per-file lines; nothing otherwise."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, *, total: int):
+        self.stream = stream
+        self.total = total
+        self.done = 0
+        self.enabled = total > 1 and stream.isatty()
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.enabled:
+            filled = self.WIDTH * self.done // self.total
+            bar = "#" * filled + "." * (self.WIDTH - filled)
+            self.stream.write(f"[{bar}] {self.done}/{self.total} files", ending="")
+            self.stream.flush()
+
+    def clear(self) -> None:
+        if self.enabled:
+            self.stream.write("\r\x1b[K", ending="")
