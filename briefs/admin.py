@@ -17,7 +17,14 @@ from django.utils.html import format_html_join
 from reversion.admin import VersionAdmin
 from taggit.models import Tag as TaggitTag
 
-from briefs.models import RESERVED_ANCHORS, Brief, KeyPoint, Section, Tag
+from briefs.models import (
+    RESERVED_ANCHORS,
+    Brief,
+    KeyPoint,
+    Section,
+    Tag,
+    now_to_the_second,
+)
 
 # Briefs and sections use briefs.Tag; taggit's own tag table stays empty, so
 # its admin would only confuse editors.
@@ -80,7 +87,7 @@ class BriefForm(forms.ModelForm):
             and cleaned_data.get("published_at") is None
             and "published_at" not in self.errors
         ):
-            cleaned_data["published_at"] = timezone.now()
+            cleaned_data["published_at"] = now_to_the_second()
         return cleaned_data
 
 
@@ -170,7 +177,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
 
     @admin.action(description="Publish selected briefs", permissions=["change"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        now = timezone.now()
+        now = now_to_the_second()
         # A fresh queryset: the change list's carries annotations and joins.
         briefs = Brief.objects.filter(pk__in=queryset.values("pk")).exclude(
             status=Brief.Status.PUBLISHED

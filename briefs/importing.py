@@ -29,6 +29,7 @@ from briefs.models import (
     Tag,
     TaggedBrief,
     TaggedSection,
+    now_to_the_second,
     unique_anchor,
 )
 from briefs.parsing import ParsedDocument, ParseError, decode, parse
@@ -225,7 +226,10 @@ def import_document(
         return ImportResult(
             source_path, Outcome.FAILED, detail=f"the database refused it ({error})"
         )
-    return ImportResult(source_path, outcome, slug=brief.slug, warnings=warnings)
+    detail = "the editor's version is kept in the brief's history" if edited else ""
+    return ImportResult(
+        source_path, outcome, slug=brief.slug, detail=detail, warnings=warnings
+    )
 
 
 def import_file(
@@ -289,7 +293,7 @@ def _write(
         brief = Brief(
             **fields,
             status=Brief.Status.PUBLISHED if publish else Brief.Status.DRAFT,
-            published_at=published_at or (timezone.now() if publish else None),
+            published_at=published_at or (now_to_the_second() if publish else None),
         )
         brief.save()
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import reversion
 from django.db import models
 from django.db.models import Prefetch, Q
@@ -17,6 +19,11 @@ from briefs.markdown import first_paragraph_text, render_markdown
 RESERVED_ANCHORS = frozenset(
     {"main", "content", "key-points", "contents", "tags", "top"}
 )
+
+
+def now_to_the_second() -> dt.datetime:
+    """Now, without microseconds: publication times readers see and history keeps exactly."""
+    return timezone.now().replace(microsecond=0)
 
 
 class Tag(TagBase):
@@ -173,7 +180,7 @@ class Brief(models.Model):
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
+            self.published_at = now_to_the_second()
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
