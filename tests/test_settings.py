@@ -1,0 +1,88 @@
+"""Settings read the environment; production never falls back to a default secret."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings_in(env: dict[str, str], expression: str) -> subprocess.CompletedProcess:
+    """Evaluate ``expression`` against newsroom.settings in a fresh interpreter."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import newsroom.settings as s; print(repr(({expression})))",
+        ],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_development_defaults_with_nothing_set():
+    result = settings_in(
+        {}, "s.DEBUG, s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME']"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        f"(True, 'django.db.backends.sqlite3', '{ROOT / 'db.sqlite3'}')"
+    )
+
+
+def test_debug_off_without_a_secret_key_is_an_error():
+    result = settings_in({"DJANGO_DEBUG": "0"}, "s.SECRET_KEY")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is 0" in result.stderr
+
+
+def test_debug_off_runs_as_in_production():
+    result = settings_in(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "a-test-secret-that-is-long-enough-for-anything",
+            "DJANGO_ALLOWED_HOSTS": "briefs.example.org, www.example.org",
+        },
+        "s.DEBUG, s.ALLOWED_HOSTS, s.STORAGES['staticfiles']['BACKEND'], s.SESSION_COOKIE_SECURE",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "(False, ['briefs.example.org', 'www.example.org'], "
+        "'whitenoise.storage.CompressedManifestStaticFilesStorage', True)"
+    )
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "yes please"])
+def test_an_unreadable_debug_value_is_an_error(value):
+    result = settings_in({"DJANGO_DEBUG": value}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG must be 1 or 0" in result.stderr
+
+
+def test_database_url_selects_the_database():
+    result = settings_in(
+        {"DATABASE_URL": "postgres://newsroom:pw@db.internal:5433/briefs"},
+        "s.DATABASES['default']['ENGINE'], s.DATABASES['default']['HOST'], s.DATABASES['default']['NAME']",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.strip()
+        == "('django.db.backends.postgresql', 'db.internal', 'briefs')"
+    )
+
+
+def test_sqlite_is_configured_for_readers_beside_a_writer():
+    result = settings_in({}, "s.DATABASES['default']['OPTIONS']")
+    assert "journal_mode=WAL" in result.stdout
+    assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
