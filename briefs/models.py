@@ -7,6 +7,7 @@ import datetime as dt
 import reversion
 from django.db import models
 from django.db.models import Prefetch, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -35,12 +36,18 @@ class Tag(TagBase):
         ORGANISATION = "organisation", "Organisation"
         PERSON = "person", "Person"
 
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TOPIC)
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.TOPIC, db_index=True
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = "tag"
         verbose_name_plural = "tags"
+        constraints = [
+            # Never "China" and "china" side by side.
+            models.UniqueConstraint(Lower("name"), name="unique_tag_name_case_insensitive")
+        ]
 
     def get_absolute_url(self) -> str:
         return reverse("briefs:tag", kwargs={"slug": self.slug})
@@ -51,6 +58,38 @@ class Tag(TagBase):
         if i is not None:
             slug += f"-{i}"
         return slug
+
+
+class TagPhrase(models.Model):
+    """A phrase in text that means a tag: an alias or match phrase for auto-tagging.
+
+    A phrase that starts with a capital letter matches only with that
+    capitalisation (a proper name); a lower-case phrase matches in any case.
+    """
+
+    tag = models.ForeignKey(Tag, related_name="phrases", on_delete=models.CASCADE)
+    phrase = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["tag", "phrase"]
+        verbose_name = "match phrase"
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "phrase"], name="unique_tag_phrase")
+        ]
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class TagRedirect(models.Model):
+    """An old tag address (after a rename or merge) that now leads to ``tag``."""
+
+    old_slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
+    tag = models.ForeignKey(Tag, related_name="redirects", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.tag.slug}"
 
 
 class TaggedBrief(ItemBase):
@@ -156,6 +195,10 @@ class Brief(models.Model):
     import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
 
     tags = TaggableManager(through=TaggedBrief, blank=True)
+    # Tag names the auto-tagger proposed last time. Compared with the tags the
+    # brief has now, they tell an editor's removals and additions apart from
+    # the tagger's, so re-tagging keeps both.
+    auto_tags = models.JSONField(default=list, blank=True, editable=False)
 
     objects = BriefQuerySet.as_manager()
 
@@ -255,6 +298,8 @@ class Section(models.Model):
     )
 
     tags = TaggableManager(through=TaggedSection, blank=True)
+    # As Brief.auto_tags: what the auto-tagger proposed for this section last time.
+    auto_tags = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
