@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import reversion
+from django.conf import settings
 from django.db import models
 from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
@@ -193,6 +194,12 @@ class Brief(models.Model):
     # Fingerprint of the content the last import wrote; a different fingerprint
     # now means an editor has changed the brief since.
     import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # Every save adds one. An editor's form carries the version it was opened
+    # at; a save from an older version is refused rather than overwriting.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # The version the last import wrote; a higher version means someone has
+    # saved the brief since.
+    import_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     tags = TaggableManager(through=TaggedBrief, blank=True)
     # Tag names the auto-tagger proposed last time. Compared with the tags the
@@ -204,6 +211,9 @@ class Brief(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("publish_brief", "Can publish, unpublish and archive briefs"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["source_path"],
@@ -222,6 +232,8 @@ class Brief(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self.title, exclude_pk=self.pk)
+        if self.pk is not None and not kwargs.get("force_insert"):
+            self.version += 1
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = now_to_the_second()
         super().save(*args, **kwargs)
@@ -247,6 +259,27 @@ class Brief(models.Model):
             if text:
                 return text
         return ""
+
+
+class StatusChange(models.Model):
+    """One change of a brief's status: who, when, from what, to what."""
+
+    brief = models.ForeignKey(Brief, related_name="status_changes", on_delete=models.CASCADE)
+    from_status = models.CharField(max_length=20, choices=Brief.Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Brief.Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(max_length=200, blank=True)
+    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        get_latest_by = "changed_at"
+
+    def __str__(self) -> str:
+        before = self.get_from_status_display() or "new"
+        return f"{before} → {self.get_to_status_display()}"
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
