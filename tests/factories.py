@@ -25,7 +25,7 @@ def make_brief(
     """A brief with key points and sections ((heading, body, tags), ...)."""
     n = next(_counter)
     if published_at is None and status == Brief.Status.PUBLISHED:
-        published_at = timezone.now() - dt.timedelta(hours=n)
+        published_at = timezone.now().replace(microsecond=0) - dt.timedelta(hours=n)
     brief = Brief.objects.create(
         title=title or f"Brief number {n}",
         status=status,

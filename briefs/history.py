@@ -1,0 +1,81 @@
+"""A brief's history: revisions (django-reversion) read back in the export format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reversion.models import Version
+
+from briefs.exporting import sorted_names
+from briefs.models import Brief, KeyPoint, Section, Tag, TaggedBrief, TaggedSection
+
+
+def brief_versions(brief_pk: int):
+    """The brief's versions, newest first, with their revisions."""
+    return Version.objects.get_for_object_reference(Brief, brief_pk).select_related(
+        "revision", "revision__user"
+    )
+
+
+def snapshot(version: Version) -> dict[str, Any]:
+    """The whole brief as ``version``'s revision recorded it, in the export format."""
+    by_model: dict[type, list[dict[str, Any]]] = {}
+    for item in version.revision.version_set.select_related("content_type"):
+        model = item.content_type.model_class()
+        if model in (KeyPoint, Section, TaggedBrief, TaggedSection):
+            by_model.setdefault(model, []).append(
+                {"pk": int(item.object_id), **item.field_dict}
+            )
+    brief = version.field_dict
+    pk = int(version.object_id)
+
+    key_points = sorted(
+        (p for p in by_model.get(KeyPoint, []) if p["brief_id"] == pk),
+        key=lambda p: (p["position"], p["pk"]),
+    )
+    sections = sorted(
+        (s for s in by_model.get(Section, []) if s["brief_id"] == pk),
+        key=lambda s: (s["position"], s["pk"]),
+    )
+    tagged_sections = by_model.get(TaggedSection, [])
+    tagged_brief = [
+        t for t in by_model.get(TaggedBrief, []) if t["content_object_id"] == pk
+    ]
+    tag_ids = {t["tag_id"] for t in (*tagged_sections, *tagged_brief)}
+    names = {tag.pk: tag.name for tag in Tag.objects.filter(pk__in=tag_ids)}
+
+    def tag_names(rows):
+        return sorted_names(
+            names.get(row["tag_id"], f"(deleted tag {row['tag_id']})") for row in rows
+        )
+
+    published_at = brief.get("published_at")
+    return {
+        "slug": brief["slug"],
+        "title": brief["title"],
+        "status": brief["status"],
+        "dateline": brief["dateline"],
+        "summary": brief["summary"],
+        "published_at": published_at.isoformat() if published_at else None,
+        "source_name": brief.get("source_name", ""),
+        "byline": brief.get("byline", ""),
+        "source_url": brief.get("source_url", ""),
+        "key_points": [p["text"] for p in key_points],
+        "sections": [
+            {
+                "heading": s["heading"],
+                "anchor": s["anchor"],
+                "body": s["body"],
+                "tags": tag_names(
+                    t for t in tagged_sections if t["content_object_id"] == s["pk"]
+                ),
+            }
+            for s in sections
+        ],
+        "tags": tag_names(tagged_brief),
+        "source": (
+            {"path": brief["source_path"], "sha256": brief["source_sha256"]}
+            if brief.get("source_path")
+            else None
+        ),
+    }
