@@ -9,12 +9,30 @@ from adminsortable2.admin import (
 )
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
+from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
+from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
 from briefs.models import (
@@ -23,8 +41,17 @@ from briefs.models import (
     KeyPoint,
     Section,
     Tag,
+    TaggedBrief,
+    TaggedSection,
+    TagPhrase,
+    TagRedirect,
     now_to_the_second,
 )
+from briefs.tag_merging import claim_slug, merge_tags, record_rename
+from briefs.widgets import TagAutocompleteWidget
+
+# Tag inputs on briefs and sections suggest existing tags as editors type.
+TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
 
 # Briefs and sections use briefs.Tag; taggit's own tag table stays empty, so
 # its admin would only confuse editors.
@@ -62,6 +89,7 @@ class SectionInline(SortableStackedInline):
     form = SectionForm
     fields = ["heading", "anchor", "body", "tags"]
     extra = 0
+    formfield_overrides = TAG_INPUT
 
 
 class BriefForm(forms.ModelForm):
@@ -89,6 +117,28 @@ class BriefForm(forms.ModelForm):
         ):
             cleaned_data["published_at"] = now_to_the_second()
         return cleaned_data
+
+
+class TagKindListFilter(admin.SimpleListFilter):
+    """Briefs with a tag of one kind (the brief's own tags, as the Tags column)."""
+
+    title = "tag kind"
+    parameter_name = "tag_kind"
+
+    def lookups(self, request, model_admin):
+        return Tag.Kind.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in Tag.Kind.values:
+            return queryset
+        # Exists, not a join: a brief with two such tags is listed once.
+        return queryset.filter(
+            Exists(
+                TaggedBrief.objects.filter(
+                    content_object=OuterRef("pk"), tag__kind=self.value()
+                )
+            )
+        )
 
 
 class ImportedListFilter(admin.SimpleListFilter):
@@ -120,7 +170,13 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         "updated_at",
         "imported",
     ]
-    list_filter = ["status", "published_at", "tags", ImportedListFilter]
+    list_filter = [
+        "status",
+        "published_at",
+        "tags",
+        TagKindListFilter,
+        ImportedListFilter,
+    ]
     date_hierarchy = "published_at"
     search_fields = [
         "title",
@@ -135,8 +191,8 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     readonly_fields = ["source_path", "source_sha256", "created_at", "updated_at"]
     save_on_top = True
     # Django 6 makes https the default for scheme-less URLs; use it now.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    actions = ["publish", "unpublish"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
+    actions = ["publish", "unpublish", "retag"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dateline", "summary"]}),
         ("Publication", {"fields": ["status", "published_at"]}),
@@ -206,22 +262,117 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             messages.SUCCESS,
         )
 
+    @admin.action(description="Re-tag selected briefs", permissions=["change"])
+    def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
+        """Run the auto-tagger again; it keeps editors' own additions and removals."""
+        # Imported on use, so loading the admin never depends on the tagging engine.
+        from briefs.retagging import retag_briefs
+
+        briefs = Brief.objects.filter(pk__in=queryset.values("pk"))
+        count = briefs.count()
+        report = retag_briefs(briefs=briefs)
+        changed = getattr(report, "changed", None)
+        if changed is not None and not isinstance(changed, int):
+            changed = len(changed)
+        summary = f"Re-tagged {count} brief{'' if count == 1 else 's'}"
+        if changed is not None:
+            summary += f"; {changed} changed"
+        self.message_user(request, f"{summary}.", messages.SUCCESS)
+
+
+class TagPhraseInline(admin.TabularInline):
+    model = TagPhrase
+    fields = ["phrase"]
+    extra = 1
+    verbose_name_plural = (
+        "Match phrases (a capitalised phrase matches only with that capitalisation)"
+    )
+
+
+class TagRedirectInline(admin.TabularInline):
+    """Old addresses that lead here; delete one to free its slug."""
+
+    model = TagRedirect
+    fields = ["old_slug", "created_at"]
+    readonly_fields = ["old_slug", "created_at"]
+    extra = 0
+    verbose_name = "old address"
+    verbose_name_plural = "Old addresses that redirect here"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Renames and merges add these; a hand-made one could point anywhere.
+        return False
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "kind"]
+        help_texts = {
+            "slug": "The tag's address. After a change the old address redirects "
+            "here; an address that redirected to another tag now shows this one.",
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = (
+            Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
+        )
+        if clash is not None:
+            raise forms.ValidationError(
+                "The tag “%(name)s” already exists (tag names ignore case). "
+                "To combine the two, use “Merge selected tags…” in the tag list.",
+                params={"name": clash.name},
+            )
+        return name
+
+
+class MergeTagsForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Tag.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Keep this tag",
+        help_text="The other tags are merged into it and deleted; "
+        "their addresses redirect to it.",
+    )
+
+    def __init__(self, *args, tags: QuerySet[Tag], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["target"]
+        field.queryset = tags
+        field.label_from_instance = lambda tag: f"{tag.name} ({tag.get_kind_display()})"
+
+
+def _uses(items: QuerySet) -> Coalesce:
+    """How many ``items`` (tagged-item rows) the outer tag has, 0 when none."""
+    counts = (
+        items.filter(tag=OuterRef("pk"))
+        .order_by()
+        .values("tag")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), 0)
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
+    form = TagForm
+    inlines = [TagPhraseInline, TagRedirectInline]
     list_display = ["name", "slug", "kind", "brief_count", "section_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     list_per_page = 100
+    actions = ["merge"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return (
             super()
             .get_queryset(request)
             .annotate(
-                brief_count=Count("brief_items", distinct=True),
-                section_count=Count("section_items", distinct=True),
+                brief_count=_uses(TaggedBrief.objects.all()),
+                section_count=_uses(TaggedSection.objects.all()),
             )
         )
 
@@ -232,3 +383,108 @@ class TagAdmin(admin.ModelAdmin):
     @admin.display(description="sections", ordering="section_count")
     def section_count(self, obj: Tag) -> int:
         return obj.section_count
+
+    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
+        # The change view runs in a transaction: the tag and its redirect are saved together.
+        super().save_model(request, obj, form, change)
+        if change:
+            record_rename(
+                tag=obj,
+                old_name=form.initial.get("name", obj.name),
+                old_slug=form.initial.get("slug", obj.slug),
+            )
+        else:
+            claim_slug(obj)
+
+    def has_merge_permission(self, request: HttpRequest) -> bool:
+        # Merging changes the kept tag and deletes the others. (An action's
+        # permissions list allows it when *any* of them is held, so one name.)
+        return self.has_change_permission(request) and self.has_delete_permission(
+            request
+        )
+
+    @admin.action(description="Merge selected tags…", permissions=["merge"])
+    def merge(
+        self, request: HttpRequest, queryset: QuerySet[Tag]
+    ) -> HttpResponse | None:
+        """Ask which tag to keep, then merge the others into it."""
+        # A fresh queryset: the change list's may carry search joins.
+        tags = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
+        selected = list(tags.order_by("-brief_count", "-section_count", "name"))
+        if len(selected) < 2:
+            self.message_user(
+                request, "Select at least two tags to merge.", messages.WARNING
+            )
+            return None
+        form = MergeTagsForm(
+            request.POST if "confirm" in request.POST else None,
+            tags=tags,
+            initial={"target": selected[0].pk},
+        )
+        if form.is_valid():
+            target = form.cleaned_data["target"]
+            result = merge_tags(sources=selected, target=target)
+            merged = len(result.merged)
+            self.message_user(
+                request,
+                f"Merged {merged} tag{'' if merged == 1 else 's'} into “{target.name}”: "
+                f"{result.brief_items} brief and {result.section_items} section tags "
+                f"moved, {result.duplicates} duplicates dropped; old addresses "
+                "redirect to it.",
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge tags",
+            "subtitle": None,
+            "opts": self.opts,
+            "tags": selected,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/briefs/tag/merge_tags.html", context)
+
+    def get_urls(self) -> list[URLPattern]:
+        # Before the default URLs: "<path:object_id>/" would match "autocomplete/".
+        return [
+            path(
+                "autocomplete/",
+                self.admin_site.admin_view(self.autocomplete_view),
+                name="briefs_tag_autocomplete",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_GET)
+    def autocomplete_view(self, request: HttpRequest) -> JsonResponse:
+        """Up to 10 tag names containing ``?q=`` (any case), prefix matches first, then most used.
+
+        For staff who may see tags or edit briefs; others get 403.
+        """
+        user = request.user
+        if not (
+            self.has_view_permission(request)
+            or user.has_perm("briefs.change_brief")
+            or user.has_perm("briefs.add_brief")
+        ):
+            raise PermissionDenied
+        term = request.GET.get("q", "").strip()[:100]
+        if not term:
+            return JsonResponse({"results": []})
+        names = (
+            Tag.objects.filter(name__icontains=term)
+            .annotate(
+                prefix=Case(
+                    When(name__istartswith=term, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+                uses=_uses(TaggedBrief.objects.all())
+                + _uses(TaggedSection.objects.all()),
+            )
+            .order_by("prefix", "-uses", "name")
+            .values_list("name", flat=True)[:10]
+        )
+        return JsonResponse({"results": list(names)})

@@ -11,7 +11,12 @@ from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+)
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -101,20 +106,50 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def tag_list(request: HttpRequest) -> HttpResponse:
-    groups: dict[str, list[Tag]] = {heading: [] for heading in KIND_HEADINGS.values()}
-    for tag in public_tags():
+    """Public tags grouped by kind; ``?kind=place`` shows one kind.
+
+    An unknown kind is a 404, like a bad page number: each listing has one
+    address. A known kind with no public tags is an empty page.
+    """
+    kind = request.GET.get("kind")
+    tags = public_tags()
+    if kind is not None:
+        if kind not in KIND_HEADINGS:
+            raise Http404("No such kind of tag.")
+        tags = tags.filter(kind=kind)
+    groups: dict[str, list[Tag]] = {
+        heading: []
+        for value, heading in KIND_HEADINGS.items()
+        if kind is None or value == kind
+    }
+    for tag in tags:
         groups.setdefault(KIND_HEADINGS.get(tag.kind, "Other"), []).append(tag)
     return render(
         request,
         "briefs/tag_list.html",
-        {"groups": [(heading, tags) for heading, tags in groups.items() if tags]},
+        {
+            "groups": [(heading, tags) for heading, tags in groups.items() if tags],
+            "kinds": list(KIND_HEADINGS.items()),
+            "kind": kind,
+            "kind_heading": KIND_HEADINGS.get(kind),
+        },
     )
 
 
 @require_safe
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    """The sections that carry a tag, then the briefs that do; published only."""
-    tag = get_object_or_404(public_tags(), slug=slug)
+    """The sections that carry a tag, then the briefs that do; published only.
+
+    An old slug (the tag was renamed or merged) redirects permanently to the
+    tag's page, but only when that tag is public: a redirect must not reveal
+    the address of a tag used only on drafts.
+    """
+    tag = public_tags().filter(slug=slug).first()
+    if tag is None:
+        moved = public_tags().filter(redirects__old_slug=slug).first()
+        if moved is None:
+            raise Http404("No such tag.")
+        return HttpResponsePermanentRedirect(moved.get_absolute_url())
     published = Brief.objects.published()
     sections = (
         Section.objects.filter(brief__in=published, tags=tag)

@@ -405,6 +405,7 @@ PAGES = {
     "index": (lambda briefs: "/", 4),
     "detail": (lambda briefs: briefs[-1].get_absolute_url(), 5),
     "tags": (lambda briefs: "/tags/", 1),
+    "tags of one kind": (lambda briefs: "/tags/?kind=topic", 1),
     "tag": (lambda briefs: "/tags/shared/", 5),
 }
 

@@ -1,0 +1,609 @@
+"""Editors look after the tags: phrases, renames, merges, suggestions, races."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import re
+import sqlite3
+import sys
+import threading
+import types
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.contrib.staticfiles import finders
+from django.db import connection, connections
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from briefs.models import (
+    Brief,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+    TagPhrase,
+    TagRedirect,
+)
+from briefs.tag_merging import merge_tags
+from tests.factories import draft_brief, published_brief
+from tests.test_admin_editing import assert_saved, form_data
+
+TAGS = reverse("admin:briefs_tag_changelist")
+TAG_ADD = reverse("admin:briefs_tag_add")
+BRIEFS = reverse("admin:briefs_brief_changelist")
+AUTOCOMPLETE = reverse("admin:briefs_tag_autocomplete")
+
+
+def tag_change_url(tag: Tag) -> str:
+    return reverse("admin:briefs_tag_change", args=[tag.pk])
+
+
+def tag_named(name: str) -> Tag:
+    return Tag.objects.get(name=name)
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+# --- Match phrases -----------------------------------------------------------
+
+
+def test_tag_form_edits_match_phrases(editor_client, db):
+    published_brief(tags=("United States",))
+    tag = tag_named("United States")
+    TagPhrase.objects.create(tag=tag, phrase="USA")
+    data = form_data(editor_client, tag_change_url(tag))
+    assert data["phrases-0-phrase"] == "USA"
+    data["phrases-1-phrase"] = "United States of America"
+    data["phrases-0-DELETE"] = "on"
+
+    assert_saved(editor_client.post(tag_change_url(tag), data))
+
+    assert list(tag.phrases.values_list("phrase", flat=True)) == [
+        "United States of America"
+    ]
+
+
+def test_tag_form_refuses_the_same_phrase_twice(editor_client, db):
+    tag = Tag.objects.create(name="Energy")
+    data = form_data(editor_client, tag_change_url(tag))
+    data["phrases-TOTAL_FORMS"] = "2"
+    data["phrases-0-phrase"] = "power"
+    data["phrases-1-phrase"] = "power"
+
+    response = editor_client.post(tag_change_url(tag), data)
+
+    assert response.status_code == 200
+    assert not TagPhrase.objects.exists()
+
+
+# --- Names and renames -------------------------------------------------------
+
+
+def test_a_name_in_another_case_is_refused_with_a_clear_message(editor_client, db):
+    Tag.objects.create(name="China")
+    data = form_data(editor_client, TAG_ADD)
+    data.update(name="china", slug="china-2", kind="place")
+
+    response = editor_client.post(TAG_ADD, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["name"] == [
+        "The tag “China” already exists (tag names ignore case). "
+        "To combine the two, use “Merge selected tags…” in the tag list."
+    ]
+    assert Tag.objects.count() == 1
+
+
+def test_changing_the_slug_redirects_the_old_address(editor_client, client, db):
+    published_brief(tags=("Trade",))
+    tag = tag_named("Trade")
+    data = form_data(editor_client, tag_change_url(tag))
+    data.update(name="Trade policy", slug="trade-policy")
+
+    assert_saved(editor_client.post(tag_change_url(tag), data))
+
+    tag.refresh_from_db()
+    assert (tag.name, tag.slug) == ("Trade policy", "trade-policy")
+    assert list(tag.redirects.values_list("old_slug", flat=True)) == ["trade"]
+    response = client.get("/tags/trade/")
+    assert response.status_code == 301
+    assert response["Location"] == "/tags/trade-policy/"
+    assert client.get("/tags/trade-policy/").status_code == 200
+
+
+def test_renaming_back_leaves_one_redirect_each_way(editor_client, db):
+    tag = Tag.objects.create(name="Trade")
+    for name, slug in [("Commerce", "commerce"), ("Trade", "trade")]:
+        data = form_data(editor_client, tag_change_url(tag))
+        data.update(name=name, slug=slug)
+        assert_saved(editor_client.post(tag_change_url(tag), data))
+
+    # The tag owns "trade" again; only "commerce" redirects.
+    assert list(TagRedirect.objects.values_list("old_slug", "tag")) == [
+        ("commerce", tag.pk)
+    ]
+
+
+def test_changing_only_the_name_keeps_the_address(editor_client, db):
+    tag = Tag.objects.create(name="Trade")
+    data = form_data(editor_client, tag_change_url(tag))
+    data["name"] = "Trade and tariffs"
+
+    assert_saved(editor_client.post(tag_change_url(tag), data))
+
+    tag.refresh_from_db()
+    assert tag.slug == "trade"
+    assert not TagRedirect.objects.exists()
+
+
+def test_renaming_rewrites_auto_tag_memory(editor_client, db):
+    brief = published_brief(tags=("Trade",), sections=(("A", "a", ("Trade",)),))
+    Brief.objects.filter(pk=brief.pk).update(auto_tags=["TRADE", "Energy"])
+    Section.objects.filter(brief=brief).update(auto_tags=["trade"])
+    tag = tag_named("Trade")
+    data = form_data(editor_client, tag_change_url(tag))
+    data["name"] = "Trade policy"
+
+    assert_saved(editor_client.post(tag_change_url(tag), data))
+
+    brief.refresh_from_db()
+    assert brief.auto_tags == ["Trade policy", "Energy"]
+    assert Section.objects.get(brief=brief).auto_tags == ["Trade policy"]
+
+
+def test_a_new_tag_takes_over_a_redirected_slug(editor_client, client, db):
+    published_brief(tags=("Trade",))
+    TagRedirect.objects.create(old_slug="commerce", tag=tag_named("Trade"))
+    data = form_data(editor_client, TAG_ADD)
+    data.update(name="Commerce", slug="commerce", kind="topic")
+
+    assert_saved(editor_client.post(TAG_ADD, data))
+
+    assert not TagRedirect.objects.exists()
+    # Until a published brief uses the new tag, its address is a plain 404.
+    assert client.get("/tags/commerce/").status_code == 404
+
+
+def test_hostile_tag_names_are_escaped_in_the_tag_admin(editor_client, db):
+    published_brief(tags=("<script>alert(1)</script>",))
+    tag = tag_named("<script>alert(1)</script>")
+
+    for url in (TAGS, tag_change_url(tag)):
+        content = editor_client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in content
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content
+
+
+# --- Merging -----------------------------------------------------------------
+
+
+def test_merge_moves_items_phrases_and_redirects_and_deletes_sources(db):
+    both = published_brief(
+        tags=("USA", "United States"),
+        sections=(("A", "a", ("US", "USA")), ("B", "b", ("United States",))),
+    )
+    only_source = draft_brief(tags=("US",), sections=(("C", "c", ("USA",)),))
+    target = tag_named("United States")
+    usa, us = tag_named("USA"), tag_named("US")
+    TagPhrase.objects.create(tag=target, phrase="United States")
+    TagPhrase.objects.create(tag=usa, phrase="United States")  # a duplicate
+    TagPhrase.objects.create(tag=usa, phrase="USA")
+    TagPhrase.objects.create(tag=us, phrase="USA")  # same as another source's
+    TagRedirect.objects.create(old_slug="america", tag=usa)
+    Brief.objects.filter(pk=both.pk).update(auto_tags=["usa", "Water", "United States"])
+    Section.objects.filter(brief=only_source).update(auto_tags=["US", "USA"])
+
+    result = merge_tags(sources=[usa, us, target], target=target)
+
+    assert result.merged == ("USA", "US")
+    assert not Tag.objects.filter(pk__in=[usa.pk, us.pk]).exists()
+    assert sorted(both.tags.names()) == ["United States"]
+    assert sorted(only_source.tags.names()) == ["United States"]
+    for section in Section.objects.all():
+        assert list(section.tags.names()) == ["United States"], section.heading
+    assert TaggedBrief.objects.filter(tag=target).count() == 2
+    assert TaggedSection.objects.filter(tag=target).count() == 3
+    assert sorted(target.phrases.values_list("phrase", flat=True)) == [
+        "USA",
+        "United States",
+    ]
+    assert dict(TagRedirect.objects.values_list("old_slug", "tag")) == {
+        "america": target.pk,
+        "usa": target.pk,
+        "us": target.pk,
+    }
+    both.refresh_from_db()
+    assert both.auto_tags == ["United States", "Water"]
+    assert Section.objects.get(brief=only_source).auto_tags == ["United States"]
+    # The brief's USA (it has the target) and one of section A's US and USA.
+    assert result.duplicates == 2
+    assert (result.brief_items, result.section_items) == (1, 2)
+
+
+def test_merging_a_tag_into_itself_changes_nothing(db):
+    published_brief(tags=("Trade",))
+    trade = tag_named("Trade")
+
+    result = merge_tags(sources=[trade], target=trade)
+
+    assert result.merged == ()
+    assert Tag.objects.get() == trade
+    assert not TagRedirect.objects.exists()
+
+
+def run_action(client, action: str, tags: list[Tag], **extra):
+    return client.post(
+        TAGS,
+        {"action": action, "_selected_action": [t.pk for t in tags], **extra},
+        follow=True,
+    )
+
+
+def test_merge_action_asks_which_tag_to_keep_then_merges(editor_client, client, db):
+    published_brief(tags=("Trade",), sections=(("A", "a", ("Commerce",)),))
+    published_brief(tags=("Trade",))
+    hostile = Tag.objects.create(name="<script>alert('x')</script>")
+    trade, commerce = tag_named("Trade"), tag_named("Commerce")
+
+    page = run_action(editor_client, "merge", [trade, commerce, hostile])
+
+    assert page.status_code == 200
+    assert [t.name for t in page.context["tags"]] == [
+        "Trade",
+        "Commerce",
+        "<script>alert('x')</script>",
+    ]
+    html = page.content.decode()
+    assert "<script>alert(" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert html.count('type="radio" name="target"') == 3
+    assert Tag.objects.count() == 3  # nothing merged yet
+
+    done = run_action(
+        editor_client,
+        "merge",
+        [trade, commerce, hostile],
+        confirm="yes",
+        target=trade.pk,
+    )
+
+    assert done.redirect_chain[-1][0] == TAGS
+    assert messages_of(done) == [
+        "Merged 2 tags into “Trade”: 0 brief and 1 section tags moved, "
+        "0 duplicates dropped; old addresses redirect to it."
+    ]
+    assert list(Tag.objects.all()) == [trade]
+    response = client.get("/tags/commerce/")
+    assert response.status_code == 301
+    assert response["Location"] == "/tags/trade/"
+
+
+def test_merge_message_escapes_the_target_name(editor_client, db):
+    hostile = Tag.objects.create(name="<b>bold</b>")
+    other = Tag.objects.create(name="Other")
+
+    done = run_action(
+        editor_client, "merge", [hostile, other], confirm="yes", target=hostile.pk
+    )
+
+    html = done.content.decode()
+    assert "into “&lt;b&gt;bold&lt;/b&gt;”" in html
+    assert "<b>bold</b>" not in html
+
+
+def test_merge_target_must_be_one_of_the_selected_tags(editor_client, db):
+    a, b, outsider = (Tag.objects.create(name=n) for n in ("A", "B", "Outsider"))
+
+    page = run_action(editor_client, "merge", [a, b], confirm="yes", target=outsider.pk)
+
+    assert page.status_code == 200
+    assert "target" in page.context["form"].errors
+    assert Tag.objects.count() == 3
+
+
+def test_merge_needs_two_tags(editor_client, db):
+    tag = Tag.objects.create(name="Alone")
+
+    response = run_action(editor_client, "merge", [tag])
+
+    assert messages_of(response) == ["Select at least two tags to merge."]
+    assert Tag.objects.get() == tag
+
+
+def test_merge_needs_the_delete_permission(client, db):
+    user = get_user_model().objects.create_user("writer", password="pw", is_staff=True)
+    user.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_tag", "change_tag"])
+    )
+    client.force_login(user)
+    a, b = Tag.objects.create(name="A"), Tag.objects.create(name="B")
+
+    response = run_action(client, "merge", [a, b], confirm="yes", target=a.pk)
+
+    assert response.status_code == 200
+    assert Tag.objects.count() == 2
+
+
+# --- The tag list ------------------------------------------------------------
+
+
+def test_tag_change_list_queries_do_not_grow(
+    editor_client, db, django_assert_max_num_queries
+):
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            published_brief(
+                tags=(f"Brief tag {i}", "Shared"),
+                sections=(("A", "a", (f"Section tag {i}", "Shared")),),
+            )
+
+    add(2, 0)
+    editor_client.get(TAGS)
+    with CaptureQueriesContext(connection) as few:
+        assert editor_client.get(TAGS).status_code == 200
+    add(20, 2)
+
+    with django_assert_max_num_queries(len(few)):
+        response = editor_client.get(TAGS)
+
+    assert len(response.context["cl"].result_list) == 45
+    counts = {
+        t.name: (t.brief_count, t.section_count)
+        for t in response.context["cl"].result_list
+    }
+    assert counts["Shared"] == (22, 22)
+    assert counts["Section tag 3"] == (0, 1)
+
+
+# --- Briefs by tag kind ------------------------------------------------------
+
+
+def test_brief_list_filters_by_tag_kind(editor_client, db):
+    places = published_brief(title="Places", tags=("Pakistan", "Geneva"))
+    published_brief(title="Topics", tags=("Trade",), sections=(("A", "a", ("Chad",)),))
+    Tag.objects.filter(name__in=["Pakistan", "Geneva", "Chad"]).update(
+        kind=Tag.Kind.PLACE
+    )
+
+    response = editor_client.get(BRIEFS, {"tag_kind": "place"})
+
+    # Listed once although it has two place tags; section tags do not count.
+    assert [b.title for b in response.context["cl"].result_list] == [places.title]
+    response = editor_client.get(BRIEFS, {"tag_kind": "person"})
+    assert list(response.context["cl"].result_list) == []
+    assert "tag kind" in editor_client.get(BRIEFS).content.decode()
+
+
+# --- Suggestions while typing ------------------------------------------------
+
+
+@pytest.fixture
+def suggestions(db):
+    published_brief(tags=("Trade",), sections=(("A", "a", ("Trade",)),))
+    published_brief(tags=("Free trade",))
+    published_brief(tags=("Trade",))
+    Tag.objects.create(name="Tradecraft")
+    Tag.objects.create(name="<script>alert(1)</script> & “trade”")
+    for n in range(12):
+        Tag.objects.create(name=f"Water {n:02}")
+
+
+def suggest(client, q: str):
+    response = client.get(AUTOCOMPLETE, {"q": q})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    return json.loads(response.content)["results"]
+
+
+def test_suggestions_match_any_case_prefix_first_then_most_used(
+    editor_client, suggestions
+):
+    assert suggest(editor_client, "TRADE") == [
+        "Trade",  # prefix, used 3 times
+        "Tradecraft",  # prefix, unused
+        "Free trade",  # contains, used once
+        "<script>alert(1)</script> & “trade”",  # contains, unused
+    ]
+
+
+def test_suggestions_are_limited_and_json_not_html(editor_client, suggestions):
+    assert len(suggest(editor_client, "water")) == 10
+    assert suggest(editor_client, "<script>") == ["<script>alert(1)</script> & “trade”"]
+    assert suggest(editor_client, "   ") == []
+    assert suggest(editor_client, "zzz") == []
+
+
+def test_suggestions_need_a_staff_login(client, suggestions):
+    response = client.get(AUTOCOMPLETE, {"q": "trade"})
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_suggestions_need_a_permission_on_tags_or_briefs(client, suggestions):
+    user = get_user_model().objects.create_user("staff", password="pw", is_staff=True)
+    client.force_login(user)
+
+    assert client.get(AUTOCOMPLETE, {"q": "trade"}).status_code == 403
+
+    user.user_permissions.add(Permission.objects.get(codename="change_brief"))
+    assert suggest(client, "trade")[0] == "Trade"
+
+
+def test_suggestions_are_read_only(editor_client, suggestions):
+    assert editor_client.post(AUTOCOMPLETE, {"q": "trade"}).status_code == 405
+
+
+def test_brief_and_section_tag_inputs_load_the_suggestion_script(editor_client, db):
+    brief = published_brief(tags=("Trade",))
+
+    html = editor_client.get(
+        reverse("admin:briefs_brief_change", args=[brief.pk])
+    ).content.decode()
+
+    assert html.count('src="/static/briefs/admin/tag_autocomplete.js"') == 1
+    # The brief's input, each section's, and the template for new sections.
+    for name in (
+        "tags",
+        "sections-0-tags",
+        "sections-1-tags",
+        "sections-__prefix__-tags",
+    ):
+        tag_input = re.search(rf'<input [^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'data-tag-autocomplete="{AUTOCOMPLETE}"' in tag_input, name
+        assert 'autocomplete="off"' in tag_input, name
+
+
+def test_suggestion_script_never_parses_names_as_html():
+    script = Path(finders.find("briefs/admin/tag_autocomplete.js")).read_text("utf-8")
+
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script
+    assert "option.value = " in script
+
+
+# --- Case-insensitive tags through the admin ---------------------------------
+
+
+def test_typing_a_tag_in_another_case_reuses_it(editor_client, db):
+    brief = published_brief(
+        tags=("China",), sections=(("", "Opening.", ()), ("Talks", "Body.", ()))
+    )
+    url = reverse("admin:briefs_brief_change", args=[brief.pk])
+    data = form_data(editor_client, url)
+    data["sections-1-tags"] = "china, TRADE"
+    data["tags"] = "CHINA"
+
+    assert_saved(editor_client.post(url, data))
+
+    assert Tag.objects.filter(name__iexact="china").count() == 1
+    assert sorted(Section.objects.get(brief=brief, heading="Talks").tags.names()) == [
+        "China",
+        "TRADE",
+    ]
+    assert list(brief.tags.names()) == ["China"]
+
+
+# --- Two requests add the same new tag at once -------------------------------
+
+
+@contextlib.contextmanager
+def database_threads_can_share(tmp_path):
+    """Yield a function that connects the calling thread to the test data.
+
+    SQLite's in-memory test database is shared between threads through a
+    shared cache, where a second writer fails at once with "database table is
+    locked" instead of waiting: the busy timeout does not apply there. The site
+    runs on a database file, where the project's WAL, IMMEDIATE and timeout
+    options make writers queue. So on in-memory SQLite the threads use a file
+    copy of the test database with those options, copied back afterwards.
+    """
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield lambda: None
+        return
+    path = tmp_path / "race.sqlite3"
+    connection.ensure_connection()
+    with contextlib.closing(sqlite3.connect(path)) as copy:
+        connection.connection.backup(copy)
+    settings_dict = {**connection.settings_dict, "NAME": str(path)}
+    wrapper_class = type(connections["default"])
+
+    def connect() -> None:
+        connections["default"] = wrapper_class(settings_dict, "default")
+
+    yield connect
+    with contextlib.closing(sqlite3.connect(path)) as copy:
+        copy.backup(connection.connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_adding_the_same_new_tag_both_succeed(tmp_path, monkeypatch):
+    brief = published_brief(sections=(("A", "a", ()), ("B", "b", ())))
+    first, second = brief.sections.all()
+    # Hold each request just after it looked for the tag inside get_or_create
+    # and found none, so both go on to create it: the race, every time.
+    both_missed = threading.Barrier(2, timeout=10)
+    state = threading.local()
+    original_get, original_get_or_create = QuerySet.get, QuerySet.get_or_create
+
+    def get(self, *args, **kwargs):
+        try:
+            return original_get(self, *args, **kwargs)
+        except Tag.DoesNotExist:
+            if getattr(state, "creating", False):
+                state.creating = False
+                both_missed.wait()
+            raise
+
+    def get_or_create(self, *args, **kwargs):
+        state.creating = self.model is Tag
+        return original_get_or_create(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "get", get)
+    monkeypatch.setattr(QuerySet, "get_or_create", get_or_create)
+    errors: list[BaseException] = []
+
+    with database_threads_can_share(tmp_path) as connect:
+
+        def add(section: Section) -> None:
+            connect()
+            try:
+                section.tags.add("Brand New Tag")
+            except BaseException as error:
+                errors.append(error)
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=add, args=(s,)) for s in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    assert errors == []
+    tag = Tag.objects.get(name__iexact="brand new tag")
+    assert tag.slug == "brand-new-tag"
+    assert TaggedSection.objects.filter(tag=tag).count() == 2
+    assert both_missed.n_waiting == 0 and not both_missed.broken
+
+
+# --- Re-tagging from the brief list ------------------------------------------
+
+
+@dataclasses.dataclass
+class FakeReport:
+    changed: int
+
+
+def test_retag_action_calls_the_tagging_service(editor_client, db, monkeypatch):
+    # The service is the tagging engine's; this checks the action's side of
+    # the contract: which briefs it passes, and what it tells the editor.
+    chosen = [published_brief(), draft_brief()]
+    published_brief()  # not selected
+    calls = []
+
+    def retag_briefs(*, briefs, dry_run=False):
+        calls.append((sorted(b.pk for b in briefs), dry_run))
+        return FakeReport(changed=1)
+
+    monkeypatch.setitem(
+        sys.modules,
+        "briefs.retagging",
+        types.SimpleNamespace(retag_briefs=retag_briefs),
+    )
+
+    response = editor_client.post(
+        BRIEFS,
+        {"action": "retag", "_selected_action": [b.pk for b in chosen]},
+        follow=True,
+    )
+
+    assert calls == [(sorted(b.pk for b in chosen), False)]
+    assert messages_of(response) == ["Re-tagged 2 briefs; 1 changed."]
