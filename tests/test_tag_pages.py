@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 
 from briefs.models import Section, Tag, TagRedirect
@@ -223,13 +222,6 @@ def test_adding_a_name_in_another_case_reuses_the_tag(db):
     assert list(section.tags.names()) == ["China"]
 
 
-@pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    strict=True,
-    reason="SQLite's LIKE and lower() fold ASCII letters only, so taggit's "
-    "name__iexact lookup and the Lower('name') constraint miss 'УКРАЇНА' vs "
-    "'Україна'. Needs a fix below this layer (see the lead's notes).",
-)
 def test_a_non_latin_name_in_another_case_reuses_the_tag(db):
     brief = published_brief(tags=("Україна",))
 
