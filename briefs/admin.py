@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import models
 from django.db.models import (
     Case,
     Count,
@@ -24,22 +24,25 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
-from django.utils import timezone
+from django.urls import URLPattern, path, reverse
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
+from briefs import workflow
+from briefs.diffing import diff_briefs
+from briefs.history import brief_versions, snapshot
 from briefs.models import (
     RESERVED_ANCHORS,
     Brief,
     KeyPoint,
     Section,
+    StatusChange,
     Tag,
     TaggedBrief,
     TaggedSection,
@@ -93,6 +96,15 @@ class SectionInline(SortableStackedInline):
 
 
 class BriefForm(forms.ModelForm):
+    # The version of the brief this form was opened at. A save from an older
+    # version than the database's is refused: nothing is overwritten silently.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    # Set by BriefAdmin.get_form: the editor, and for a restore the brief's
+    # version before the old revision was put back.
+    user = None
+    current_version: int | None = None
+
     class Meta:
         model = Brief
         # The fields this form's own logic needs; BriefAdmin's fieldsets add the rest.
@@ -104,9 +116,29 @@ class BriefForm(forms.ModelForm):
         slug = self.fields["slug"]
         slug.required = False
         slug.help_text = f"{slug.help_text} Leave empty to make one from the title."
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.database_version()
+        if "status" in self.fields and self.user is not None:
+            current = self.instance.status if self.instance.pk else None
+            allowed = workflow.allowed_statuses(self.user, current)
+            self.fields["status"].choices = [
+                choice for choice in Brief.Status.choices if choice[0] in allowed
+            ]
+
+    def database_version(self) -> int | None:
+        if self.current_version is not None:
+            return self.current_version
+        return (
+            Brief.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
+        if self.instance.pk:
+            self.check_version(cleaned_data.get("loaded_version"))
         # Brief.save() would date it too, but the published_brief_has_date
         # constraint is validated before save(); date it here so the editor
         # does not see a constraint error for choosing "Published".
@@ -117,6 +149,27 @@ class BriefForm(forms.ModelForm):
         ):
             cleaned_data["published_at"] = now_to_the_second()
         return cleaned_data
+
+    def check_version(self, loaded: int | None) -> None:
+        current = self.database_version()
+        if current is None or loaded == current:
+            return
+        versions = list(brief_versions(self.instance.pk)[:1])
+        who = ""
+        if versions and versions[0].revision.user:
+            who = f" by {versions[0].revision.user.get_username()}"
+        compare = reverse("admin:briefs_brief_compare", args=[self.instance.pk])
+        raise forms.ValidationError(
+            format_html(
+                "Someone else saved this brief{} while you were editing it, so your "
+                "changes have not been saved. They are still in this form: copy what "
+                'you need, <a href="{}">see what changed</a>, then '
+                '<a href="">reload the brief</a> and apply your changes again.',
+                who,
+                compare,
+            ),
+            code="stale",
+        )
 
 
 class TagKindListFilter(admin.SimpleListFilter):
@@ -156,10 +209,33 @@ class ImportedListFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StatusChangeInline(admin.TabularInline):
+    """Every change of status, with who and when; a record, never edited."""
+
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "user", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "status change"
+    verbose_name_plural = "Status history"
+    classes = ["collapse"]
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
+        return super().get_queryset(request).select_related("user")
+
+
 @admin.register(Brief)
 class BriefAdmin(SortableAdminBase, VersionAdmin):
     form = BriefForm
-    inlines = [KeyPointInline, SectionInline]
+    inlines = [KeyPointInline, SectionInline, StatusChangeInline]
+    object_history_template = "admin/briefs/brief/object_history.html"
     list_display = [
         "title",
         "status",
@@ -192,7 +268,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     save_on_top = True
     # Django 6 makes https the default for scheme-less URLs; use it now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
-    actions = ["publish", "unpublish", "retag"]
+    actions = ["submit_for_review", "publish", "unpublish", "archive", "retag"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dateline", "summary"]}),
         ("Publication", {"fields": ["status", "published_at"]}),
@@ -231,36 +307,162 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     def imported(self, obj: Brief) -> bool:
         return bool(obj.source_path)
 
-    @admin.action(description="Publish selected briefs", permissions=["change"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        now = now_to_the_second()
-        # A fresh queryset: the change list's carries annotations and joins.
-        briefs = Brief.objects.filter(pk__in=queryset.values("pk")).exclude(
-            status=Brief.Status.PUBLISHED
-        )
-        with transaction.atomic():
-            # Date first: published_brief_has_date refuses a published brief without one.
-            briefs.filter(published_at__isnull=True).update(
-                published_at=now, updated_at=now
+    # Workflow -------------------------------------------------------------
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        attrs = {
+            "user": request.user,
+            "current_version": getattr(request, "_brief_version", None),
+        }
+        return type(form.__name__, (form,), attrs)
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: Brief | None = None
+    ) -> bool:
+        # Writers edit drafts and briefs in review; published ones are the editors'.
+        if obj is not None and not workflow.may_edit(request.user, obj):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return workflow.can_publish(request.user)
+
+    def save_model(self, request: HttpRequest, obj: Brief, form, change: bool) -> None:
+        before = ""
+        if change:
+            before = (
+                Brief.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+                or ""
             )
-            count = briefs.update(status=Brief.Status.PUBLISHED, updated_at=now)
-        self.message_user(
-            request,
-            f"Published {count} brief{'' if count == 1 else 's'}.",
-            messages.SUCCESS,
+            if form.current_version is not None:
+                # A restored revision carries its old version; continue from today's.
+                obj.version = form.current_version
+        super().save_model(request, obj, form, change)
+        workflow.record_status_change(
+            brief=obj, from_status=before, to_status=obj.status, user=request.user
         )
 
-    @admin.action(description="Unpublish selected briefs", permissions=["change"])
+    def _change_status(self, request, queryset, to_status: str, message: str) -> None:
+        """Move the briefs and tell the editor; ``message`` has {count} and {briefs}."""
+        count = workflow.change_status(
+            briefs=queryset, to_status=to_status, user=request.user
+        )
+        briefs = "brief" if count == 1 else "briefs"
+        self.message_user(
+            request, message.format(count=count, briefs=briefs), messages.SUCCESS
+        )
+
+    @admin.action(
+        description="Submit selected drafts for review", permissions=["change"]
+    )
+    def submit_for_review(
+        self, request: HttpRequest, queryset: QuerySet[Brief]
+    ) -> None:
+        drafts = queryset.filter(status=Brief.Status.DRAFT)
+        self._change_status(
+            request,
+            drafts,
+            Brief.Status.REVIEW,
+            "Submitted {count} {briefs} for review.",
+        )
+
+    @admin.action(description="Publish selected briefs", permissions=["publish"])
+    def publish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
+        # A scheduled brief (published, dated later) is already published: left alone.
+        self._change_status(
+            request, queryset, Brief.Status.PUBLISHED, "Published {count} {briefs}."
+        )
+
+    @admin.action(description="Unpublish selected briefs", permissions=["publish"])
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
         # published_at stays, so publishing again keeps the original date.
-        count = Brief.objects.filter(
-            pk__in=queryset.values("pk"), status=Brief.Status.PUBLISHED
-        ).update(status=Brief.Status.DRAFT, updated_at=timezone.now())
-        self.message_user(
+        published = queryset.filter(status=Brief.Status.PUBLISHED)
+        self._change_status(
             request,
-            f"Unpublished {count} brief{'' if count == 1 else 's'}; they are drafts now.",
-            messages.SUCCESS,
+            published,
+            Brief.Status.DRAFT,
+            "Unpublished {count} {briefs}; they are drafts now.",
         )
+
+    @admin.action(description="Archive selected briefs", permissions=["publish"])
+    def archive(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
+        self._change_status(
+            request, queryset, Brief.Status.ARCHIVED, "Archived {count} {briefs}."
+        )
+
+    # History --------------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        compare = path(
+            "<path:object_id>/history/compare/",
+            self.admin_site.admin_view(self.compare_view),
+            name="briefs_brief_compare",
+        )
+        return [compare, *super().get_urls()]
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        versions = list(brief_versions(object_id)) if object_id.isdigit() else []
+        return super().history_view(
+            request, object_id, {**(extra_context or {}), "versions": versions}
+        )
+
+    def revision_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
+    ):
+        # Restoring puts the old revision's row back, version number included;
+        # remember today's version so the restore neither trips nor rewinds it.
+        if object_id.isdigit():
+            request._brief_version = (
+                Brief.objects.filter(pk=object_id)
+                .values_list("version", flat=True)
+                .first()
+            )
+        return super().revision_view(request, object_id, version_id, extra_context)
+
+    def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """A word-level diff between two revisions (by default the last two)."""
+        if not object_id.isdigit():
+            raise Http404("No such brief.")
+        brief = Brief.objects.filter(pk=object_id).first()
+        if brief is not None and not self.has_view_or_change_permission(request, brief):
+            raise PermissionDenied
+        if brief is None and not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        versions = list(brief_versions(object_id))
+        if not versions:
+            raise Http404("This brief has no recorded history.")
+        by_id = {str(version.pk): version for version in versions}
+        errors = []
+        chosen = []
+        for name, default in (
+            ("from", versions[min(1, len(versions) - 1)]),
+            ("to", versions[0]),
+        ):
+            value = request.GET.get(name)
+            if value is None:
+                chosen.append(default)
+            elif value in by_id:
+                chosen.append(by_id[value])
+            else:
+                errors.append(
+                    f"“{value}” is not a revision of this brief; showing the default."
+                )
+                chosen.append(default)
+        older, newer = sorted(chosen, key=lambda version: version.revision.date_created)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Changes to “{brief.title if brief else versions[0].object_repr}”",
+            "brief": brief,
+            "object_id": object_id,
+            "versions": versions,
+            "older": older,
+            "newer": newer,
+            "diff": diff_briefs(snapshot(older), snapshot(newer)),
+            "errors": errors,
+        }
+        return TemplateResponse(request, "admin/briefs/brief/compare.html", context)
 
     @admin.action(description="Re-tag selected briefs", permissions=["change"])
     def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
