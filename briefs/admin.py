@@ -113,9 +113,10 @@ class BriefForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Brief.save() makes a unique slug (title, title-2, …) when it is empty.
-        slug = self.fields["slug"]
-        slug.required = False
-        slug.help_text = f"{slug.help_text} Leave empty to make one from the title."
+        if "slug" in self.fields:  # absent when the brief is shown read-only
+            slug = self.fields["slug"]
+            slug.required = False
+            slug.help_text = f"{slug.help_text} Leave empty to make one from the title."
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.database_version()
         if "status" in self.fields and self.user is not None:
@@ -125,14 +126,18 @@ class BriefForm(forms.ModelForm):
                 choice for choice in Brief.Status.choices if choice[0] in allowed
             ]
 
-    def database_version(self) -> int | None:
+    def database_version(self, *, lock: bool = False) -> int | None:
+        """The brief's version now; with ``lock``, held until the save commits.
+
+        The admin validates and saves a change form in one transaction, so on
+        PostgreSQL the row lock closes the gap between this check and the
+        write; SQLite's IMMEDIATE transactions hold the write lock already.
+        """
         if self.current_version is not None:
             return self.current_version
+        briefs = Brief.objects.select_for_update() if lock else Brief.objects.all()
         return (
-            Brief.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
+            briefs.filter(pk=self.instance.pk).values_list("version", flat=True).first()
         )
 
     def clean(self) -> dict:
@@ -151,7 +156,7 @@ class BriefForm(forms.ModelForm):
         return cleaned_data
 
     def check_version(self, loaded: int | None) -> None:
-        current = self.database_version()
+        current = self.database_version(lock=True)
         if current is None or loaded == current:
             return
         versions = list(brief_versions(self.instance.pk)[:1])

@@ -47,7 +47,9 @@ class Tag(TagBase):
         verbose_name_plural = "tags"
         constraints = [
             # Never "China" and "china" side by side.
-            models.UniqueConstraint(Lower("name"), name="unique_tag_name_case_insensitive")
+            models.UniqueConstraint(
+                Lower("name"), name="unique_tag_name_case_insensitive"
+            )
         ]
 
     def get_absolute_url(self) -> str:
@@ -264,8 +266,12 @@ class Brief(models.Model):
 class StatusChange(models.Model):
     """One change of a brief's status: who, when, from what, to what."""
 
-    brief = models.ForeignKey(Brief, related_name="status_changes", on_delete=models.CASCADE)
-    from_status = models.CharField(max_length=20, choices=Brief.Status.choices, blank=True)
+    brief = models.ForeignKey(
+        Brief, related_name="status_changes", on_delete=models.CASCADE
+    )
+    from_status = models.CharField(
+        max_length=20, choices=Brief.Status.choices, blank=True
+    )
     to_status = models.CharField(max_length=20, choices=Brief.Status.choices)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL

@@ -17,7 +17,8 @@ from django.http import (
     HttpResponse,
     HttpResponsePermanentRedirect,
 )
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
 from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection
@@ -88,11 +89,27 @@ def index(request: HttpRequest) -> HttpResponse:
     )
 
 
+def can_preview(user) -> bool:
+    """Staff who may view briefs see unpublished ones at their public address."""
+    return user.is_active and user.is_staff and user.has_perm("briefs.view_brief")
+
+
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
-    brief = get_object_or_404(Brief.objects.published().with_outline(), slug=slug)
+    """A published brief; for staff, any brief, as an unmistakable preview.
+
+    Anyone else asking for an unpublished brief gets the same 404 as for a
+    brief that does not exist.
+    """
+    brief = Brief.objects.published().with_outline().filter(slug=slug).first()
+    preview = False
+    if brief is None and can_preview(request.user):
+        brief = Brief.objects.with_outline().filter(slug=slug).first()
+        preview = brief is not None
+    if brief is None:
+        raise Http404("No such brief.")
     sections = list(brief.sections.all())
-    return render(
+    response = render(
         request,
         "briefs/brief_detail.html",
         {
@@ -100,8 +117,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "sections": sections,
             # The opening section has no heading, so it has no entry in the contents.
             "outline": [section for section in sections if section.heading],
+            "preview": preview,
         },
     )
+    if preview:
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_safe

@@ -69,6 +69,7 @@ def change_status(
             Brief.objects.select_for_update()
             .filter(pk__in=briefs.values("pk"))
             .exclude(status=to_status)
+            .order_by("pk")
             .values_list("pk", "status")
         )
         if not targets:
