@@ -275,7 +275,8 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
     actions = ["submit_for_review", "publish", "unpublish", "archive", "retag"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "dateline", "summary"]}),
+        # loaded_version is hidden: the version this form was opened at.
+        (None, {"fields": ["title", "slug", "dateline", "summary", "loaded_version"]}),
         ("Publication", {"fields": ["status", "published_at"]}),
         ("Attribution", {"fields": ["source_name", "byline", "source_url"]}),
         (None, {"fields": ["tags"]}),

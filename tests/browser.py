@@ -1,0 +1,35 @@
+"""Headless Chromium for browser tests: Debian's /usr/bin/chromium, driven by Playwright.
+
+Playwright never downloads a browser here; it launches the system Chromium.
+Without it, browser tests are skipped with a clear reason, unless
+NEWSROOM_REQUIRE_BROWSER=1 (as in CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+CHROMIUM = os.environ.get("NEWSROOM_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_available() -> bool:
+    return shutil.which(CHROMIUM) is not None
+
+
+def browser_required() -> bool:
+    return os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1"
+
+
+SKIP_REASON = (
+    f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium); "
+    "set NEWSROOM_REQUIRE_BROWSER=1 to make its absence a failure"
+)

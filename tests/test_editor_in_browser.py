@@ -1,0 +1,117 @@
+"""An editor at work in a real headless Chromium: edit, tag, reorder, publish, conflict."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+
+from briefs.models import Brief
+from tests.factories import draft_brief
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# A transactional test database is flushed between tests, taking the groups
+# that migration 0004 made; the editors here get them back from its table.
+EDITORS = import_module("briefs.migrations.0004_writers_and_editors_groups").GROUPS[
+    "Editors"
+]
+
+PASSWORD = "browser-test-password-1"
+
+
+def make_editor(username: str):
+    user = get_user_model().objects.create_user(
+        username, password=PASSWORD, is_staff=True
+    )
+    group, created = Group.objects.get_or_create(name="Editors")
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="briefs", codename__in=EDITORS
+            )
+        )
+    user.groups.add(group)
+    return user
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url("**/admin/")
+
+
+def open_brief(page, brief: Brief) -> None:
+    page.goto(f"/admin/briefs/brief/{brief.pk}/change/")
+    page.wait_for_selector("#brief_form")
+
+
+def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page):
+    page = browser_page
+    make_editor("edith")
+    brief = draft_brief(
+        title="Talks on the grain corridor",
+        key_points=("First point", "Second point", "Third point"),
+        sections=(
+            ("", "Opening paragraph.", ()),
+            ("Next steps", "Old text.", ("Trade",)),
+        ),
+    )
+    log_in(page, "edith")
+    open_brief(page, brief)
+
+    page.fill("#id_sections-1-body", "Ministers will meet again in June.")
+    page.fill("#id_sections-1-tags", "Trade, Food security")
+    # Drag the third key point to the top.
+    rows = page.locator("#key_points-group tbody tr.form-row.has_original")
+    rows.nth(2).locator("td.original p").drag_to(rows.nth(0).locator("td.original p"))
+    page.select_option("#id_status", "published")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist .success")
+
+    page.goto(brief.get_absolute_url())
+    assert page.locator("h1").inner_text() == "Talks on the grain corridor"
+    section = page.locator("#next-steps")
+    assert "Ministers will meet again in June." in section.inner_text()
+    assert section.get_by_role("link", name="Food security").count() == 1
+    points = page.locator("#key-points li").all_inner_texts()
+    assert points[0] == "Third point"
+    assert sorted(points) == ["First point", "Second point", "Third point"]
+
+
+def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
+    browser_page, chromium, live_server
+):
+    first = browser_page
+    make_editor("edith")
+    make_editor("otto")
+    brief = draft_brief(sections=(("", "Shared text.", ()),))
+    second_context = chromium.new_context(base_url=live_server.url)
+    second = second_context.new_page()
+    try:
+        log_in(first, "edith")
+        log_in(second, "otto")
+        open_brief(first, brief)
+        open_brief(second, brief)
+
+        first.fill("#id_title", "Edith's title")
+        first.click("input[name=_save]")
+        first.wait_for_selector(".messagelist .success")
+
+        second.fill("#id_sections-0-body", "Otto's rewrite.")
+        second.click("input[name=_save]")
+        error = second.locator(".errornote, .errorlist.nonfield")
+        error.first.wait_for()
+        assert "Someone else saved this brief by edith" in second.content()
+        assert second.input_value("#id_sections-0-body") == "Otto's rewrite."
+        second.get_by_role("link", name="see what changed").click()
+        assert "Edith" in second.content()
+    finally:
+        second_context.close()
+
+    brief.refresh_from_db()
+    assert brief.title == "Edith's title"
+    assert brief.sections.get().body == "Shared text."
