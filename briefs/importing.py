@@ -33,7 +33,8 @@ from briefs.models import (
     unique_anchor,
 )
 from briefs.parsing import ParsedDocument, ParseError, decode, parse
-from briefs.tagging import Tagger, load_vocabulary
+from briefs.tagging import Tagger, section_text
+from briefs.vocabulary import vocabulary_tagger
 
 
 class Outcome(StrEnum):
@@ -55,10 +56,6 @@ class ImportResult:
 
 class ImportFailure(Exception):
     """A file that cannot be imported; the message says why."""
-
-
-def default_tagger() -> Tagger:
-    return Tagger(load_vocabulary(Path(settings.NEWSROOM_VOCABULARY_FILE)))
 
 
 def source_path_for(path: Path) -> str:
@@ -115,21 +112,34 @@ class TagCache:
 def plan_brief(
     doc: ParsedDocument, *, tagger: Tagger, tags: TagCache
 ) -> dict[str, Any]:
-    """The content an import writes for ``doc``, in the export format's shape."""
-    section_texts = ["\n".join([s.heading, *s.paragraphs]) for s in doc.sections]
+    """The content an import writes for ``doc``, in the export format's shape.
+
+    Plus ``auto_tags``, not content: the tag names the tagger proposed for the
+    brief (a section's tags are all proposed), which re-tagging compares with
+    the tags the brief has later.
+    """
+    bodies = [paragraphs_to_markdown(s.paragraphs) for s in doc.sections]
+    # The text re-tagging sees too, so a re-tag right after an import changes nothing.
     found = tagger.tag_document(
-        title=doc.title, key_points=doc.key_points, sections=section_texts
+        title=doc.title,
+        key_points=doc.key_points,
+        sections=[
+            section_text(s.heading, body)
+            for s, body in zip(doc.sections, bodies, strict=True)
+        ],
     )
     anchors: set[str] = set()
     sections = []
-    for section, section_tags in zip(doc.sections, found.sections, strict=True):
+    for section, body, section_tags in zip(
+        doc.sections, bodies, found.sections, strict=True
+    ):
         anchor = unique_anchor(section.heading, anchors)
         anchors.add(anchor)
         sections.append(
             {
                 "heading": section.heading,
                 "anchor": anchor,
-                "body": paragraphs_to_markdown(section.paragraphs),
+                "body": body,
                 "tags": sorted_names(tags.name(name) for name in section_tags),
             }
         )
@@ -147,6 +157,7 @@ def plan_brief(
         "key_points": list(doc.key_points),
         "sections": sections,
         "tags": sorted_names(brief_tags.values()),
+        "auto_tags": sorted_names(tags.name(name) for name in found.brief),
     }
 
 
@@ -177,7 +188,7 @@ def import_document(
         return ImportResult(source_path, Outcome.FAILED, detail=str(error))
     warnings = (*warnings, *doc.warnings)
 
-    tagger = tagger or default_tagger()
+    tagger = tagger or vocabulary_tagger(dry_run=dry_run)
     tags = tags or TagCache(tagger.kinds)
     plan = plan_brief(doc, tagger=tagger, tags=tags)
 
@@ -287,6 +298,7 @@ def _write(
         "source_path": source_path,
         "source_sha256": sha256,
         "import_fingerprint": content_fingerprint(plan),
+        "auto_tags": plan["auto_tags"],
     }
     published_at = _published_at(doc.published)
     if brief is None:
@@ -317,6 +329,7 @@ def _write(
             heading=section["heading"],
             anchor=section["anchor"],
             body=section["body"],
+            auto_tags=section["tags"],
         )
         for position, section in enumerate(plan["sections"])
     )

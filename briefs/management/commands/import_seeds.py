@@ -12,10 +12,11 @@ from briefs.importing import (
     ImportResult,
     Outcome,
     TagCache,
-    default_tagger,
     import_file,
+    source_path_for,
 )
 from briefs.tagging import VocabularyError
+from briefs.vocabulary import build_tagger, load_starter_vocabulary
 
 SUMMARY_LABELS = {
     Outcome.CREATED: "created",
@@ -59,10 +60,12 @@ class Command(BaseCommand):
         force: bool,
         **options,
     ):
+        # A fresh database gets the starter vocabulary with its first import.
         try:
-            tagger = default_tagger()
+            starter = load_starter_vocabulary(dry_run=dry_run)
         except VocabularyError as error:
             raise CommandError(str(error)) from error
+        tagger = build_tagger(unsaved=starter)
         tags = TagCache(tagger.kinds)
         files = expand(paths or [Path(settings.NEWSROOM_SEEDS_DIR)])
         progress = Progress(self.stdout, total=len(files))
@@ -86,6 +89,14 @@ class Command(BaseCommand):
         summary = ", ".join(
             f"{counts[outcome]} {SUMMARY_LABELS[outcome]}" for outcome in Outcome
         )
+        if starter:
+            # Said last, by the summary: the per-file lines come first.
+            verb = "Would load" if dry_run else "Loaded"
+            self.stdout.write(
+                f"{verb} the starter vocabulary "
+                f"{source_path_for(Path(starter.path))}: {starter.tags_created} tags, "
+                f"{starter.phrases_added} match phrases"
+            )
         prefix = "Dry run, nothing written: " if dry_run else ""
         self.stdout.write(f"{prefix}{total} file{'s' if total != 1 else ''}: {summary}")
         if counts[Outcome.FAILED]:

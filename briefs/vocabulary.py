@@ -1,0 +1,162 @@
+"""The tagging vocabulary in the database, and the tagger built from it.
+
+Editors own the vocabulary: a tag with match phrases (``TagPhrase`` rows) is
+a term the auto-tagger looks for. The starter file (``seeds/vocabulary.toml``)
+only seeds it: loading adds what is missing and never changes or deletes an
+editor's tags or phrases. Countries and territories come from ISO 3166
+(``briefs.countries``) and merge with the tag of the same name, so a phrase
+an editor adds to "China" counts as China.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.text import slugify
+
+from briefs.countries import STOP_PHRASES, country_terms
+from briefs.models import Tag, TagPhrase, TagRedirect
+from briefs.tagging import Tagger, Term, VocabularyError, merge_terms
+from briefs.tagging import load_vocabulary as read_vocabulary_file
+
+
+@dataclass(frozen=True)
+class VocabularyLoad:
+    path: str
+    terms: tuple[Term, ...]
+    tags_created: int
+    phrases_added: int
+    dry_run: bool = False
+
+
+def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
+    """Add the file's tags and phrases that the database lacks; change nothing else.
+
+    A term's tag is the tag of that name (in any case), or the tag a renamed
+    or merged name now redirects to; only tags created here take the file's
+    kind. Raises VocabularyError for a file that cannot be read or is malformed.
+    """
+    terms = read_vocabulary_file(path)
+    for term in terms:
+        if term.kind not in Tag.Kind.values:
+            raise VocabularyError(
+                f"{path}: term {term.name!r} has kind {term.kind!r}; "
+                f"use one of {', '.join(Tag.Kind.values)}"
+            )
+    tags_created = phrases_added = 0
+    with transaction.atomic():
+        tags = _tags_by_name()
+        existing = set(TagPhrase.objects.values_list("tag_id", "phrase"))
+        new_phrases: list[TagPhrase] = []
+        planned: set[tuple[str, str]] = set()
+        for term in terms:
+            tag = tags.find(term.name)
+            if tag is None:
+                tags_created += 1
+                tag = Tag(name=term.name, kind=term.kind)
+                if not dry_run:
+                    tag.save()
+                tags.add(tag)
+            for phrase in term.phrases:
+                key = (tag.name.casefold(), phrase)
+                if (tag.pk, phrase) in existing or key in planned:
+                    continue
+                planned.add(key)
+                phrases_added += 1
+                new_phrases.append(TagPhrase(tag=tag, phrase=phrase))
+        if not dry_run:
+            TagPhrase.objects.bulk_create(new_phrases)
+    return VocabularyLoad(
+        path=str(path),
+        terms=terms,
+        tags_created=tags_created,
+        phrases_added=phrases_added,
+        dry_run=dry_run,
+    )
+
+
+def load_starter_vocabulary(*, dry_run: bool = False) -> VocabularyLoad | None:
+    """Load the starter vocabulary if no tag has a match phrase yet; else None.
+
+    On a dry run nothing is written; pass the result to ``build_tagger`` so
+    the run still tags with it.
+    """
+    if TagPhrase.objects.exists():
+        return None
+    return load_vocabulary(
+        path=Path(settings.NEWSROOM_VOCABULARY_FILE), dry_run=dry_run
+    )
+
+
+def database_terms() -> tuple[Term, ...]:
+    """The editable vocabulary: one term per tag that has match phrases."""
+    phrases: dict[tuple[str, str], list[str]] = {}
+    rows = TagPhrase.objects.values_list("tag__name", "tag__kind", "phrase").order_by(
+        "tag__name", "phrase"
+    )
+    for name, kind, phrase in rows:
+        phrases.setdefault((name, kind), []).append(phrase)
+    return tuple(
+        Term(name=name, kind=kind, phrases=tuple(found))
+        for (name, kind), found in phrases.items()
+    )
+
+
+def build_tagger(*, unsaved: VocabularyLoad | None = None) -> Tagger:
+    """A tagger for the countries and the vocabulary in the database.
+
+    ``unsaved`` is a dry-run load whose terms are not in the database but
+    should count. A country whose name an editor renamed or merged away (a
+    TagRedirect from its old slug) tags as the tag it now redirects to.
+    """
+    extra = unsaved.terms if unsaved is not None and unsaved.dry_run else ()
+    terms = merge_terms(country_terms(), database_terms(), extra)
+    tags = _tags_by_name()
+    renamed = []
+    for term in terms:
+        tag = tags.find(term.name)
+        if tag is not None and tag.name != term.name:
+            term = replace(term, name=tag.name)
+        renamed.append(term)
+    return _tagger(merge_terms(renamed))
+
+
+def vocabulary_tagger(*, dry_run: bool = False) -> Tagger:
+    """The tagger imports and re-tagging use, loading the starter vocabulary if needed."""
+    return build_tagger(unsaved=load_starter_vocabulary(dry_run=dry_run))
+
+
+@lru_cache(maxsize=4)
+def _tagger(terms: tuple[Term, ...]) -> Tagger:
+    # Compiling the combined pattern takes a few milliseconds; an unchanged
+    # vocabulary reuses it across imports.
+    return Tagger(terms, stop_phrases=STOP_PHRASES)
+
+
+class _TagNames:
+    """Tags by name (case-insensitively) and by the old slugs that redirect to them."""
+
+    def __init__(self, tags: Iterable[Tag], redirects: Iterable[TagRedirect]):
+        self._by_name: dict[str, Tag] = {}
+        for tag in tags:
+            self.add(tag)
+        self._by_old_slug = {r.old_slug: r.tag for r in redirects}
+
+    def add(self, tag: Tag) -> Tag:
+        self._by_name[tag.name.casefold()] = tag
+        return tag
+
+    def find(self, name: str) -> Tag | None:
+        tag = self._by_name.get(name.casefold())
+        if tag is None:
+            tag = self._by_old_slug.get(slugify(name, allow_unicode=True))
+        return tag
+
+
+def _tags_by_name() -> _TagNames:
+    return _TagNames(Tag.objects.all(), TagRedirect.objects.select_related("tag"))
