@@ -161,6 +161,20 @@ def plan_brief(
     }
 
 
+def edited_since_import(brief: Brief) -> bool:
+    """Whether someone has changed the brief's content since its last import.
+
+    Compares the content now with the fingerprint of what the import wrote,
+    so a save that changed no content (publishing, say) is not an edit.
+    """
+    current = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+    return content_fingerprint(current) != brief.import_fingerprint
+
+
+class StaleBrief(Exception):
+    """Someone saved the brief between the importer's check and its write."""
+
+
 def import_document(
     *,
     source_path: str,
@@ -194,8 +208,7 @@ def import_document(
 
     edited = False
     if existing:
-        current = brief_to_dict(Brief.objects.with_outline().get(pk=existing.pk))
-        edited = content_fingerprint(current) != existing.import_fingerprint
+        edited = edited_since_import(existing)
         if edited and not force:
             return ImportResult(
                 source_path,
@@ -212,6 +225,9 @@ def import_document(
 
     try:
         with transaction.atomic():
+            if existing:
+                # The admin's own guard: a save from an outdated version is refused.
+                _lock_version(existing)
             if edited:
                 # --force: the editor's version stays in the brief's history.
                 with reversion.create_revision():
@@ -233,6 +249,14 @@ def import_document(
                     tags=tags,
                 )
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
+    except StaleBrief:
+        return ImportResult(
+            source_path,
+            Outcome.CONFLICT,
+            slug=existing.slug,
+            detail="an editor saved this brief while it was being imported; run the import again",
+            warnings=warnings,
+        )
     except DatabaseError as error:
         return ImportResult(
             source_path, Outcome.FAILED, detail=f"the database refused it ({error})"
@@ -267,6 +291,18 @@ def import_file(
         tagger=tagger,
         tags=tags,
     )
+
+
+def _lock_version(brief: Brief) -> None:
+    """Lock the brief's row; raise StaleBrief if its version moved since it was read."""
+    current = (
+        Brief.objects.select_for_update()
+        .filter(pk=brief.pk)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if current != brief.version:
+        raise StaleBrief
 
 
 def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
@@ -306,6 +342,7 @@ def _write(
             **fields,
             status=Brief.Status.PUBLISHED if publish else Brief.Status.DRAFT,
             published_at=published_at or (now_to_the_second() if publish else None),
+            import_version=1,
         )
         brief.save()
     else:
@@ -313,6 +350,7 @@ def _write(
             setattr(brief, name, value)
         if published_at:
             brief.published_at = published_at
+        brief.import_version = brief.version + 1  # the version this save makes
         brief.save()
         brief.key_points.all().delete()
         brief.sections.all().delete()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
@@ -254,9 +254,16 @@ def _write(
                 remembered.append(section)
         if remembered:
             Section.objects.bulk_update(remembered, ["auto_tags"])
-        fields = {"auto_tags": brief_plan.auto_tags, "updated_at": timezone.now()}
+        # A new version: an editor's form opened before this re-tag cannot
+        # silently put the old tags back.
+        fields = {
+            "auto_tags": brief_plan.auto_tags,
+            "updated_at": timezone.now(),
+            "version": F("version") + 1,
+        }
         if untouched:
             fields["import_fingerprint"] = _fingerprint(brief.pk)
+            fields["import_version"] = F("version") + 1
         Brief.objects.filter(pk=brief.pk).update(**fields)
         reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
 

@@ -205,3 +205,39 @@ def test_parse_import_export_and_reimport_agree(text):
     again = import_document(source_path="generated.txt", data=data)
     assert again.outcome == Outcome.UNCHANGED
     assert brief_to_dict(Brief.objects.with_outline().get()) == exported
+
+
+def test_a_save_between_the_check_and_the_write_is_not_overwritten(
+    seed_copy, monkeypatch
+):
+    run(seed_copy)
+    edit_file(seed_copy)
+    import briefs.importing as importing
+
+    real_check = importing.edited_since_import
+
+    def check_then_an_editor_saves(brief):
+        result = real_check(brief)
+        editor_copy = Brief.objects.get(pk=brief.pk)
+        editor_copy.title = "Saved by an editor meanwhile"
+        editor_copy.save()
+        return result
+
+    monkeypatch.setattr(importing, "edited_since_import", check_then_an_editor_saves)
+    output = run(seed_copy)
+    assert "conflict:" in output and "while it was being imported" in output
+    assert Brief.objects.get().title == "Saved by an editor meanwhile"
+    assert "officials said Monday." in Brief.objects.get().sections.all()[0].body
+
+
+def test_publishing_after_import_is_not_an_edit(seed_copy):
+    run(seed_copy, "--draft")
+    brief = Brief.objects.get()
+    brief.status = Brief.Status.PUBLISHED
+    brief.save()
+    edit_file(seed_copy)
+    output = run(seed_copy)
+    assert "updated:" in output
+    brief = Brief.objects.get()
+    assert brief.status == Brief.Status.PUBLISHED
+    assert brief.import_version == brief.version
