@@ -50,6 +50,7 @@ from briefs.models import (
     TagRedirect,
     now_to_the_second,
 )
+from briefs.retagging import retag_briefs
 from briefs.tag_merging import claim_slug, merge_tags, record_rename
 from briefs.widgets import TagAutocompleteWidget
 
@@ -473,19 +474,8 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     @admin.action(description="Re-tag selected briefs", permissions=["change"])
     def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
         """Run the auto-tagger again; it keeps editors' own additions and removals."""
-        # Imported on use, so loading the admin never depends on the tagging engine.
-        from briefs.retagging import retag_briefs
-
-        briefs = Brief.objects.filter(pk__in=queryset.values("pk"))
-        count = briefs.count()
-        report = retag_briefs(briefs=briefs)
-        changed = getattr(report, "changed", None)
-        if changed is not None and not isinstance(changed, int):
-            changed = len(changed)
-        summary = f"Re-tagged {count} brief{'' if count == 1 else 's'}"
-        if changed is not None:
-            summary += f"; {changed} changed"
-        self.message_user(request, f"{summary}.", messages.SUCCESS)
+        report = retag_briefs(briefs=Brief.objects.filter(pk__in=queryset.values("pk")))
+        self.message_user(request, f"{report.summary()}.", messages.SUCCESS)
 
 
 class TagPhraseInline(admin.TabularInline):

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import io
 import json
 import re
 import sqlite3
-import sys
 import threading
-import types
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.staticfiles import finders
+from django.core.management import call_command
 from django.db import connection, connections
 from django.db.models import QuerySet
 from django.test.utils import CaptureQueriesContext
@@ -31,8 +30,8 @@ from briefs.models import (
     TagRedirect,
 )
 from briefs.tag_merging import merge_tags
+from tests.admin_forms import assert_saved, form_data
 from tests.factories import draft_brief, published_brief
-from tests.test_admin_editing import assert_saved, form_data
 
 TAGS = reverse("admin:briefs_tag_changelist")
 TAG_ADD = reverse("admin:briefs_tag_add")
@@ -577,33 +576,26 @@ def test_two_requests_adding_the_same_new_tag_both_succeed(tmp_path, monkeypatch
 # --- Re-tagging from the brief list ------------------------------------------
 
 
-@dataclasses.dataclass
-class FakeReport:
-    changed: int
-
-
-def test_retag_action_calls_the_tagging_service(editor_client, db, monkeypatch):
-    # The service is the tagging engine's; this checks the action's side of
-    # the contract: which briefs it passes, and what it tells the editor.
-    chosen = [published_brief(), draft_brief()]
-    published_brief()  # not selected
-    calls = []
-
-    def retag_briefs(*, briefs, dry_run=False):
-        calls.append((sorted(b.pk for b in briefs), dry_run))
-        return FakeReport(changed=1)
-
-    monkeypatch.setitem(
-        sys.modules,
-        "briefs.retagging",
-        types.SimpleNamespace(retag_briefs=retag_briefs),
+def test_retag_action_tags_the_selected_briefs_and_keeps_an_editors_removal(
+    editor_client, db
+):
+    call_command("load_vocabulary", stdout=io.StringIO())
+    chosen = published_brief(
+        sections=(("", "Talks on trade and counter-terrorism in Kabul.", ()),),
     )
-
+    untouched = published_brief(sections=(("", "Trade talks in Kabul.", ()),))
     response = editor_client.post(
-        BRIEFS,
-        {"action": "retag", "_selected_action": [b.pk for b in chosen]},
-        follow=True,
+        BRIEFS, {"action": "retag", "_selected_action": [chosen.pk]}, follow=True
     )
+    assert messages_of(response) == ["Re-tagged 1 of 1 brief: 6 tags added, 0 removed."]
+    section = chosen.sections.get()
+    assert {"Afghanistan", "Counter-terrorism", "Trade"} <= {
+        t.name for t in section.tags.all()
+    }
+    assert not untouched.sections.get().tags.exists()
 
-    assert calls == [(sorted(b.pk for b in chosen), False)]
-    assert messages_of(response) == ["Re-tagged 2 briefs; 1 changed."]
+    # An editor removes a tag; re-tagging again leaves it removed.
+    section.tags.remove(Tag.objects.get(name="Trade"))
+    editor_client.post(BRIEFS, {"action": "retag", "_selected_action": [chosen.pk]})
+    assert "Trade" not in {t.name for t in section.tags.all()}
+    assert "Afghanistan" in {t.name for t in section.tags.all()}
