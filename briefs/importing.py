@@ -26,6 +26,7 @@ from briefs.models import (
     Brief,
     KeyPoint,
     Section,
+    StatusChange,
     Tag,
     TaggedBrief,
     TaggedSection,
@@ -345,6 +346,12 @@ def _write(
             import_version=1,
         )
         brief.save()
+        StatusChange.objects.create(
+            brief=brief,
+            from_status="",
+            to_status=brief.status,
+            note=f"Imported from {source_path}",
+        )
     else:
         for name, value in fields.items():
             setattr(brief, name, value)

@@ -115,3 +115,21 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
     brief.refresh_from_db()
     assert brief.title == "Edith's title"
     assert brief.sections.get().body == "Shared text."
+
+
+def test_tag_inputs_suggest_existing_tags_as_the_editor_types(browser_page):
+    page = browser_page
+    make_editor("edith")
+    published_with_tag = draft_brief(sections=(("", "Text.", ("Food security",)),))
+    brief = draft_brief(sections=(("", "Other text.", ()),))
+    assert published_with_tag.pk != brief.pk
+    log_in(page, "edith")
+    open_brief(page, brief)
+
+    field = page.locator("#id_sections-0-tags")
+    field.fill("Trade, foo")
+    options = page.locator("#id_sections-0-tags-tag-suggestions option")
+    options.first.wait_for(state="attached")
+    assert options.evaluate_all("(nodes) => nodes.map((n) => n.value)") == [
+        "Trade, Food security, "
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -322,3 +323,28 @@ def test_a_bulk_status_change_also_outdates_open_forms(chief):
     assert response.status_code == 200
     brief.refresh_from_db()
     assert brief.status == "published"
+
+
+def test_an_import_records_the_briefs_first_status(tmp_path):
+    from django.core.management import call_command
+
+    (tmp_path / "wire.txt").write_text("LONDON: Ministers met on Monday.\n")
+    call_command("import_seeds", str(tmp_path), "--draft", stdout=io.StringIO())
+    change = StatusChange.objects.get()
+    assert (change.from_status, change.to_status, change.user) == ("", "draft", None)
+    assert change.note.startswith("Imported from ")
+
+
+def test_hostile_titles_are_escaped_in_messages_and_confirmation_pages(chief):
+    brief = draft_brief(title=HOSTILE)
+    data = form_data(chief, change_url(brief))
+    saved = chief.post(change_url(brief), data, follow=True)
+    confirm = chief.get(reverse("admin:briefs_brief_delete", args=[brief.pk]))
+    bulk_confirm = chief.post(
+        reverse("admin:briefs_brief_changelist"),
+        {"action": "delete_selected", "_selected_action": [brief.pk]},
+    )
+    for response in (saved, confirm, bulk_confirm):
+        page = response.content.decode()
+        assert HOSTILE not in page
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
