@@ -19,11 +19,9 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
@@ -49,6 +47,7 @@ from briefs.models import (
     TagPhrase,
     TagRedirect,
     now_to_the_second,
+    uses_per_tag,
 )
 from briefs.retagging import retag_briefs
 from briefs.tag_merging import claim_slug, merge_tags, record_rename
@@ -542,17 +541,6 @@ class MergeTagsForm(forms.Form):
         field.label_from_instance = lambda tag: f"{tag.name} ({tag.get_kind_display()})"
 
 
-def _uses(items: QuerySet) -> Coalesce:
-    """How many ``items`` (tagged-item rows) the outer tag has, 0 when none."""
-    counts = (
-        items.filter(tag=OuterRef("pk"))
-        .order_by()
-        .values("tag")
-        .annotate(n=Count("pk"))
-    )
-    return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), 0)
-
-
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     form = TagForm
@@ -569,8 +557,8 @@ class TagAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                brief_count=_uses(TaggedBrief.objects.all()),
-                section_count=_uses(TaggedSection.objects.all()),
+                brief_count=uses_per_tag(TaggedBrief.objects.all()),
+                section_count=uses_per_tag(TaggedSection.objects.all()),
             )
         )
 
@@ -679,8 +667,8 @@ class TagAdmin(admin.ModelAdmin):
                     default=Value(1),
                     output_field=IntegerField(),
                 ),
-                uses=_uses(TaggedBrief.objects.all())
-                + _uses(TaggedSection.objects.all()),
+                uses=uses_per_tag(TaggedBrief.objects.all())
+                + uses_per_tag(TaggedSection.objects.all()),
             )
             .order_by("prefix", "-uses", "name")
             .values_list("name", flat=True)[:10]

@@ -7,8 +7,8 @@ import datetime as dt
 import reversion
 from django.conf import settings
 from django.db import models
-from django.db.models import Prefetch, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -61,6 +61,20 @@ class Tag(TagBase):
         if i is not None:
             slug += f"-{i}"
         return slug
+
+
+def uses_per_tag(items: models.QuerySet) -> Coalesce:
+    """How many of ``items`` (tagged-item rows) the outer tag has; 0 when none.
+
+    For annotating tags: ``Tag.objects.annotate(n=uses_per_tag(TaggedBrief.objects…))``.
+    """
+    counts = (
+        items.filter(tag=OuterRef("pk"))
+        .order_by()
+        .values("tag")
+        .annotate(n=Count("pk"))
+    )
+    return Coalesce(Subquery(counts.values("n"), output_field=models.IntegerField()), 0)
 
 
 class TagPhrase(models.Model):

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -21,7 +20,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection
+from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection, uses_per_tag
 
 # Headings for the tag index, in the order the kinds are offered to editors.
 KIND_HEADINGS = {
@@ -35,17 +34,6 @@ KIND_HEADINGS = {
 def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
     """Briefs as a listing shows them: description needs sections, plus tags."""
     return briefs.newest_first().prefetch_related("sections", "tags")
-
-
-def _count_per_tag(items: QuerySet) -> Coalesce:
-    """The number of ``items`` (tagged-item rows) for the outer tag, 0 when none."""
-    counts = (
-        items.filter(tag=OuterRef("pk"))
-        .order_by()
-        .values("tag")
-        .annotate(n=Count("pk"))
-    )
-    return Coalesce(Subquery(counts.values("n"), output_field=IntegerField()), 0)
 
 
 def public_tags() -> QuerySet[Tag]:
@@ -63,8 +51,8 @@ def public_tags() -> QuerySet[Tag]:
             | Exists(on_sections.filter(tag=OuterRef("pk")))
         )
         .annotate(
-            brief_count=_count_per_tag(on_briefs),
-            section_count=_count_per_tag(on_sections),
+            brief_count=uses_per_tag(on_briefs),
+            section_count=uses_per_tag(on_sections),
         )
         .order_by("name")
     )

@@ -1,7 +1,19 @@
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+
+SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
+
+
+@pytest.fixture
+def seed_copy(tmp_path) -> Path:
+    """A copy of the first seed outside the project, free to edit."""
+    path = tmp_path / "wire.txt"
+    shutil.copy(SEED, path)
+    return path
 
 
 @pytest.fixture

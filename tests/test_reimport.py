@@ -31,13 +31,6 @@ def row_counts() -> tuple[int, ...]:
     return tuple(model.objects.count() for model in models)
 
 
-@pytest.fixture
-def seed_copy(tmp_path) -> Path:
-    path = tmp_path / "wire.txt"
-    shutil.copy(SEED, path)
-    return path
-
-
 def edit_file(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("officials said Monday.", "officials said on Monday."))

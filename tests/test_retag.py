@@ -31,13 +31,6 @@ def command(name: str, *args) -> str:
     return out.getvalue()
 
 
-@pytest.fixture
-def seed_copy(tmp_path) -> Path:
-    path = tmp_path / "wire.txt"
-    shutil.copy(SEED, path)
-    return path
-
-
 def section(heading: str) -> Section:
     return Section.objects.get(heading=heading)
 
