@@ -1,6 +1,8 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from briefs import views
+from briefs import api, feeds, views
+from briefs.sitemaps import SITEMAPS
 
 app_name = "briefs"
 
@@ -9,4 +11,14 @@ urlpatterns = [
     path("briefs/<str:slug>/", views.detail, name="detail"),
     path("tags/", views.tag_list, name="tags"),
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
+    path("search/", views.search, name="search"),
+    path("feeds/briefs.atom", feeds.LatestBriefsAtom(), name="feed-atom"),
+    path("feeds/briefs.rss", feeds.LatestBriefsRss(), name="feed-rss"),
+    path("feeds/tags/<str:slug>.atom", feeds.TagBriefsAtom(), name="tag-feed-atom"),
+    path("feeds/tags/<str:slug>.rss", feeds.TagBriefsRss(), name="tag-feed-rss"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("api/briefs/", api.brief_list, name="api-briefs"),
+    path("api/briefs/<str:slug>/", api.brief_detail, name="api-brief"),
+    path("api/openapi.json", api.openapi, name="api-openapi"),
 ]

@@ -175,3 +175,15 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "briefs": _listed(published.filter(tags=tag)),
         },
     )
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    """Placeholder until full-text search lands."""
+    raise Http404("Search is not available yet.")
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    """Placeholder until robots.txt lands."""
+    raise Http404

@@ -1,0 +1,3 @@
+"""The sitemap at /sitemap.xml."""
+
+SITEMAPS: dict = {}
