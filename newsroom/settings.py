@@ -6,6 +6,7 @@ SQLite file in the project. With DEBUG off there are no defaults for secrets.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "taggit",
     "adminsortable2",
     "reversion",
+    "axes",
     "briefs",
 ]
 
@@ -72,6 +74,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsroom.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it answers locked-out login attempts.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username and address is refused before checking a password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -145,16 +156,53 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # Briefs
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
+# Who publishes the briefs, as citations, feeds and structured data name it.
+NEWSROOM_PUBLISHER = os.environ.get("NEWSROOM_PUBLISHER", "") or NEWSROOM_SITE_NAME
+# The public origin, e.g. https://briefs.example.org, for canonical links,
+# feeds, the sitemap and citations. Empty: each request's own host and scheme.
+NEWSROOM_SITE_URL = os.environ.get("NEWSROOM_SITE_URL", "").rstrip("/")
+if NEWSROOM_SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", NEWSROOM_SITE_URL):
+    raise ImproperlyConfigured(
+        "NEWSROOM_SITE_URL must be an origin such as https://briefs.example.org, "
+        f"with no path, not {NEWSROOM_SITE_URL!r}."
+    )
 NEWSROOM_SEEDS_DIR = BASE_DIR / "seeds"
 NEWSROOM_VOCABULARY_FILE = NEWSROOM_SEEDS_DIR / "vocabulary.toml"
 NEWSROOM_IMPORT_MAX_BYTES = 2 * 1024 * 1024
 NEWSROOM_BRIEFS_PER_PAGE = 20
 
+# The admin's address: a less obvious one keeps some noise away from it.
+NEWSROOM_ADMIN_URL = os.environ.get("DJANGO_ADMIN_URL", "admin/").strip("/") + "/"
+
+# Security. With DEBUG off the site expects HTTPS, behind a proxy that sets
+# X-Forwarded-Proto when DJANGO_SECURE_PROXY_SSL_HEADER=1.
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("DJANGO_SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True
+)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Admin login throttling (django-axes): five failures for one username from
+# one address lock that pair out for an hour.
+AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 LOGGING = {
     "version": 1,

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,6 +10,6 @@ admin.site.index_title = "Briefs and tags"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path(settings.NEWSROOM_ADMIN_URL, admin.site.urls),
     path("", include("briefs.urls")),
 ]
