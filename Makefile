@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench install clean
+.PHONY: run serve test lint format bench install clean
 
 # The environment is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -24,6 +24,12 @@ run: install
 	@echo "Public site: http://$(HOST):$(PORT)/"
 	@echo "Editor admin: http://$(HOST):$(PORT)/admin/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production-style: gunicorn with the settings from the environment (see README).
+serve: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/gunicorn -c newsroom/gunicorn.conf.py
 
 test: install
 	$(BIN)/python manage.py check

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "newsroom.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -207,9 +208,27 @@ AXES_VERBOSE = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "newsroom.logging.JsonFormatter"},
+        "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            # One JSON object per line in production; readable lines in development.
+            "formatter": os.environ.get(
+                "DJANGO_LOG_FORMAT", "plain" if DEBUG else "json"
+            ),
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    },
+    "loggers": {
+        # runserver logs each request itself; in development these would repeat it.
+        "newsroom.requests": {"level": "INFO" if not DEBUG else "WARNING"},
+        # RequestLogMiddleware already records every 4xx and 5xx response.
+        "django.request": {"level": "ERROR"},
     },
 }
