@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The server test-postgres uses; the tests run in a fresh test_<name> database there.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve test lint format bench install clean
+.PHONY: run serve test test-postgres lint format bench install clean
 
 # The environment is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +37,11 @@ test: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
+
+# The suite again on PostgreSQL, where search has its own index
+# (tests/test_search_postgres.py runs only here). Browser tests run once, in `test`.
+test-postgres: install
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not browser"
 
 lint: install
 	$(BIN)/ruff check .

@@ -32,7 +32,7 @@ from reversion.admin import VersionAdmin
 from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
-from briefs import workflow
+from briefs import search, workflow
 from briefs.diffing import diff_briefs
 from briefs.history import brief_versions, snapshot
 from briefs.models import (
@@ -348,6 +348,12 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         workflow.record_status_change(
             brief=obj, from_status=before, to_status=obj.status, user=request.user
         )
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # Each inline section and key point saved re-indexes the brief for
+        # search; once for the whole form is enough.
+        with search.batch():
+            super().save_related(request, form, formsets, change)
 
     def _change_status(self, request, queryset, to_status: str, message: str) -> None:
         """Move the briefs and tell the editor; ``message`` has {count} and {briefs}."""

@@ -8,6 +8,7 @@ class BriefsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from briefs import signals  # noqa: F401  (connects the search index's receivers)
         from briefs.sqlite import register_functions
 
         connection_created.connect(register_functions, dispatch_uid="briefs.sqlite")

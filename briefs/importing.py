@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from briefs import search
 from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.markdown import paragraphs_to_markdown
 from briefs.models import (
@@ -238,7 +239,8 @@ def import_document(
                     reversion.add_to_revision(
                         Brief.objects.for_revision().get(pk=existing.pk)
                     )
-            with reversion.create_revision():
+            # The bulk inserts send no signals: re-index the brief once, here.
+            with reversion.create_revision(), search.batch():
                 reversion.set_comment(f"Imported from {source_path}")
                 brief = _write(
                     existing,
@@ -249,6 +251,7 @@ def import_document(
                     publish=publish,
                     tags=tags,
                 )
+                search.reindex_brief(brief.pk)
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except StaleBrief:
         return ImportResult(

@@ -392,6 +392,37 @@ def unique_anchor(heading: str, taken: set[str]) -> str:
     return anchor
 
 
+class SearchEntry(models.Model):
+    """The text full-text search reads: one row per section of a brief.
+
+    A brief without sections has one row with no section, so its title and
+    key points are still found. Each row repeats the brief's title and key
+    points, so a query whose words are split between the title and a section
+    still finds that section. Rows are written only by ``briefs.search``;
+    the full-text index over them is the database's own (an FTS5 table kept
+    in step by triggers on SQLite, a generated tsvector column with a GIN
+    index on PostgreSQL; see migration 0005). Tags and status are not here:
+    searches join the live tag rows and ``Brief.objects.published()``.
+    """
+
+    brief = models.ForeignKey(Brief, related_name="+", on_delete=models.CASCADE)
+    section = models.OneToOneField(
+        Section, null=True, related_name="+", on_delete=models.CASCADE
+    )
+    position = models.PositiveIntegerField(default=0)
+    title = models.TextField()
+    key_points = models.TextField(blank=True)
+    heading = models.TextField(blank=True)
+    body = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "search entry"
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"{self.title} / {self.heading or 'opening'}"
+
+
 # History: a brief's revision holds its key points, sections and the tag rows
 # of both, so restoring a revision restores the tags too.
 reversion.register(TaggedBrief)

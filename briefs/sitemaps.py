@@ -1,3 +1,69 @@
-"""The sitemap at /sitemap.xml."""
+"""The sitemap at /sitemap.xml: the home page, the tag index, public tags and published briefs.
 
-SITEMAPS: dict = {}
+Like every public page, it lists only what ``Brief.objects.published()``
+lets readers see; a tag used only on drafts is not in it.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.sitemaps import Sitemap
+from django.db.models import Max, QuerySet
+from django.urls import reverse
+
+from briefs.models import Brief, Tag
+from briefs.views import public_tags
+
+
+class SiteSitemap(Sitemap):
+    """Absolute addresses on ``NEWSROOM_SITE_URL`` when it is set, else on the request's host."""
+
+    def get_domain(self, site=None) -> str:
+        if settings.NEWSROOM_SITE_URL:
+            return urlsplit(settings.NEWSROOM_SITE_URL).netloc
+        return super().get_domain(site)
+
+    def get_protocol(self, protocol=None) -> str:
+        if settings.NEWSROOM_SITE_URL:
+            return urlsplit(settings.NEWSROOM_SITE_URL).scheme
+        return super().get_protocol(protocol)
+
+
+class BriefSitemap(SiteSitemap):
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet[Brief]:
+        # A stable order, so that sitemap pages (?p=2) never overlap.
+        return Brief.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, brief: Brief):
+        return brief.updated_at
+
+
+class PageSitemap(SiteSitemap):
+    """The listings: the latest briefs and the tag index."""
+
+    changefreq = "daily"
+
+    def items(self) -> list[str]:
+        return ["briefs:index", "briefs:tags"]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+    def lastmod(self, name: str):
+        # Both listings change when a published brief does. Asked once per
+        # item, so two small queries however many briefs there are.
+        return Brief.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+
+class TagSitemap(SiteSitemap):
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet[Tag]:
+        return public_tags().only("slug").order_by("pk")
+
+
+SITEMAPS = {"pages": PageSitemap, "briefs": BriefSitemap, "tags": TagSitemap}

@@ -7,9 +7,12 @@ number of queries per page stays the same however many briefs it shows.
 
 from __future__ import annotations
 
+import re
+from urllib.parse import quote, urlencode
+
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.http import (
     Http404,
     HttpRequest,
@@ -17,10 +20,15 @@ from django.http import (
     HttpResponsePermanentRedirect,
 )
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from briefs import citation
+from briefs import search as text_search
 from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection, uses_per_tag
+from briefs.site import absolute_url
 
 # Headings for the tag index, in the order the kinds are offered to editors.
 KIND_HEADINGS = {
@@ -97,6 +105,18 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if brief is None:
         raise Http404("No such brief.")
     sections = list(brief.sections.all())
+    topics = brief_topics(brief, sections)
+    url = absolute_url(request, brief.get_absolute_url())
+    published = brief.published_at.date() if brief.published_at else None
+    publisher = settings.NEWSROOM_PUBLISHER
+    cite = {
+        "title": brief.title,
+        "publisher": publisher,
+        "url": url,
+        "published": published,
+        "author": brief.byline,
+        "accessed": timezone.localdate(),
+    }
     response = render(
         request,
         "briefs/brief_detail.html",
@@ -106,12 +126,155 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             # The opening section has no heading, so it has no entry in the contents.
             "outline": [section for section in sections if section.heading],
             "preview": preview,
+            "url": url,
+            "topics": topics,
+            "minutes": reading_minutes(brief, sections),
+            "related": related_briefs(brief, topics),
+            "share_links": share_links(brief.title, url),
+            "citation": citation.citation_text(**cite),
+            "bibtex": citation.bibtex(
+                key=citation.bibtex_key(
+                    publisher=publisher, slug=brief.slug, published=published
+                ),
+                **cite,
+            ),
+            "structured_data": brief_structured_data(
+                request, brief, sections=sections, topics=topics, url=url
+            ),
         },
     )
     if preview:
         response["X-Robots-Tag"] = "noindex, nofollow"
         patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def brief_topics(brief: Brief, sections: list[Section]) -> list[Tag]:
+    """The brief's own tags and its sections' tags, once each, by name.
+
+    Needs ``with_outline()``: it reads only prefetched tags.
+    """
+    tags = {tag.pk: tag for tag in brief.tags.all()}
+    for section in sections:
+        tags.update((tag.pk, tag) for tag in section.tags.all())
+    return sorted(tags.values(), key=lambda tag: (tag.name.casefold(), tag.name))
+
+
+# Adult silent reading of non-fiction, words per minute.
+WORDS_PER_MINUTE = 220
+_WORD = re.compile(r"\w+(?:['’.-]\w+)*")
+
+
+def reading_minutes(brief: Brief, sections: list[Section]) -> int:
+    """Minutes to read the brief's key points and sections; never less than 1."""
+    texts = [brief.title, *(point.text for point in brief.key_points.all())]
+    texts += [f"{section.heading} {section.body}" for section in sections]
+    words = sum(len(_WORD.findall(text)) for text in texts)
+    return max(1, round(words / WORDS_PER_MINUTE))
+
+
+RELATED_BRIEFS = 4
+
+
+def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
+    """Other published briefs that share the most of ``topics``, then the newest.
+
+    A tag counts once per brief whether it is on the brief or on one of its
+    sections. One query, whatever the number of briefs or tags.
+    """
+    if not topics:
+        return []
+    ids = [tag.pk for tag in topics]
+    on_brief = TaggedBrief.objects.filter(
+        tag=OuterRef("pk"), content_object=OuterRef(OuterRef("pk"))
+    )
+    on_section = TaggedSection.objects.filter(
+        tag=OuterRef("pk"), content_object__brief=OuterRef(OuterRef("pk"))
+    )
+    shared = (
+        Tag.objects.filter(pk__in=ids)
+        .filter(Exists(on_brief) | Exists(on_section))
+        .order_by()
+        # COUNT as a plain function: one row per outer brief, no GROUP BY.
+        .annotate(n=Func("pk", function="COUNT"))
+        .values("n")
+    )
+    candidates = Brief.objects.published().exclude(pk=brief.pk)
+    return list(
+        candidates.filter(
+            Exists(
+                TaggedBrief.objects.filter(tag__in=ids, content_object=OuterRef("pk"))
+            )
+            | Exists(
+                TaggedSection.objects.filter(
+                    tag__in=ids, content_object__brief=OuterRef("pk")
+                )
+            )
+        )
+        .annotate(shared=Subquery(shared, output_field=IntegerField()))
+        .only("title", "slug", "dateline", "published_at")
+        .order_by("-shared", "-published_at", "-pk")[:RELATED_BRIEFS]
+    )
+
+
+def share_links(title: str, url: str) -> list[tuple[str, str]]:
+    """(label, href) for sharing ``url`` by email and on social sites.
+
+    Plain links: no third-party script, style or image is ever loaded.
+    """
+    text = f"{title} {url}"
+    return [
+        (
+            "Email",
+            f"mailto:?{urlencode({'subject': title, 'body': url}, quote_via=quote)}",
+        ),
+        ("Bluesky", f"https://bsky.app/intent/compose?{urlencode({'text': text})}"),
+        (
+            "LinkedIn",
+            f"https://www.linkedin.com/sharing/share-offsite/?{urlencode({'url': url})}",
+        ),
+        (
+            "X",
+            f"https://twitter.com/intent/tweet?{urlencode({'text': title, 'url': url})}",
+        ),
+    ]
+
+
+def brief_structured_data(
+    request: HttpRequest,
+    brief: Brief,
+    *,
+    sections: list[Section],
+    topics: list[Tag],
+    url: str,
+) -> dict:
+    """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised)."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": brief.title,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "description": brief.description,
+        "inLanguage": settings.LANGUAGE_CODE,
+        "keywords": [tag.name for tag in topics],
+        "articleSection": [section.heading for section in sections if section.heading],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.NEWSROOM_PUBLISHER,
+            "url": absolute_url(request, reverse("briefs:index")),
+        },
+    }
+    if brief.published_at:
+        data["datePublished"] = brief.published_at.isoformat()
+    data["dateModified"] = brief.updated_at.isoformat()
+    if brief.dateline:
+        data["dateline"] = brief.dateline
+    if brief.byline:
+        data["author"] = {"@type": "Person", "name": brief.byline}
+    if brief.source_url:
+        data["isBasedOn"] = brief.source_url
+    return data
 
 
 @require_safe
@@ -179,11 +342,68 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    """Placeholder until full-text search lands."""
-    raise Http404("Search is not available yet.")
+    """Full-text search of published briefs: ``?q=`` words, ``?tag=`` slug, ``?page=``.
+
+    Any ``q`` gives a page: words are taken from it and anything else is
+    ignored. One result per brief, linked at its best-matching section. A tag
+    that no published brief uses is a 404 that says so, with the form still
+    there; a page number that is not a number or is past the last is a 404,
+    as on the index.
+    """
+    query = text_search.clean_text(request.GET.get("q", ""))[
+        : text_search.MAX_QUERY_CHARS
+    ]
+    slug = request.GET.get("tag", "")
+    tag = None
+    if slug:
+        # A NUL byte cannot even be sent to PostgreSQL; no tag has one.
+        tag = public_tags().filter(slug=slug).first() if "\x00" not in slug else None
+    unknown_tag = bool(slug) and tag is None
+    page = None
+    if query and not unknown_tag:
+        paginator = Paginator(
+            text_search.search(query, tag=tag), settings.NEWSROOM_BRIEFS_PER_PAGE
+        )
+        try:
+            page = paginator.page(request.GET.get("page", 1))
+        except InvalidPage as exc:
+            raise Http404("No such page.") from exc
+    # The address of this search without a page, for the page links.
+    params = {"q": query, "tag": tag.slug if tag else ""}
+    return render(
+        request,
+        "briefs/search.html",
+        {
+            "query": query,
+            "tag": tag,
+            "unknown_tag": unknown_tag,
+            "asked_tag": text_search.clean_text(slug),
+            "tag_choices": public_tags().values_list("slug", "name"),
+            "page": page,
+            "hits": page.object_list if page else [],
+            "search_params": urlencode({k: v for k, v in params.items() if v}),
+            "search_params_any_tag": urlencode({"q": query}),
+        },
+        status=404 if unknown_tag else 200,
+    )
 
 
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    """Placeholder until robots.txt lands."""
-    raise Http404
+    """Crawlers may read every public page, but not the admin or search results.
+
+    The admin line names the conventional /admin/ only: when the admin has
+    been moved to a less obvious address (DJANGO_ADMIN_URL), robots.txt must
+    not publish it. Nothing links to it, and it answers only to staff.
+    """
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        f"Disallow: {reverse('briefs:search')}",
+        "Allow: /",
+        "",
+        f"Sitemap: {absolute_url(request, reverse('briefs:sitemap'))}",
+    ]
+    return HttpResponse(
+        "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
+    )

@@ -348,13 +348,29 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     ]
     shared = Tag.objects.get(name="Shared")
 
-    public_urls = ["/", "/tags/", shared.get_absolute_url(), shown.get_absolute_url()]
-    hidden_urls = [brief.get_absolute_url() for brief in hidden] + [
-        "/tags/draftonly-brief-tag/",
-        "/tags/draftonly-section-tag/",
-        "/tags/scheduledonly-brief-tag/",
-        "/tags/scheduledonly-section-tag/",
+    public_urls = [
+        "/",
+        "/tags/",
+        shared.get_absolute_url(),
+        shown.get_absolute_url(),
+        "/feeds/briefs.atom",
+        "/feeds/briefs.rss",
+        "/feeds/tags/shared.atom",
+        "/feeds/tags/shared.rss",
+        "/sitemap.xml",
+        "/robots.txt",
     ]
+    hidden_tags = [
+        f"{name}-{level}-tag"
+        for name in ("draftonly", "scheduledonly")
+        for level in ("brief", "section")
+    ]
+    hidden_urls = (
+        [brief.get_absolute_url() for brief in hidden]
+        + [f"/tags/{slug}/" for slug in hidden_tags]
+        + [f"/feeds/tags/{slug}.atom" for slug in hidden_tags]
+        + [f"/feeds/tags/{slug}.rss" for slug in hidden_tags]
+    )
     pages = {}
     for url in public_urls:
         response = client.get(url)
@@ -373,6 +389,10 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     assert "Visible heading" in pages[shared.get_absolute_url()]
     assert "Visible brief title" in pages[shared.get_absolute_url()]
     assert "Visible heading" in pages[shown.get_absolute_url()]
+    for feed in ("/feeds/briefs.atom", "/feeds/briefs.rss", "/feeds/tags/shared.atom"):
+        assert "Visible brief title" in pages[feed], feed
+    assert shown.get_absolute_url() in pages["/sitemap.xml"]
+    assert "/tags/visible-section-tag/" in pages["/sitemap.xml"]
     # The shared tag counts the published brief and its two sections only.
     assert "1 brief, 2 sections" in pages["/tags/"]
 
@@ -403,7 +423,8 @@ def publish_many(n: int, *, prefix: str) -> list[Brief]:
 PAGES = {
     # page: (url for a list of briefs, how many queries it may take at most)
     "index": (lambda briefs: "/", 4),
-    "detail": (lambda briefs: briefs[-1].get_absolute_url(), 5),
+    # The brief, key points, sections, section tags, brief tags; related briefs.
+    "detail": (lambda briefs: briefs[-1].get_absolute_url(), 6),
     "tags": (lambda briefs: "/tags/", 1),
     "tags of one kind": (lambda briefs: "/tags/?kind=topic", 1),
     "tag": (lambda briefs: "/tags/shared/", 5),
@@ -450,7 +471,12 @@ def test_every_page_has_the_site_frame(client, db, url):
     assert '<link rel="stylesheet" href="/static/css/site.css">' in html
     assert "<title>" in html and "Newsroom</title>" in html
     assert h1_count(html) == 1
-    assert "<script" not in html
+    # No inline script: only JSON-LD data, which never runs, and this site's
+    # own script files.
+    for script in re.findall(r"<script[^>]*>", html):
+        assert script == '<script type="application/ld+json">' or re.fullmatch(
+            r'<script src="/static/[^"]+\.js" defer>', script
+        ), script
 
 
 def test_500_page_renders_without_context_or_database(settings):

@@ -1,0 +1,149 @@
+"""How to cite a brief: a plain-text citation and a BibTeX entry.
+
+Pure functions, no Django: facts in, text out. The caller supplies the
+absolute URL and the dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import unicodedata
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+# C0 controls (other than tab and newline) and DEL mean nothing in a citation.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+
+# Characters that mean something to BibTeX or LaTeX, and what stands for each.
+_BIBTEX_SPECIAL = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_BIBTEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
+
+
+def clean(text: str) -> str:
+    """``text`` on one line: control characters dropped, runs of space made one."""
+    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+def human_date(day: dt.date) -> str:
+    """``1 June 2025``: the same in every locale."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending in a full stop, unless it already ends in punctuation."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def citation_text(
+    *,
+    title: str,
+    publisher: str,
+    url: str,
+    published: dt.date | None,
+    author: str = "",
+    accessed: dt.date | None = None,
+) -> str:
+    """A citation in a common web style.
+
+    ``A. Analyst. "Title." Publisher, 1 June 2025. https://…. Accessed 2 June 2025.``
+    Without an author it starts with the title; without a date it says "n.d.".
+    """
+    title, publisher, author = clean(title), clean(publisher), clean(author)
+    when = human_date(published) if published else "n.d."
+    parts = [_sentence(author)] if author else []
+    # The title's own closing punctuation goes inside the quotes.
+    parts.append(f"“{_sentence(title)}”")
+    parts.append(f"{publisher}, {when}.")
+    parts.append(f"{url}.")
+    if accessed:
+        parts.append(f"Accessed {human_date(accessed)}.")
+    return " ".join(parts)
+
+
+def bibtex_escape(text: str) -> str:
+    """``text`` for a BibTeX field: LaTeX's special characters made literal."""
+    return _BIBTEX_SPECIAL_RE.sub(lambda m: _BIBTEX_SPECIAL[m.group(0)], clean(text))
+
+
+def _ascii_words(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+
+
+def bibtex_key(*, publisher: str, slug: str, published: dt.date | None) -> str:
+    """A citation key that stays the same for a brief: ``newsroom-2025-border-trade``.
+
+    Made of ASCII letters, digits and hyphens only, which every BibTeX tool
+    accepts. A slug with no ASCII letters (a title in another script) is
+    stood for by a short hash of itself, so the key is still stable.
+    """
+    words = _ascii_words(slug)[:40].strip("-")
+    if not words:
+        words = hashlib.sha256(slug.encode()).hexdigest()[:8]
+    prefix = _ascii_words(publisher)[:20].strip("-") or "brief"
+    year = str(published.year) if published else "nd"
+    return f"{prefix}-{year}-{words}"
+
+
+def _bibtex_url(url: str) -> str:
+    # URL fields are read verbatim; only what would unbalance the braces, or
+    # escape them, must go, and percent-encoding is how a URL says it.
+    return url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+def bibtex(
+    *,
+    key: str,
+    title: str,
+    publisher: str,
+    url: str,
+    published: dt.date | None,
+    author: str = "",
+    accessed: dt.date | None = None,
+) -> str:
+    """A BibTeX ``@online`` entry (biblatex's type for web pages).
+
+    The title is double-braced so that BibTeX styles keep its capitals
+    (acronyms such as CPEC). Every text field is escaped; the URL is kept as
+    a URL.
+    """
+    fields = []
+    if author:
+        fields.append(("author", f"{{{bibtex_escape(author)}}}"))
+    fields.append(("title", f"{{{{{bibtex_escape(title)}}}}}"))
+    fields.append(("organization", f"{{{bibtex_escape(publisher)}}}"))
+    if published:
+        fields.append(("date", f"{{{published.isoformat()}}}"))
+        fields.append(("year", f"{{{published.year}}}"))
+    fields.append(("url", f"{{{_bibtex_url(url)}}}"))
+    if accessed:
+        fields.append(("urldate", f"{{{accessed.isoformat()}}}"))
+    body = ",\n".join(f"  {name} = {value}" for name, value in fields)
+    return f"@online{{{key},\n{body}\n}}"

@@ -1,0 +1,530 @@
+"""Full-text search over published briefs, on SQLite (FTS5) and PostgreSQL.
+
+One interface for both databases: ``search(query, tag=…)`` returns the
+matching published briefs, best first, each with the section that matches
+best, its anchor, and snippets highlighted with ``<mark>``. The text lives in
+``SearchEntry`` rows (one per section, repeating the brief's title and key
+points), written here and nowhere else: ``reindex_brief`` after any change
+to a brief (``briefs.signals`` calls it on every save and delete; bulk
+writers call it themselves), ``reindex_all`` to rebuild everything.
+
+The index itself is each database's own, created by migration 0005:
+
+- SQLite: an external-content FTS5 table over the entries, kept in step by
+  triggers, tokenizer ``porter unicode61 remove_diacritics 2``, ranked with
+  ``bm25()``, snippets from ``snippet()`` and ``highlight()``.
+- PostgreSQL: a generated, weighted ``tsvector`` column with a GIN index,
+  text search configuration ``newsroom_search`` (English stemming after
+  ``unaccent``), ranked with ``ts_rank_cd``, snippets from ``ts_headline``.
+
+Readers' words never reach either database as query syntax: the query is cut
+to words here (``query_terms``), and each word is passed as a quoted FTS5
+string or as plain text to ``plainto_tsquery``. Every word must match.
+Status and tags are not indexed; each search joins
+``Brief.objects.published()`` and the live tag rows, so publishing,
+unpublishing, re-tagging and merging tags need no re-indexing.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import NotSupportedError, connection, transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils.safestring import SafeString, mark_safe
+
+from briefs.markdown import render_markdown
+from briefs.models import (
+    Brief,
+    KeyPoint,
+    SearchEntry,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
+
+# A query is cut to this many characters, then to this many words of at most
+# this length: enough for any real search, and a 10,000-character query
+# costs no more than a short one.
+MAX_QUERY_CHARS = 500
+MAX_TERMS = 32
+MAX_TERM_CHARS = 64
+
+# Private-use characters the databases put around matches. Indexed text never
+# contains them (``clean_text`` drops them), so after HTML-escaping a snippet
+# they are the only places where <mark> may go.
+OPEN, CLOSE = "\ue000", "\ue001"
+# What "<" is on its way through PostgreSQL's parser (see migration 0005).
+LESS_THAN = "\ue002"
+ELLIPSIS = "…"
+KEY_POINT_SEPARATOR = " · "
+
+FTS_TABLE = "briefs_searchentry_fts"
+PG_CONFIG = "newsroom_search"
+# Column weights: a word in the title counts most, then the section heading,
+# then a key point, then the body.
+SQLITE_WEIGHTS = "10.0, 4.0, 5.0, 1.0"  # title, key_points, heading, body
+SNIPPET_TOKENS = 32
+PG_SNIPPET_OPTIONS = (
+    f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, "
+    f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
+)
+PG_HIGHLIGHT_OPTIONS = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
+
+_SPACE = re.compile(r"\s+")
+# Control characters other than whitespace, and the private-use markers.
+_UNWANTED = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x9f{OPEN}{CLOSE}{LESS_THAN}]")
+_HTML_TAG = re.compile(r"<[^>]*>")
+_MARKED = re.compile(f"{OPEN}([^{OPEN}{CLOSE}]+){CLOSE}")
+
+
+# Text -------------------------------------------------------------------
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a reader's query, lower-cased, each once, in order.
+
+    A word is a run of letters, digits and combining marks (as SQLite's
+    unicode61 tokenizer sees words); everything else (quotes, operators,
+    punctuation, control characters, emoji) only separates words. Never
+    raises; returns [] when nothing searchable is left.
+    """
+    text = unicodedata.normalize("NFKC", query[:MAX_QUERY_CHARS])
+    words: list[str] = []
+    current: list[str] = []
+    for char in [*text, " "]:
+        if unicodedata.category(char)[0] in "LNM":
+            current.append(char)
+        elif current:
+            words.append("".join(current))
+            current = []
+    terms: list[str] = []
+    for word in words:
+        term = word.lower()[:MAX_TERM_CHARS]
+        # A run of combining marks alone is no word to either database.
+        if term not in terms and any(unicodedata.category(c)[0] in "LN" for c in term):
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def clean_text(text: str) -> str:
+    """``text`` on one line, without the match markers or control characters."""
+    return _SPACE.sub(" ", _UNWANTED.sub("", text)).strip()
+
+
+def plain_text(markdown: str) -> str:
+    """The words a reader sees in a Markdown body, as plain text on one line."""
+    return clean_text(html.unescape(_HTML_TAG.sub("", render_markdown(markdown))))
+
+
+def marked_html(text: str) -> SafeString:
+    """``text`` from the database, HTML-escaped, with its matches in <mark>.
+
+    Only well-formed marker pairs become <mark>; any other marker is dropped,
+    so the result is always balanced, safe HTML.
+    """
+    escaped = html.escape(text, quote=False)
+    marked = _MARKED.sub(r"<mark>\1</mark>", escaped)
+    return mark_safe(marked.replace(OPEN, "").replace(CLOSE, ""))
+
+
+# Results ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching brief and the section of it that matches best."""
+
+    brief: Brief
+    section: Section | None  # None for a brief without sections
+    rank: float  # higher is better; comparable within one search only
+    title: SafeString  # the brief's title, matches in <mark>
+    heading: SafeString  # the section's heading, matches in <mark>
+    snippet: SafeString  # a passage of the section (or the key points)
+
+    @property
+    def url(self) -> str:
+        """The brief's address, at the matching section's anchor."""
+        url = self.brief.get_absolute_url()
+        return f"{url}#{self.section.anchor}" if self.section else url
+
+
+class SearchResults:
+    """The hits for one search, best first, one per brief.
+
+    Behaves as a Paginator wants: ``count()`` runs one query, and a slice
+    runs the queries for that slice only (three, however many hits).
+    """
+
+    def __init__(self, *, terms: list[str], tag: Tag | None) -> None:
+        self.terms = terms
+        self.tag = tag
+        self._backend = _backend() if terms else None
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @cached_property
+    def _count(self) -> int:
+        if self._backend is None:
+            return 0
+        allowed = _allowed_entries(self.tag)
+        return self._backend.count(self.terms, allowed)
+
+    def __getitem__(self, item: slice) -> list[Hit]:
+        if not isinstance(item, slice) or item.step not in (None, 1):
+            raise TypeError("Search results are read a page (a slice) at a time.")
+        start = item.start or 0
+        stop = item.stop if item.stop is not None else start + 100
+        if self._backend is None or stop <= start:
+            return []
+        ranked = self._backend.page(
+            self.terms, _allowed_entries(self.tag), limit=stop - start, offset=start
+        )
+        if not ranked:
+            return []
+        ids = [entry_id for entry_id, _ in ranked]
+        marked = self._backend.snippets(self.terms, ids)
+        entries = {
+            entry.pk: entry
+            for entry in SearchEntry.objects.filter(
+                pk__in=ids, brief__in=Brief.objects.published()
+            )
+            .select_related("brief", "section")
+            .defer("title", "key_points", "heading", "body", "section__body")
+        }
+        hits = []
+        for entry_id, rank in ranked:
+            entry = entries.get(entry_id)
+            if entry is None:  # unpublished since the ranking query
+                continue
+            title, heading, body, key_points = marked.get(entry_id, ("",) * 4)
+            hits.append(
+                Hit(
+                    brief=entry.brief,
+                    section=entry.section,
+                    rank=rank,
+                    title=marked_html(title or entry.brief.title),
+                    heading=marked_html(heading),
+                    snippet=marked_html(_best_snippet(body, key_points)),
+                )
+            )
+        return hits
+
+
+def _best_snippet(body: str, key_points: str) -> str:
+    """The body's passage if it has a match, else the key points' if they do."""
+    if OPEN in body or not key_points:
+        return body
+    if OPEN in key_points or not body:
+        return key_points
+    return body
+
+
+def search(query: str, *, tag: Tag | None = None) -> SearchResults:
+    """Published briefs matching every word of ``query``, best first.
+
+    With ``tag``, only sections carrying the tag, or any section of a brief
+    carrying it. Any string is a valid query; one with no words matches
+    nothing. Reads happen when the results are counted or sliced.
+    """
+    return SearchResults(terms=query_terms(query), tag=tag)
+
+
+def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
+    """SQL (and params) for the ids of entries readers may see, tag applied."""
+    entries = SearchEntry.objects.filter(brief__in=Brief.objects.published())
+    if tag is not None:
+        entries = entries.filter(
+            Exists(
+                TaggedBrief.objects.filter(content_object=OuterRef("brief"), tag=tag)
+            )
+            | Exists(
+                TaggedSection.objects.filter(
+                    content_object=OuterRef("section"), tag=tag
+                )
+            )
+        )
+    return entries.order_by().values("pk").query.sql_with_params()
+
+
+# Backends ---------------------------------------------------------------
+
+
+class _SQLite:
+    """FTS5: a quoted string per word, implicit AND; bm25 (lower is better)."""
+
+    @staticmethod
+    def match(terms: list[str]) -> str:
+        return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
+
+    def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
+        allowed_sql, allowed_params = allowed
+        sql = f"""
+            WITH hits AS (
+                SELECT rowid AS entry_id, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS score
+                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
+            ), allowed AS (
+                SELECT h.entry_id, h.score, e.brief_id, e.position
+                FROM hits h JOIN briefs_searchentry e ON e.id = h.entry_id
+                WHERE e.id IN ({allowed_sql})
+            )
+        """
+        return sql, [self.match(terms), *allowed_params]
+
+    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
+        sql, params = self._hits(terms, allowed)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
+            return cursor.fetchone()[0]
+
+    def page(
+        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
+    ) -> list[tuple[int, float]]:
+        sql, params = self._hits(terms, allowed)
+        sql += """
+            , best AS (
+                SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
+                    PARTITION BY brief_id ORDER BY score, position, entry_id
+                ) AS n
+                FROM allowed
+            )
+            SELECT best.entry_id, best.score
+            FROM best JOIN briefs_brief b ON b.id = best.brief_id
+            WHERE best.n = 1
+            ORDER BY best.score, b.published_at DESC, b.id DESC
+            LIMIT %s OFFSET %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [(entry_id, -score) for entry_id, score in cursor.fetchall()]
+
+    def snippets(
+        self, terms: list[str], ids: list[int]
+    ) -> dict[int, tuple[str, str, str, str]]:
+        marks = [OPEN, CLOSE]
+        placeholders = ", ".join(["%s"] * len(ids))
+        sql = f"""
+            SELECT rowid,
+                highlight({FTS_TABLE}, 0, %s, %s),
+                highlight({FTS_TABLE}, 2, %s, %s),
+                snippet({FTS_TABLE}, 3, %s, %s, %s, {SNIPPET_TOKENS}),
+                snippet({FTS_TABLE}, 1, %s, %s, %s, {SNIPPET_TOKENS})
+            FROM {FTS_TABLE}
+            WHERE {FTS_TABLE} MATCH %s AND rowid IN ({placeholders})
+        """
+        params = [*marks, *marks, *marks, ELLIPSIS, *marks, ELLIPSIS]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, self.match(terms), *ids])
+            return {row[0]: tuple(value or "" for value in row[1:]) for row in cursor}
+
+
+class _PostgreSQL:
+    """A weighted tsvector per entry; plainto_tsquery ANDs the words."""
+
+    TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
+
+    def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
+        allowed_sql, allowed_params = allowed
+        sql = f"""
+            WITH allowed AS (
+                SELECT e.id AS entry_id, e.brief_id, e.position,
+                    ts_rank_cd(e.document, {self.TSQUERY}, 1) AS score
+                FROM briefs_searchentry e
+                WHERE e.document @@ {self.TSQUERY} AND e.id IN ({allowed_sql})
+            )
+        """
+        words = " ".join(terms)
+        return sql, [words, words, *allowed_params]
+
+    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
+        sql, params = self._hits(terms, allowed)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
+            return cursor.fetchone()[0]
+
+    def page(
+        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
+    ) -> list[tuple[int, float]]:
+        sql, params = self._hits(terms, allowed)
+        sql += """
+            , best AS (
+                SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
+                    PARTITION BY brief_id ORDER BY score DESC, position, entry_id
+                ) AS n
+                FROM allowed
+            )
+            SELECT best.entry_id, best.score
+            FROM best JOIN briefs_brief b ON b.id = best.brief_id
+            WHERE best.n = 1
+            ORDER BY best.score DESC, b.published_at DESC, b.id DESC
+            LIMIT %s OFFSET %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [(entry_id, float(score)) for entry_id, score in cursor.fetchall()]
+
+    def snippets(
+        self, terms: list[str], ids: list[int]
+    ) -> dict[int, tuple[str, str, str, str]]:
+        headline = (
+            f"ts_headline('{PG_CONFIG}'::regconfig, "
+            f"replace(e.{{}}, '<', U&'\\E002'), q.query, %s)"
+        )
+        sql = f"""
+            SELECT e.id, {headline.format("title")}, {headline.format("heading")},
+                {headline.format("body")}, {headline.format("key_points")}
+            FROM briefs_searchentry e, (SELECT {self.TSQUERY} AS query) q
+            WHERE e.id = ANY(%s)
+        """
+        params = [
+            PG_HIGHLIGHT_OPTIONS,
+            PG_HIGHLIGHT_OPTIONS,
+            PG_SNIPPET_OPTIONS,
+            PG_SNIPPET_OPTIONS,
+            " ".join(terms),
+            ids,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return {
+                row[0]: tuple(
+                    (value or "").replace(LESS_THAN, "<") for value in row[1:]
+                )
+                for row in cursor
+            }
+
+
+def _backend() -> _SQLite | _PostgreSQL:
+    if connection.vendor == "sqlite":
+        return _SQLite()
+    if connection.vendor == "postgresql":
+        return _PostgreSQL()
+    raise NotSupportedError(
+        f"Search needs SQLite or PostgreSQL, not {connection.vendor}."
+    )
+
+
+# Keeping the index in step ----------------------------------------------
+
+# Brief ids to re-index when the outermost ``batch()`` ends; None outside one.
+_pending: ContextVar[set[int] | None] = ContextVar("search_pending", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Re-index each brief changed inside the block once, when the block ends.
+
+    For code that saves a brief and many of its parts (the admin's inlines,
+    an import): each save would otherwise re-index the whole brief. Nested
+    batches join the outermost. Nothing is re-indexed if the block raises;
+    use inside the transaction that makes the changes.
+    """
+    if _pending.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    for brief_id in sorted(pending):
+        reindex_brief(brief_id)
+
+
+def brief_changed(brief_id: int) -> None:
+    """Re-index the brief now, or at the end of the current ``batch()``."""
+    pending = _pending.get()
+    if pending is None:
+        reindex_brief(brief_id)
+    else:
+        pending.add(brief_id)
+
+
+def reindex_brief(brief_id: int) -> None:
+    """Rewrite the brief's entries from its current text (five queries).
+
+    A brief that no longer exists loses its entries. Safe in any
+    transaction; cheap enough to call after every change to one brief.
+    """
+    pending = _pending.get()
+    if pending is not None:
+        pending.discard(brief_id)
+    with transaction.atomic(savepoint=False):
+        # A section that moved from another brief takes its entry along.
+        SearchEntry.objects.filter(
+            Q(brief_id=brief_id)
+            | Q(section__in=Section.objects.filter(brief_id=brief_id).values("pk"))
+        ).delete()
+        SearchEntry.objects.bulk_create(_entries([brief_id]))
+
+
+def remove_brief(brief_id: int) -> None:
+    """Drop the brief's entries (deleting a brief does this by itself)."""
+    SearchEntry.objects.filter(brief_id=brief_id).delete()
+
+
+def reindex_all(*, batch_size: int = 200) -> tuple[int, int]:
+    """Rebuild every entry in one transaction; returns (briefs, entries)."""
+    briefs = entries = 0
+    with transaction.atomic():
+        SearchEntry.objects.all().delete()
+        ids = list(Brief.objects.order_by("pk").values_list("pk", flat=True))
+        for offset in range(0, len(ids), batch_size):
+            chunk = _entries(ids[offset : offset + batch_size])
+            SearchEntry.objects.bulk_create(chunk, batch_size=500)
+            entries += len(chunk)
+        briefs = len(ids)
+    return briefs, entries
+
+
+def _entries(brief_ids: Iterable[int]) -> list[SearchEntry]:
+    """Unsaved entries for the given briefs, from three queries."""
+    brief_ids = list(brief_ids)
+    titles = dict(
+        Brief.objects.filter(pk__in=brief_ids).values_list("pk", "title").order_by()
+    )
+    points: dict[int, list[str]] = {}
+    for brief_id, text in KeyPoint.objects.filter(brief_id__in=titles).values_list(
+        "brief_id", "text"
+    ):
+        points.setdefault(brief_id, []).append(clean_text(text))
+    sections: dict[int, list[tuple[int, int, str, str]]] = {}
+    for brief_id, *section in Section.objects.filter(brief_id__in=titles).values_list(
+        "brief_id", "pk", "position", "heading", "body"
+    ):
+        sections.setdefault(brief_id, []).append(tuple(section))
+    entries = []
+    for brief_id, title in titles.items():
+        common = {
+            "brief_id": brief_id,
+            "title": clean_text(title),
+            "key_points": KEY_POINT_SEPARATOR.join(points.get(brief_id, [])),
+        }
+        parts = sections.get(brief_id)
+        if not parts:
+            entries.append(SearchEntry(**common))
+            continue
+        entries.extend(
+            SearchEntry(
+                **common,
+                section_id=pk,
+                position=position,
+                heading=clean_text(heading),
+                body=plain_text(body),
+            )
+            for pk, position, heading, body in parts
+        )
+    return entries
