@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models, transaction
-from django.db.models import Min
+from django.db.models import F, Min, Q
+from django.utils import timezone
 
 from briefs.models import (
     Brief,
@@ -53,6 +54,7 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
     sources = [tag for tag in sources if tag.pk != target.pk]
     source_ids = [tag.pk for tag in sources]
     with transaction.atomic():
+        touch_briefs_tagged(source_ids)
         duplicates = _drop_duplicate_items(TaggedBrief, source_ids, target)
         duplicates += _drop_duplicate_items(TaggedSection, source_ids, target)
         brief_items = TaggedBrief.objects.filter(tag_id__in=source_ids).update(
@@ -97,6 +99,23 @@ def record_rename(*, tag: Tag, old_name: str, old_slug: str) -> None:
         TagRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": tag})
     if tag.name != old_name:
         _rename_in_auto_tags(old_names=[old_name], new_name=tag.name)
+        touch_briefs_tagged([tag.pk])
+
+
+def touch_briefs_tagged(tag_ids: list[int]) -> int:
+    """Mark every brief that carries one of the tags, or has a section that does, as changed.
+
+    Their pages, feeds and API entries now show other tag names: ``updated_at``
+    tells API clients and caches so, and a new version keeps an editor's form
+    opened before the change from putting the old names back.
+    """
+    briefs = Brief.objects.filter(
+        Q(tagged_items__tag_id__in=tag_ids)
+        | Q(sections__tagged_items__tag_id__in=tag_ids)
+    ).values("pk")
+    return Brief.objects.filter(pk__in=briefs).update(
+        updated_at=timezone.now(), version=F("version") + 1
+    )
 
 
 def claim_slug(tag: Tag) -> None:

@@ -505,7 +505,11 @@ def test_seed_brief_page_weighs_under_50_kb(client, db):
     files = [STATIC / resource.removeprefix("/static/") for resource in head.resources]
     total = len(html) + sum(path.stat().st_size for path in files)
 
-    assert {path.suffix for path in files} == {".css", ".js"}
+    assert {path.suffix for path in files} == {
+        ".css",
+        ".js",
+        ".svg",
+    }  # style, script, icon
     assert "Related briefs" in html.decode()
     assert total < 50_000, total
 

@@ -599,3 +599,21 @@ def test_retag_action_tags_the_selected_briefs_and_keeps_an_editors_removal(
     editor_client.post(BRIEFS, {"action": "retag", "_selected_action": [chosen.pk]})
     assert "Trade" not in {t.name for t in section.tags.all()}
     assert "Afghanistan" in {t.name for t in section.tags.all()}
+
+
+def test_merging_and_renaming_mark_the_tagged_briefs_as_changed(db):
+    on_brief = published_brief(tags=("Wheat",))
+    on_section = published_brief(sections=(("", "Text.", ("Wheat",)),))
+    elsewhere = published_brief(tags=("Grain",))  # the target: its names do not change
+    before = {b.pk: (b.updated_at, b.version) for b in Brief.objects.all()}
+
+    merge_tags(
+        sources=[Tag.objects.get(name="Wheat")], target=Tag.objects.get(name="Grain")
+    )
+
+    for brief in (on_brief, on_section):
+        brief.refresh_from_db()
+        assert brief.version == before[brief.pk][1] + 1
+        assert brief.updated_at > before[brief.pk][0]
+    elsewhere.refresh_from_db()
+    assert (elsewhere.updated_at, elsewhere.version) == before[elsewhere.pk]
