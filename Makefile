@@ -38,10 +38,10 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
-# The suite again on PostgreSQL, where search has its own index
-# (tests/test_search_postgres.py runs only here). Browser tests run once, in `test`.
+# The whole suite again on PostgreSQL, where search has its own index
+# (tests/test_search_postgres.py runs only here).
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not browser"
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/ruff check .
