@@ -7,7 +7,7 @@ PORT ?= 8000
 # The server test-postgres uses; the tests run in a fresh test_<name> database there.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run serve test test-postgres lint format bench install clean
+.PHONY: run serve test test-postgres test-load lint format bench install clean
 
 # The environment is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -39,9 +39,15 @@ test: install
 	$(BIN)/python -m pytest
 
 # The whole suite again on PostgreSQL, where search has its own index
-# (tests/test_search_postgres.py runs only here).
+# (tests/test_search_postgres.py runs only here). The load test is left out:
+# it makes its own databases, SQLite and PostgreSQL, and `make test` runs both.
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not load"
+
+# Only the load test (gunicorn on loopback, readers and an editor at once,
+# on SQLite and PostgreSQL), with its figures printed.
+test-load: install
+	$(BIN)/python -m pytest -m load -s
 
 lint: install
 	$(BIN)/ruff check .

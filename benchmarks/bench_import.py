@@ -5,6 +5,7 @@ Usage: python benchmarks/bench_import.py [COUNT]
 
 import io
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -16,6 +17,13 @@ SEED = ROOT / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
 def main(count: int) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
+    try:
+        run(workdir, count)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run(workdir: Path, count: int) -> None:
     os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
     sys.path.insert(0, str(ROOT))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from adminsortable2.admin import (
+    CustomInlineFormSet,
     SortableAdminBase,
     SortableStackedInline,
     SortableTabularInline,
@@ -21,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -37,6 +41,7 @@ from briefs.diffing import diff_briefs
 from briefs.history import brief_versions, snapshot
 from briefs.models import (
     RESERVED_ANCHORS,
+    REVISION_LOOKUPS,
     Brief,
     KeyPoint,
     Section,
@@ -62,8 +67,47 @@ if admin.site.is_registered(TaggitTag):
     admin.site.unregister(TaggitTag)
 
 
+class LoadedRowField(forms.ModelChoiceField):
+    """An inline row's hidden id, found among the rows its formset has loaded.
+
+    Django's own field looks every submitted row up with a query of its own:
+    saving a brief with fifty sections would make fifty. A pk that is not
+    among the loaded rows falls back to Django's lookup and its errors.
+    """
+
+    rows: dict[str, models.Model]
+
+    def to_python(self, value):
+        if value not in self.empty_values and str(value) in self.rows:
+            return self.rows[str(value)]
+        return super().to_python(value)
+
+
+class LoadedRowsFormSet(CustomInlineFormSet):
+    """adminsortable2's inline formset, reading submitted rows from one query."""
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = form.fields.get(name)
+        if type(field) is forms.ModelChoiceField:
+            loaded = LoadedRowField(
+                queryset=field.queryset,
+                initial=field.initial,
+                required=field.required,
+                widget=field.widget,
+            )
+            loaded.rows = self.loaded_rows
+            form.fields[name] = loaded
+
+    @cached_property
+    def loaded_rows(self) -> dict[str, models.Model]:
+        return {str(row.pk): row for row in self.get_queryset()}
+
+
 class KeyPointInline(SortableTabularInline):
     model = KeyPoint
+    formset = LoadedRowsFormSet
     fields = ["text"]
     extra = 0
 
@@ -90,9 +134,15 @@ class SectionForm(forms.ModelForm):
 class SectionInline(SortableStackedInline):
     model = Section
     form = SectionForm
+    formset = LoadedRowsFormSet
     fields = ["heading", "anchor", "body", "tags"]
     extra = 0
     formfield_overrides = TAG_INPUT
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
+        # Every section's tags in one query; the form reads them from the
+        # prefetch (NewsroomTaggableManager), not one query per section.
+        return super().get_queryset(request).prefetch_related("tags")
 
 
 class BriefForm(forms.ModelForm):
@@ -298,6 +348,14 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             .annotate(section_count=Count("sections", distinct=True))
             .prefetch_related("tags")
         )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        brief = super().get_object(request, object_id, from_field)
+        if brief is not None and request.method == "POST":
+            # Saving records a revision that follows every key point, section
+            # and tag row: fetch them all now, not one query per section.
+            prefetch_related_objects([brief], *REVISION_LOOKUPS)
+        return brief
 
     @admin.display(description="tags")
     def tag_list(self, obj: Brief) -> str:

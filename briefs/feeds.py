@@ -21,9 +21,11 @@ from django.http import (
     HttpResponsePermanentRedirect,
 )
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
+from briefs.caching import cache_public_page
 from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection
 from briefs.site import absolute_url
 from briefs.views import public_tags
@@ -57,6 +59,7 @@ class LatestBriefsAtom(Feed):
     feed_type = Atom1Feed
     request: HttpRequest
 
+    @method_decorator(cache_public_page)
     def __call__(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         feed = copy.copy(self)
         feed.request = request

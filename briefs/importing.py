@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from briefs import search
+from briefs import caching, search
 from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.markdown import paragraphs_to_markdown
 from briefs.models import (
@@ -252,6 +252,7 @@ def import_document(
                     tags=tags,
                 )
                 search.reindex_brief(brief.pk)
+                caching.content_changed()
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except StaleBrief:
         return ImportResult(

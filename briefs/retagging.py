@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from briefs import caching
 from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.importing import TagCache
 from briefs.models import Brief, Section, TaggedBrief, TaggedSection
@@ -265,6 +266,7 @@ def _write(
             fields["import_fingerprint"] = _fingerprint(brief.pk)
             fields["import_version"] = F("version") + 1
         Brief.objects.filter(pk=brief.pk).update(**fields)
+        caching.content_changed()
         reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
 
 

@@ -1,19 +1,23 @@
-"""Keep the search index in step with every save and delete of a brief's text.
+"""Keep the search index and the page cache in step with every save and delete.
 
 Saving or deleting a brief, a section or a key point re-indexes the brief
 (at once, or once at the end of a ``briefs.search.batch()``). Bulk writes
 send no signals: the importer calls ``briefs.search.reindex_brief`` itself.
 Deleting a brief needs nothing here: its entries go with it (CASCADE).
+
+Any save or delete of what readers see (briefs, key points, sections, tags
+and tag rows) also drops the cached public pages (``briefs.caching``); bulk
+writers call ``briefs.caching.content_changed`` themselves.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from briefs import search
-from briefs.models import Brief, KeyPoint, Section
+from briefs import caching, search
+from briefs.models import Brief, KeyPoint, Section, Tag, TaggedBrief, TaggedSection
 
 
 @receiver(post_save, sender=Brief, dispatch_uid="briefs.search.brief_saved")
@@ -37,3 +41,36 @@ def part_deleted(sender, instance: Section | KeyPoint, origin=None, **kwargs) ->
     ):
         return
     search.brief_changed(instance.brief_id)
+
+
+# The page cache: any save or delete readers could see drops every cached page.
+# Taggit adds tag rows one by one (post_save) and removes them with m2m_changed;
+# rows deleted along with their brief or section need no signal of their own.
+PUBLIC_MODELS = (Brief, Section, KeyPoint, Tag, TaggedBrief, TaggedSection)
+
+
+def content_saved_or_deleted(sender, **kwargs) -> None:
+    caching.content_changed()
+
+
+def tags_changed(sender, action: str, **kwargs) -> None:
+    if action.startswith("post_"):
+        caching.content_changed()
+
+
+for model in PUBLIC_MODELS:
+    post_save.connect(
+        content_saved_or_deleted,
+        sender=model,
+        dispatch_uid=f"briefs.caching.{model.__name__}_saved",
+    )
+for model in (Brief, Section, KeyPoint, Tag):
+    post_delete.connect(
+        content_saved_or_deleted,
+        sender=model,
+        dispatch_uid=f"briefs.caching.{model.__name__}_deleted",
+    )
+for model in (TaggedBrief, TaggedSection):
+    m2m_changed.connect(
+        tags_changed, sender=model, dispatch_uid=f"briefs.caching.{model.__name__}"
+    )

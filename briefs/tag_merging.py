@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from briefs import caching
 from briefs.models import (
     Brief,
     Section,
@@ -75,6 +76,7 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
             old_names=[tag.name for tag in sources], new_name=target.name
         )
         Tag.objects.filter(pk__in=source_ids).delete()
+        caching.content_changed()
     return MergeResult(
         target=target,
         merged=tuple(tag.name for tag in sources),
@@ -113,9 +115,11 @@ def touch_briefs_tagged(tag_ids: list[int]) -> int:
         Q(tagged_items__tag_id__in=tag_ids)
         | Q(sections__tagged_items__tag_id__in=tag_ids)
     ).values("pk")
-    return Brief.objects.filter(pk__in=briefs).update(
+    touched = Brief.objects.filter(pk__in=briefs).update(
         updated_at=timezone.now(), version=F("version") + 1
     )
+    caching.content_changed()
+    return touched
 
 
 def claim_slug(tag: Tag) -> None:

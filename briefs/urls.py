@@ -2,6 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from briefs import api, feeds, views
+from briefs.caching import cache_public_page
 from briefs.sitemaps import SITEMAPS
 
 app_name = "briefs"
@@ -16,7 +17,12 @@ urlpatterns = [
     path("feeds/briefs.rss", feeds.LatestBriefsRss(), name="feed-rss"),
     path("feeds/tags/<str:slug>.atom", feeds.TagBriefsAtom(), name="tag-feed-atom"),
     path("feeds/tags/<str:slug>.rss", feeds.TagBriefsRss(), name="tag-feed-rss"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        cache_public_page(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("api/briefs/", api.brief_list, name="api-briefs"),
     path("api/briefs/<str:slug>/", api.brief_detail, name="api-brief"),

@@ -3,6 +3,11 @@
 Every query here starts from ``Brief.objects.published()``, the one boundary
 between drafts and readers. Each view decides its own query shape, so the
 number of queries per page stays the same however many briefs it shows.
+
+Every page but search comes from the page cache (``briefs.caching``) for
+readers. Search is left out: its addresses are whatever readers type, so
+caching them would let anyone fill the cache and push the real pages out,
+and a search costs a fixed handful of indexed queries anyway.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from django.views.decorators.http import require_safe
 
 from briefs import citation
 from briefs import search as text_search
+from briefs.caching import cache_public_page
 from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection, uses_per_tag
 from briefs.site import absolute_url
 
@@ -66,6 +72,7 @@ def public_tags() -> QuerySet[Tag]:
     )
 
 
+@cache_public_page
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """The latest published briefs, newest first.
@@ -90,6 +97,7 @@ def can_preview(user) -> bool:
     return user.is_active and user.is_staff and user.has_perm("briefs.view_brief")
 
 
+@cache_public_page
 @require_safe
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A published brief; for staff, any brief, as an unmistakable preview.
@@ -277,6 +285,7 @@ def brief_structured_data(
     return data
 
 
+@cache_public_page
 @require_safe
 def tag_list(request: HttpRequest) -> HttpResponse:
     """Public tags grouped by kind; ``?kind=place`` shows one kind.
@@ -309,6 +318,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 @require_safe
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The sections that carry a tag, then the briefs that do; published only.
@@ -388,6 +398,7 @@ def search(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 @require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """Crawlers may read every public page, but not the admin or search results.

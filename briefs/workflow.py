@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import F, QuerySet
 
+from briefs import caching
 from briefs.models import Brief, StatusChange, now_to_the_second
 
 Status = Brief.Status
@@ -93,6 +94,7 @@ def change_status(
             )
             for pk, from_status in targets
         )
+        caching.content_changed()
     return len(targets)
 
 

@@ -155,6 +155,36 @@ if DEBUG:
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Caching. With REDIS_URL (e.g. redis://127.0.0.1:6379/0) every process shares
+# one Redis cache; without it each process has its own memory.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "newsroom",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+            "OPTIONS": {"MAX_ENTRIES": 1000},
+        }
+    }
+# How long a public page may stay in the cache (briefs/caching.py); an edit
+# drops it at once either way. Without Redis pages are stored only with DEBUG
+# on (one process): several gunicorn workers with caches of their own would
+# not see each other's edits. 0 stores nothing; ETags still answer with 304.
+NEWSROOM_PAGE_CACHE_SECONDS = int(
+    os.environ.get("NEWSROOM_PAGE_CACHE_SECONDS", "3600" if REDIS_URL or DEBUG else "0")
+)
+# How long browsers and proxies may reuse a page without asking again. 0: they
+# revalidate every time (a cheap 304), so an edit reaches readers at once.
+NEWSROOM_PAGE_MAX_AGE = int(os.environ.get("NEWSROOM_PAGE_MAX_AGE", "0"))
+
 # Briefs
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")
 # Who publishes the briefs, as citations, feeds and structured data name it.

@@ -1,11 +1,53 @@
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.utils import timezone
+
+from briefs import caching
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Every test starts with an empty cache: no page rendered by another test."""
+    cache.clear()
+
+
+def _settings_changed(setting: str, **kwargs) -> None:
+    # Settings change pages (site name, page size, site URL…) but send no
+    # model signal; in production they change only with a restart and a new
+    # release key. Django itself replaces the caches when CACHES changes.
+    if setting != "CACHES":
+        caching.content_changed()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")
+
+
+class Clock:
+    """The site's clock, moved on by hand: ``clock.advance(dt.timedelta(days=1))``."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.offset = dt.timedelta()
+        real_now = timezone.now
+        # Everything that asks django.utils.timezone.now() follows: published(),
+        # auto_now fields, the page cache's freshness.
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + self.offset)
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    return Clock(monkeypatch)
 
 
 @pytest.fixture

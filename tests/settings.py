@@ -12,3 +12,13 @@ STORAGES = {
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Always this process's memory, even when REDIS_URL is set: the suite clears
+# the cache before every test (tests/conftest.py) and must never flush a real
+# Redis. tests/test_caching.py tries Redis itself, on a database of its own.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "newsroom-tests",
+    }
+}
+NEWSROOM_PAGE_CACHE_SECONDS = 3600

@@ -84,7 +84,8 @@ def test_id_stays_when_the_slug_changes(client, trade_brief, kind):
     url, _ = FEEDS[kind]
     before = parse(client, url).entries[0]
 
-    Brief.objects.filter(pk=trade_brief.pk).update(slug="renamed")
+    trade_brief.slug = "renamed"
+    trade_brief.save()
     after = parse(client, url).entries[0]
 
     assert after.link.endswith("/briefs/renamed/")
@@ -285,7 +286,9 @@ def test_feed_queries_do_not_grow_with_the_number_of_items(
     publish(2, "Few")
     with CaptureQueriesContext(connection) as few:
         small = parse(client, url)
-    assert len(few.captured_queries) <= 5
+    # Five, and once per change of content the page cache's look-up of the
+    # next scheduled publication (briefs.caching).
+    assert len(few.captured_queries) <= 6
 
     publish(10, "Many")
     with django_assert_max_num_queries(len(few.captured_queries)):

@@ -439,7 +439,9 @@ def test_queries_do_not_grow_with_the_number_of_items(
     few = publish_many(2, prefix="Few")
     with CaptureQueriesContext(connection) as small:
         small_html = client.get(url_for(few)).content.decode()
-    assert len(small.captured_queries) <= ceiling
+    # The page's own queries, and once per change of content the page cache's
+    # look-up of the next scheduled publication (briefs.caching).
+    assert len(small.captured_queries) <= ceiling + 1
 
     many = publish_many(12, prefix="Many")
     with django_assert_max_num_queries(len(small.captured_queries)):

@@ -1,0 +1,333 @@
+"""Public pages from the cache, dropped the moment anything readers see changes.
+
+Every cached page's key holds the site's *content generation*, a counter in
+the cache. Any write a reader could see (a brief, its key points, sections,
+tags or tag rows) calls ``content_changed()``, which moves the counter on, so
+every cached page (listings, tag pages, related briefs, feeds) is left behind
+at once. Signals (``briefs.signals``) call it for ordinary saves and deletes;
+bulk writers (the importer, re-tagging, status changes, tag merges) call it
+themselves. The counter moves once at the write, so the writer's next request
+sees its change, and once more after the transaction commits, so a page that
+another process rendered from the not yet committed data is not kept.
+
+Time changes pages too, without any write: a scheduled brief appears when
+its moment comes, and the brief page's citation names today's date. Each
+generation's ``Freshness`` records when its content can next change that way
+(the next scheduled publication, or midnight), and no page is served past it.
+
+Readers get the cached page with a strong ETag (a hash of the exact body), a
+Last-Modified, ``Cache-Control: public`` and ``Vary: Cookie``, and a 304 when
+their copy is current. Staff are never served from the cache and their pages
+are never stored: they get ``private, no-store`` (a preview must never reach a
+reader, and an editor must see their save at once).
+
+Settings: ``NEWSROOM_PAGE_CACHE_SECONDS`` (how long a page may stay in the
+cache; 0 stores nothing and answers conditional requests by ETag only) and
+``NEWSROOM_PAGE_MAX_AGE`` (how long browsers and proxies may reuse a page
+without asking; 0 makes them revalidate every time, which the ETag makes cheap).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Min
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import (
+    cc_delim_re,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
+from django.utils.http import http_date
+
+from briefs.models import Brief
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "newsroom:generation"
+# The newest Last-Modified any generation has used (see ``current_freshness``).
+LAST_MODIFIED_KEY = "newsroom:last-modified"
+
+# Headers the cache sets itself on every answer; the view's own are not kept.
+_OWN_HEADERS = frozenset(
+    {"etag", "last-modified", "cache-control", "vary", "expires", "content-length"}
+)
+
+
+# Invalidation ---------------------------------------------------------------
+
+
+def content_changed() -> None:
+    """Drop every cached public page: call after any write readers could see.
+
+    Safe anywhere: inside a transaction the pages are dropped now and again
+    once it commits. Never raises; a cache that cannot be reached is logged
+    (its pages then age out after ``NEWSROOM_PAGE_CACHE_SECONDS``).
+    """
+    _next_generation()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        # Once per transaction, however many rows it writes.
+        entry[1] is _next_generation
+        for entry in connection.run_on_commit
+    ):
+        transaction.on_commit(_next_generation)
+
+
+def _next_generation() -> None:
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:  # no counter yet, or it was evicted
+            if not cache.add(GENERATION_KEY, _fresh_generation(), timeout=None):
+                cache.incr(GENERATION_KEY)
+    except Exception:
+        logger.exception("Could not move the page cache's content generation on.")
+
+
+def _fresh_generation() -> int:
+    # A restarted counter must not meet pages stored under its old values:
+    # start from the clock (microseconds), far ahead of any old count.
+    return time.time_ns() // 1000
+
+
+def generation() -> int:
+    """The current content generation; starts a counter when there is none."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        value = cache.get(GENERATION_KEY)
+    return value if value is not None else 0  # None only with a dummy cache
+
+
+# Freshness --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """What a generation's pages can say about themselves."""
+
+    generation: int
+    # Last-Modified, in whole seconds: when this content was first seen.
+    since: int
+    # When the pages may change with no write at all (a scheduled brief goes
+    # live, or the date changes); a Unix time.
+    until: float
+
+
+def current_freshness() -> Freshness:
+    """The current generation and its Freshness (one query when not yet cached)."""
+    number = generation()
+    key = f"newsroom:freshness:{number}"
+    now = timezone.now().timestamp()
+    fresh = cache.get(key)
+    if fresh is None or fresh.until <= now:
+        # Last-Modified counts whole seconds, so a page read just before a
+        # change could carry the same second as the page after it. Move on
+        # by one second then (never further: under a stream of changes, as
+        # in an import, the date must not run ahead of the clock). The ETag,
+        # which browsers send when they have one, tells every change apart.
+        last = cache.get(LAST_MODIFIED_KEY) or 0
+        since = min(max(int(now), last + 1), int(now) + 1)
+        cache.set(LAST_MODIFIED_KEY, since, timeout=None)
+        fresh = Freshness(number, since=since, until=next_change(now))
+        cache.set(key, fresh, timeout=max(1, math.ceil(fresh.until - now)))
+    return fresh
+
+
+def next_change(now: float) -> float:
+    """When public pages change next without a write: the next scheduled
+    publication or the next midnight (local time), whichever is first."""
+    moment = dt.datetime.fromtimestamp(now, tz=dt.UTC)
+    # The other side of Brief.objects.published(): published, dated later.
+    scheduled = Brief.objects.filter(
+        status=Brief.Status.PUBLISHED, published_at__gt=moment
+    ).aggregate(next=Min("published_at"))["next"]
+    today = timezone.localdate(moment)
+    midnight = timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=1), dt.time())
+    )
+    return min(filter(None, [scheduled, midnight])).timestamp()
+
+
+# Pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A rendered 200 response, as stored: body, the view's headers, validators."""
+
+    content: bytes
+    headers: tuple[tuple[str, str], ...]
+    etag: str
+    last_modified: int | None = None
+    until: float | None = None
+
+    @classmethod
+    def from_response(
+        cls,
+        response: HttpResponse,
+        *,
+        last_modified: int | None = None,
+        until: float | None = None,
+    ) -> CachedPage:
+        content = response.content
+        return cls(
+            content=content,
+            headers=tuple(
+                (name, value)
+                for name, value in response.headers.items()
+                if name.lower() not in _OWN_HEADERS
+            ),
+            etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+            last_modified=last_modified,
+            until=until,
+        )
+
+    def respond(self, request: HttpRequest, now: float) -> HttpResponse:
+        """The page for a reader: a 200, or a 304 when their copy is current."""
+        response = HttpResponse(self.content, headers=dict(self.headers))
+        response["ETag"] = self.etag
+        if self.last_modified is not None:
+            response["Last-Modified"] = http_date(self.last_modified)
+        max_age = settings.NEWSROOM_PAGE_MAX_AGE
+        if self.until is not None:
+            # Never let a browser keep the page past a scheduled publication.
+            max_age = min(max_age, max(0, int(self.until - now)))
+        patch_cache_control(response, public=True, max_age=max_age)
+        patch_vary_headers(response, ["Cookie"])
+        return get_conditional_response(
+            request,
+            etag=self.etag,
+            last_modified=self.last_modified,
+            response=response,
+        )
+
+
+def page_key(request: HttpRequest, generation: int) -> str:
+    """The cache key of this page: the release, the generation and the full URL.
+
+    The URL includes scheme and host, which appear in canonical links and
+    feeds when ``NEWSROOM_SITE_URL`` is not set.
+    """
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"newsroom:page:{release()}:{generation}:{url}"
+
+
+@functools.cache
+def release() -> str:
+    """A digest of the code, templates, static files and NEWSROOM_* settings.
+
+    A deploy that changes any of them starts with no cached pages, even when
+    the cache (Redis) outlives the processes.
+    """
+    digest = hashlib.sha256()
+    for folder in ("briefs", "newsroom", "templates", "static"):
+        for path in sorted((settings.BASE_DIR / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(settings.BASE_DIR).as_posix().encode())
+                digest.update(path.read_bytes())
+    digest.update(
+        repr(
+            sorted(
+                (name, repr(getattr(settings, name)))
+                for name in dir(settings)
+                if name.startswith(("NEWSROOM_", "STATIC"))
+            )
+        ).encode()
+    )
+    return digest.hexdigest()[:16]
+
+
+def is_staff(request: HttpRequest) -> bool:
+    """Whether staff made the request. No session cookie, no user: no query."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = request.user
+    return user.is_authenticated and user.is_staff
+
+
+def storable(response: HttpResponse) -> bool:
+    """Whether a view's response is an ordinary public 200 fit for every reader."""
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if "private" in cache_control or "no-store" in cache_control:
+        return False
+    vary = {
+        field.strip().lower() for field in cc_delim_re.split(response.get("Vary", ""))
+    }
+    return vary <= {"", "cookie"}
+
+
+def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Serve a public GET/HEAD view from the cache, with ETag and Last-Modified.
+
+    Readers get a stored copy while the content generation and its freshness
+    hold; staff always get a fresh rendering marked ``private, no-store``.
+    Only 200 responses that set no cookie and are not private are stored;
+    anything else (404s, redirects, previews) passes through untouched.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        if is_staff(request):
+            response = view(request, *args, **kwargs)
+            patch_cache_control(response, private=True, no_store=True)
+            patch_vary_headers(response, ["Cookie"])
+            return response
+
+        seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        fresh = key = page = None
+        if seconds > 0:
+            try:
+                fresh = current_freshness()
+                key = page_key(request, fresh.generation)
+                page = cache.get(key)
+            except Exception:
+                logger.exception("Could not read the page cache; rendering instead.")
+                fresh = key = page = None
+        now = timezone.now().timestamp()
+        if page is None or page.until is None or page.until <= now:
+            response = _rendered(view(request, *args, **kwargs))
+            if not storable(response):
+                patch_vary_headers(response, ["Cookie"])
+                return response
+            if fresh is None:
+                page = CachedPage.from_response(response)
+            else:
+                page = CachedPage.from_response(
+                    response,
+                    last_modified=fresh.since,
+                    until=min(now + seconds, fresh.until),
+                )
+                if page.until > now:
+                    try:
+                        cache.set(key, page, timeout=math.ceil(page.until - now))
+                    except Exception:
+                        logger.exception("Could not store a page in the cache.")
+        return page.respond(request, now)
+
+    return wrapper
+
+
+def _rendered(response: HttpResponse) -> HttpResponse:
+    # A TemplateResponse (the sitemap) renders lazily; its body is needed now.
+    render = getattr(response, "render", None)
+    if callable(render) and not getattr(response, "is_rendered", True):
+        response = render()
+    return response

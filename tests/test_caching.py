@@ -1,0 +1,533 @@
+"""The page cache: readers get stored pages until anything they show changes.
+
+Every public page but search is cached (briefs/caching.py). Any change a
+reader could see, whichever way it is made (an admin save, an import, a
+re-tag, a status change, a tag merge), shows on the very next request; a
+scheduled brief shows when its moment comes; staff never share pages with
+readers; and conditional requests get a 304.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils.http import parse_http_date
+
+from briefs import caching, workflow
+from briefs.importing import import_document
+from briefs.models import Brief, Section, Tag, TagRedirect
+from briefs.retagging import retag_briefs
+from briefs.tag_merging import merge_tags
+from tests.admin_forms import assert_saved, change_url, form_data
+from tests.browser import browser_required
+from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
+from tests.test_settings import settings_in
+
+pytestmark = pytest.mark.django_db
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def brief() -> Brief:
+    return published_brief(
+        title="Border trade reopens",
+        sections=(
+            ("", "Opening paragraph.", ("Trade",)),
+            ("Next steps", "A second round in July.", ("Trade", "Borders")),
+        ),
+        tags=("Customs",),
+    )
+
+
+def public_urls(brief: Brief) -> list[str]:
+    return [
+        "/",
+        brief.get_absolute_url(),
+        "/tags/",
+        "/tags/?kind=topic",
+        "/tags/trade/",
+        "/feeds/briefs.atom",
+        "/feeds/briefs.rss",
+        "/feeds/tags/trade.atom",
+        "/feeds/tags/trade.rss",
+        "/sitemap.xml",
+        "/robots.txt",
+    ]
+
+
+def queries_for(client: Client, url: str, **kwargs) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, **kwargs)
+    return len(queries), response
+
+
+# --- Hits ---------------------------------------------------------------------
+
+
+def test_a_second_request_is_served_from_the_cache_with_no_query(client, brief):
+    for url in public_urls(brief):
+        first = client.get(url)
+        assert first.status_code == 200, url
+
+        count, again = queries_for(client, url)
+
+        assert count == 0, url
+        assert again.content == first.content, url
+        assert again["ETag"] == first["ETag"], url
+        assert again["Content-Type"] == first["Content-Type"], url
+
+
+@pytest.mark.parametrize("seconds", [3600, 0], ids=["cached", "not cached"])
+def test_cached_pages_are_byte_for_byte_what_the_view_renders(
+    client, brief, settings, seconds
+):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = seconds
+    for url in public_urls(brief):
+        client.get(url)
+        served = client.get(url)
+        with override_settings(NEWSROOM_PAGE_CACHE_SECONDS=0):
+            rendered = client.get(url)
+
+        assert served.content == rendered.content, url
+        assert served["ETag"] == rendered["ETag"], url
+        for header in ("Content-Type", "X-Robots-Tag", "Vary"):
+            assert served.get(header) == rendered.get(header), (url, header)
+
+
+def test_readers_get_public_validators_and_vary_on_cookie(client, brief):
+    response = client.get(brief.get_absolute_url())
+
+    assert re.fullmatch(r'"[0-9a-f]{32}"', response["ETag"])
+    assert abs(parse_http_date(response["Last-Modified"]) - time.time()) < 60
+    assert response["Cache-Control"] == "public, max-age=0"
+    assert "Cookie" in response["Vary"]
+
+
+def test_a_miss_costs_the_page_and_at_most_one_more_query(client, brief, settings):
+    url = brief.get_absolute_url()
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    uncached, _ = queries_for(client, url)
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 3600  # a new generation: a miss
+
+    miss, _ = queries_for(client, url)
+
+    assert uncached <= miss <= uncached + 1
+
+
+def test_head_is_answered_from_the_same_page(client, brief):
+    url = brief.get_absolute_url()
+    get = client.get(url)
+
+    with CaptureQueriesContext(connection) as queries:
+        head = client.head(url)
+
+    assert len(queries) == 0
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+    assert head["Last-Modified"] == get["Last-Modified"]
+
+
+def test_other_methods_are_still_refused(client, brief):
+    client.get("/")
+
+    assert client.post("/").status_code == 405
+    assert client.post(brief.get_absolute_url()).status_code == 405
+
+
+def test_search_is_not_cached(client, brief):
+    client.get("/search/?q=border")
+
+    count, response = queries_for(client, "/search/?q=border")
+
+    assert count > 0
+    assert "reopens" in response.content.decode()
+
+
+def test_errors_and_redirects_are_not_stored(client, brief):
+    tag = Tag.objects.get(name="Borders")
+    tag.slug = "frontiers"
+    tag.save()
+    TagRedirect.objects.create(old_slug="borders", tag=tag)
+    for url, status in [("/briefs/no-such-brief/", 404), ("/tags/borders/", 301)]:
+        for _ in range(2):
+            count, response = queries_for(client, url)
+            assert response.status_code == status
+            assert count > 0
+
+
+# --- Conditional requests ------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/", "detail", "/tags/", "/feeds/briefs.atom"])
+def test_a_current_etag_or_date_gets_a_304_with_no_query(client, brief, url):
+    url = brief.get_absolute_url() if url == "detail" else url
+    first = client.get(url)
+    etag, modified = first["ETag"], first["Last-Modified"]
+
+    count, by_etag = queries_for(client, url, headers={"if-none-match": etag})
+    by_date = client.get(url, headers={"if-modified-since": modified})
+    other = client.get(url, headers={"if-none-match": '"something-else"'})
+
+    assert count == 0
+    assert (by_etag.status_code, by_etag.content) == (304, b"")
+    assert by_etag["ETag"] == etag
+    assert by_date.status_code == 304
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_after_a_change_the_old_validators_get_the_new_page(client, brief):
+    url = "/"
+    first = client.get(url)
+
+    brief.title = "Border trade reopens again"
+    brief.save()
+    by_etag = client.get(url, headers={"if-none-match": first["ETag"]})
+    by_date = client.get(url, headers={"if-modified-since": first["Last-Modified"]})
+
+    assert by_etag.status_code == by_date.status_code == 200
+    assert "Border trade reopens again" in by_date.content.decode()
+    assert parse_http_date(by_date["Last-Modified"]) > parse_http_date(
+        first["Last-Modified"]
+    )
+
+
+def test_without_a_page_cache_etags_still_answer_304(client, brief, settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    first = client.get("/")
+
+    again = client.get("/", headers={"if-none-match": first["ETag"]})
+
+    assert again.status_code == 304
+    # Without a shared cache no process can vouch for a date.
+    assert not first.has_header("Last-Modified")
+
+
+# --- Every kind of change shows at once ----------------------------------------
+
+
+def assert_fresh(client: Client, url: str, text: str, *, present: bool = True) -> None:
+    html = client.get(url).content.decode()
+    assert (text in html) is present, (url, text)
+
+
+def test_an_admin_save_shows_at_once_on_every_page(editor_client, brief):
+    reader = Client()
+    urls = ["/", brief.get_absolute_url(), "/tags/trade/", "/feeds/briefs.atom"]
+    for url in urls:
+        assert_fresh(reader, url, "Border trade reopens")
+
+    data = form_data(editor_client, change_url(brief))
+    data["title"] = "Crossings open at dawn"
+    assert_saved(editor_client.post(change_url(brief), data))
+
+    for url in urls:
+        assert_fresh(reader, url, "Crossings open at dawn")
+
+
+def test_a_section_tag_edited_in_the_admin_shows_at_once(editor_client, brief):
+    reader = Client()
+    assert_fresh(reader, "/tags/", 'href="/tags/energy/"', present=False)
+    assert reader.get("/tags/borders/").status_code == 200
+
+    data = form_data(editor_client, change_url(brief))
+    prefix = next(key for key in data if key.endswith("-1-tags"))
+    data[prefix] = "Energy, Trade"
+    assert_saved(editor_client.post(change_url(brief), data))
+
+    assert_fresh(reader, "/tags/", 'href="/tags/energy/"')
+    assert reader.get("/tags/borders/").status_code == 404
+
+
+def test_a_key_point_saved_shows_at_once(client, brief):
+    assert_fresh(client, brief.get_absolute_url(), "Fresh key point", present=False)
+
+    brief.key_points.create(text="Fresh key point", position=9)
+
+    assert_fresh(client, brief.get_absolute_url(), "Fresh key point")
+
+
+def test_an_import_shows_at_once(client, db):
+    assert_fresh(client, "/", "Imported today", present=False)
+
+    result = import_document(
+        source_path="wire.txt",
+        data=b"Title: Imported today\n\nGENEVA: Ministers met on Monday.\n",
+    )
+
+    assert result.outcome == "created"
+    assert_fresh(client, "/", "Imported today")
+
+
+def test_a_retag_shows_at_once(client, db):
+    published_brief(
+        sections=(("", "Talks between Pakistan and India resumed in Geneva.", ()),)
+    )
+    assert_fresh(client, "/tags/", ">Pakistan</a>", present=False)
+
+    report = retag_briefs(briefs=Brief.objects.all())
+
+    assert report.changed == 1
+    assert_fresh(client, "/tags/", ">Pakistan</a>")
+
+
+def test_a_status_change_shows_at_once(client, editor, brief):
+    url = brief.get_absolute_url()
+    assert client.get(url).status_code == 200
+    assert_fresh(client, "/", "Border trade reopens")
+
+    workflow.change_status(
+        briefs=Brief.objects.filter(pk=brief.pk), to_status="draft", user=editor
+    )
+
+    assert client.get(url).status_code == 404
+    assert_fresh(client, "/", "Border trade reopens", present=False)
+
+
+def test_a_tag_merge_shows_at_once(client, brief):
+    assert_fresh(client, "/tags/", 'href="/tags/borders/"')
+
+    merge_tags(
+        sources=[Tag.objects.get(name="Borders")], target=Tag.objects.get(name="Trade")
+    )
+
+    assert_fresh(client, "/tags/", 'href="/tags/borders/"', present=False)
+
+
+def test_a_tag_renamed_or_given_another_kind_shows_at_once(client, brief):
+    assert_fresh(client, "/tags/?kind=place", ">Borders</a>", present=False)
+
+    tag = Tag.objects.get(name="Borders")
+    tag.name, tag.kind = "Frontiers", Tag.Kind.PLACE
+    tag.save()
+
+    assert_fresh(client, "/tags/?kind=place", ">Frontiers</a>")
+    assert_fresh(client, brief.get_absolute_url(), ">Frontiers</a>")
+
+
+def test_a_deleted_brief_goes_at_once(client, editor_client, brief):
+    reader = Client()
+    assert_fresh(reader, "/", "Border trade reopens")
+
+    response = editor_client.post(
+        reverse("admin:briefs_brief_changelist"),
+        {"action": "delete_selected", "_selected_action": [brief.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert_fresh(reader, "/", "Border trade reopens", present=False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_move_on_again_once_the_transaction_commits(client, brief):
+    """Another process may render from data not yet committed; that page must not stay."""
+    with transaction.atomic():
+        for section in Section.objects.filter(brief=brief):
+            section.save()
+        during = caching.generation()
+        client.get("/")  # stored under this generation
+
+    assert caching.generation() == during + 1  # once, however many rows
+    count, _ = queries_for(client, "/")
+    assert count > 0
+
+
+# --- Time -----------------------------------------------------------------------
+
+
+def test_a_scheduled_brief_appears_when_due_with_no_save(client, clock, brief):
+    due = scheduled_brief(title="Embargoed brief", tags=("Customs",))
+    for url in ("/", "/tags/customs/", "/feeds/briefs.atom", "/sitemap.xml"):
+        assert_fresh(
+            client, url, due.slug if url == "/sitemap.xml" else due.title, present=False
+        )
+    assert client.get(due.get_absolute_url()).status_code == 404
+    count, _ = queries_for(client, "/")
+    assert count == 0  # cached, and nothing will be saved
+
+    clock.advance(due.published_at - caching.timezone.now() + dt.timedelta(seconds=1))
+
+    for url in ("/", "/tags/customs/", "/feeds/briefs.atom", "/sitemap.xml"):
+        assert_fresh(client, url, due.slug if url == "/sitemap.xml" else due.title)
+    assert client.get(due.get_absolute_url()).status_code == 200
+
+
+def test_browsers_never_keep_a_page_past_a_scheduled_publication(
+    client, brief, settings
+):
+    settings.NEWSROOM_PAGE_MAX_AGE = 3600
+    assert client.get("/")["Cache-Control"] == "public, max-age=3600"
+
+    make_brief(published_at=caching.timezone.now() + dt.timedelta(minutes=10))
+    max_age = int(client.get("/")["Cache-Control"].rsplit("=", 1)[1])
+
+    assert 590 <= max_age <= 600
+
+
+def test_the_citation_date_is_never_yesterdays(client, clock, brief):
+    url = brief.get_absolute_url()
+    today = client.get(url).content.decode()
+
+    clock.advance(dt.timedelta(days=1))
+    tomorrow = client.get(url).content.decode()
+
+    assert today != tomorrow
+    assert re.findall(r"urldate = \{([^}]+)\}", tomorrow) == [
+        caching.timezone.localdate().isoformat()
+    ]
+
+
+# --- Staff and readers never share a page ---------------------------------------
+
+
+def test_staff_are_never_served_a_cached_page(client, editor_client, brief):
+    reader = Client()
+    reader.get("/")  # cached for readers
+
+    count, response = queries_for(editor_client, "/")
+
+    assert count > 0
+    assert response["Cache-Control"] == "private, no-store"
+    assert not response.has_header("ETag")
+
+
+def test_readers_are_never_served_a_page_rendered_for_staff(editor_client, brief):
+    editor_client.get("/")
+    editor_client.get(brief.get_absolute_url())
+    reader = Client()
+
+    count, response = queries_for(reader, "/")
+
+    assert count > 0  # nothing was stored for the editor
+    assert response["Cache-Control"] == "public, max-age=0"
+
+
+@pytest.mark.parametrize("make", [draft_brief, scheduled_brief])
+def test_a_preview_is_never_cached_nor_shown_to_readers(editor_client, make):
+    hidden = make(title="Not yet out")
+    url = hidden.get_absolute_url()
+
+    preview = editor_client.get(url)
+    reader = Client().get(url)
+    preview_again = editor_client.get(url)
+
+    assert "Preview, not published." in preview.content.decode()
+    assert preview["Cache-Control"] == "private, no-store"
+    assert reader.status_code == 404
+    assert "Not yet out" not in reader.content.decode()
+    assert preview_again.status_code == 200
+
+
+def test_a_logged_in_reader_who_is_not_staff_shares_the_readers_pages(
+    client, django_user_model, brief
+):
+    client.get("/")
+    user = django_user_model.objects.create_user("reader", password="pw-123456-x")
+    member = Client()
+    member.force_login(user)
+
+    count, response = queries_for(member, "/")
+
+    # The session and the user; the page itself comes from the cache.
+    assert count == 2
+    assert response["Cache-Control"] == "public, max-age=0"
+
+
+# --- Backends --------------------------------------------------------------------
+
+
+def redis_or_skip() -> None:
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        if browser_required():  # CI, where Redis runs
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_TEST_URL} ({error})")
+
+
+REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_TEST_URL,
+        "KEY_PREFIX": "newsroom-tests",
+    }
+}
+
+
+def test_pages_are_cached_in_redis(client, brief):
+    redis_or_skip()
+    with override_settings(CACHES=REDIS):
+        cache.clear()
+        first = client.get(brief.get_absolute_url())
+        count, again = queries_for(client, brief.get_absolute_url())
+        assert count == 0
+        assert again.content == first.content
+        stored = redis.Redis.from_url(REDIS_TEST_URL).scan_iter("newsroom-tests:*")
+        assert any(b":newsroom:page:" in key for key in stored)
+
+        brief.title = "Retitled in Redis"
+        brief.save()
+
+        assert_fresh(client, brief.get_absolute_url(), "Retitled in Redis")
+        cache.clear()
+
+
+def test_pages_are_still_served_when_the_cache_is_down(client, brief):
+    down = {"default": {**REDIS["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    with override_settings(CACHES=down):
+        response = client.get(brief.get_absolute_url())
+        brief.title = "Saved while the cache is down"
+        brief.save()
+        again = client.get(brief.get_absolute_url())
+
+    assert response.status_code == again.status_code == 200
+    assert "Saved while the cache is down" in again.content.decode()
+
+
+def test_settings_use_redis_when_redis_url_is_set():
+    result = settings_in(
+        {"REDIS_URL": "redis://cache.internal:6379/2"},
+        "s.CACHES['default']['BACKEND'], s.CACHES['default']['LOCATION'], "
+        "s.NEWSROOM_PAGE_CACHE_SECONDS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "('django.core.cache.backends.redis.RedisCache', "
+        "'redis://cache.internal:6379/2', 3600)"
+    )
+
+
+def test_settings_use_local_memory_without_redis_and_store_pages_only_in_one_process():
+    development = settings_in(
+        {"REDIS_URL": ""},
+        "s.CACHES['default']['BACKEND'], s.NEWSROOM_PAGE_CACHE_SECONDS",
+    )
+    production = settings_in(
+        {
+            "DJANGO_DEBUG": "0",
+            "DJANGO_SECRET_KEY": "a-test-secret-that-is-long-enough-for-anything",
+            "REDIS_URL": "",
+        },
+        "s.CACHES['default']['BACKEND'], s.NEWSROOM_PAGE_CACHE_SECONDS",
+    )
+    assert development.returncode == production.returncode == 0
+    locmem = "'django.core.cache.backends.locmem.LocMemCache'"
+    assert development.stdout.strip() == f"({locmem}, 3600)"
+    # Several gunicorn workers, each with its own memory, would not see each
+    # other's edits: without Redis, production stores no pages.
+    assert production.stdout.strip() == f"({locmem}, 0)"
+
+
+def test_the_suite_never_clears_a_real_redis(settings):
+    # tests/settings.py: the suite empties the cache before every test.
+    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")

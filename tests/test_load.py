@@ -1,0 +1,448 @@
+"""Readers and an editor at once, on gunicorn, loopback only: no errors, nothing lost.
+
+The site runs as in production (DEBUG off, two workers, collected static
+files, the page cache in Redis) against a fresh database, SQLite or
+PostgreSQL, with the seeds imported. Redis is the one at
+NEWSROOM_BENCH_REDIS_URL (default redis://127.0.0.1:6379/13); without it the
+site runs as production does without Redis, with no page cache, and the test
+says so (CI, with NEWSROOM_REQUIRE_BROWSER=1, requires it). For a bounded time, reader threads GET every kind of public page
+while one editor, logged in through the admin's login form, saves the seed
+brief's change form again and again, each time with a new marker in a
+section, exactly as a browser posts the form (the version it was opened at
+included). Then: no 5xx, every save redirected, every marker is in the
+brief's history, the database holds the last one, and readers see it.
+
+Not a timing test: the figures are printed (``make test-load`` shows them)
+and only correctness is asserted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from benchmarks.serving import (
+    REDIS_URL,
+    Response,
+    Server,
+    collect_static,
+    fetch,
+    gunicorn,
+    prepare_database,
+    production_env,
+    redis_reachable,
+    run_python,
+)
+
+pytestmark = pytest.mark.load
+
+READERS = 4
+LOAD_SECONDS = 6.0
+# Upper bounds, whatever the machine's speed: the run stops at whichever comes first.
+MAX_READS_PER_READER = 5_000
+MAX_SAVES = 200
+# After the last save, readers must see it within this many seconds.
+VISIBLE_WITHIN = 10.0
+EDITOR = ("load-editor", "Load-test-" + secrets.token_urlsafe(12))
+POSTGRES_ADMIN_URL = os.environ.get(
+    "NEWSROOM_LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
+)
+
+
+# Databases ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    """One collectstatic for every variant: the files do not depend on the database."""
+    workdir = tmp_path_factory.mktemp("load-static")
+    collect_static(production_env(workdir))
+    return workdir / "static"
+
+
+def required() -> bool:
+    """CI sets this: a missing service is then a failure, not a skip."""
+    return os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def cache_env() -> dict[str, str]:
+    """REDIS_URL for the site when Redis answers on loopback; else no page cache."""
+    if redis_reachable():
+        return {"REDIS_URL": REDIS_URL}
+    if required():
+        pytest.fail(f"Redis at {REDIS_URL} is unreachable")
+    return {}
+
+
+def _postgres_database():
+    """A new, empty database on the local server; dropped afterwards."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL at {urlsplit(POSTGRES_ADMIN_URL).netloc} is unreachable: {error}"
+        if required():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    name = f"newsroom_load_{secrets.token_hex(4)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'load.sqlite3'}"
+    else:
+        yield from _postgres_database()
+
+
+# Reading a form as a browser does -----------------------------------------
+
+
+class FormParser(HTMLParser):
+    """Each form's successful controls, in document order: (name, value) pairs.
+
+    As a browser submits them: unchecked boxes, disabled controls and submit
+    buttons are left out; a textarea loses the newline right after its start
+    tag; a select sends its selected options, or its first when none is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: dict[str, list[tuple[str, str]]] = {}
+        self.fields: list[tuple[str, str]] | None = None
+        self.textarea: tuple[str, list[str]] | None = None
+        self.select: tuple[str, list[tuple[str, bool]]] | None = None
+        self.option: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.fields = self.forms.setdefault(
+                a.get("id") or f"form{len(self.forms)}", []
+            )
+        if self.fields is None or "disabled" in a:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in {"submit", "button", "image", "reset", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self.fields.append(
+                (name, a.get("value") or ("on" if kind == "checkbox" else ""))
+            )
+        elif tag == "textarea" and name:
+            self.textarea = (name, [])
+        elif tag == "select" and name:
+            self.select = (name, [])
+        elif tag == "option" and self.select is not None:
+            self.option = [a.get("value"), "selected" in a, ""]
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea[1].append(data)
+        if self.option is not None:
+            self.option[2] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.fields = None
+        elif tag == "textarea" and self.textarea is not None:
+            name, parts = self.textarea
+            text = "".join(parts)
+            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self.fields.append((name, text))
+            self.textarea = None
+        elif tag == "option" and self.option is not None:
+            value, selected, text = self.option
+            self.select[1].append((text.strip() if value is None else value, selected))
+            self.option = None
+        elif tag == "select" and self.select is not None:
+            name, options = self.select
+            chosen = [value for value, selected in options if selected]
+            if not chosen and options:
+                chosen = [options[0][0]]
+            self.fields += [(name, value) for value in chosen]
+            self.select = None
+
+
+def form_fields(html: str, *, containing: str) -> list[tuple[str, str]]:
+    """The fields of the page's form that has a control named ``containing``."""
+    parser = FormParser()
+    parser.feed(html)
+    for fields in parser.forms.values():
+        if any(name == containing for name, _ in fields):
+            return fields
+    raise AssertionError(f"No form with a {containing!r} field")
+
+
+# Clients ------------------------------------------------------------------
+
+
+class Browser:
+    """Cookies and CSRF the way a browser handles them, over plain HTTP to loopback."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, data=None) -> Response:
+        headers = {}
+        body = None
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if data is not None:
+            body = urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response = fetch(
+            self.port, path, method=method, body=body, headers=headers, timeout=30
+        )
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if "max-age=0" in cookie.lower() or not value.strip('"'):
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def login(self, username: str, password: str) -> None:
+        page = self.request("GET", "/admin/login/?next=/admin/")
+        assert page.status == 200, page.status
+        token = dict(form_fields(page.text, containing="username"))[
+            "csrfmiddlewaretoken"
+        ]
+        response = self.request(
+            "POST",
+            "/admin/login/?next=/admin/",
+            [
+                ("csrfmiddlewaretoken", token),
+                ("username", username),
+                ("password", password),
+                ("next", "/admin/"),
+            ],
+        )
+        assert response.status == 302, (response.status, response.text[:2000])
+        assert "sessionid" in self.cookies
+
+
+@dataclass
+class Run:
+    """What readers and the editor saw."""
+
+    reads: Counter = field(default_factory=Counter)  # status -> count
+    bad_reads: list[tuple[str, int | str]] = field(default_factory=list)
+    saves: list[tuple[str, int]] = field(default_factory=list)  # (marker, status)
+    save_errors: list[str] = field(default_factory=list)
+    editor_error: BaseException | None = None
+
+
+def reader(port: int, paths: list[str], deadline: float, run: Run, lock) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    seen: Counter = Counter()
+    bad: list = []
+    for n in range(MAX_READS_PER_READER):
+        if time.monotonic() > deadline:
+            break
+        path = paths[n % len(paths)]
+        try:
+            # http.client reopens the connection gunicorn closes after each response.
+            response = fetch(port, path, connection=conn)
+        except (OSError, http.client.HTTPException) as error:
+            conn.close()
+            seen[type(error).__name__] += 1
+            bad.append((path, type(error).__name__))
+            continue
+        seen[response.status] += 1
+        if response.status != 200:
+            bad.append((path, response.status))
+    conn.close()
+    with lock:
+        run.reads.update(seen)
+        run.bad_reads += bad
+
+
+def editor(port: int, brief_pk: int, deadline: float, run: Run, label: str) -> None:
+    """Log in, then save the brief's change form with a new marker until the deadline."""
+    try:
+        browser = Browser(port)
+        browser.login(*EDITOR)
+        change = f"/admin/briefs/brief/{brief_pk}/change/"
+        original = None
+        for n in range(MAX_SAVES):
+            if time.monotonic() > deadline:
+                break
+            page = browser.request("GET", change)
+            assert page.status == 200, page.status
+            fields = form_fields(page.text, containing="loaded_version")
+            data = dict(fields)
+            body_name = next(
+                name for name, _ in fields if re.fullmatch(r"sections-0-body", name)
+            )
+            if original is None:
+                original = data[body_name]
+            marker = f"loadmarker{label}x{n}x{secrets.token_hex(3)}"
+            submitted = [
+                (
+                    name,
+                    f"{original}\n\nMarker {marker}." if name == body_name else value,
+                )
+                for name, value in fields
+            ] + [("_save", "Save")]
+            response = browser.request("POST", change, submitted)
+            run.saves.append((marker, response.status))
+            if response.status != 302:
+                errors = re.findall(
+                    r'class="errorlist[^"]*">(.*?)</ul>', response.text, re.S
+                )
+                run.save_errors.append(f"{marker}: {response.status} {errors[:3]}")
+    except BaseException as error:  # reported by the test, with the server log
+        run.editor_error = error
+
+
+_STATE = """
+import json
+from reversion.models import Version
+from briefs.models import Brief, Section
+brief = Brief.objects.get(pk={pk})
+markers = {markers!r}
+print(json.dumps({{
+    "body": brief.sections.order_by("position", "pk").first().body,
+    "version": brief.version,
+    "revisions": Version.objects.get_for_object(brief).count(),
+    "missing": [
+        m for m in markers
+        if not Version.objects.get_for_model(Section)
+        .filter(serialized_data__contains=m).exists()
+    ],
+}}))
+"""
+
+
+def database_state(env, brief_pk: int, markers: list[str]) -> dict:
+    import json
+
+    out = run_python(env, _STATE.format(pk=brief_pk, markers=markers))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def wait_until_visible(server: Server, paths: list[str], marker: str) -> float:
+    """Seconds until ``marker`` is on every path, several times in a row (both workers)."""
+    start = time.monotonic()
+    streak = 0
+    while time.monotonic() - start < VISIBLE_WITHIN:
+        if all(marker in fetch(server.port, path).text for path in paths):
+            streak += 1
+            if streak >= 6:
+                return round(time.monotonic() - start, 2)
+        else:
+            streak = 0
+        time.sleep(0.05)
+    return float("inf")
+
+
+def test_readers_and_an_editor_at_once_lose_nothing(
+    database_url, static_root, cache_env, tmp_path, request
+):
+    label = request.node.callspec.id
+    env = production_env(
+        tmp_path,
+        database_url=database_url,
+        DJANGO_STATIC_ROOT=str(static_root),
+        **cache_env,
+    )
+    seed = prepare_database(env, editor=EDITOR)
+    before = database_state(env, seed["brief_pk"], [])
+    slug = seed["brief_slug"]
+    brief_paths = [f"/briefs/{slug}/", f"/api/briefs/{slug}/"]
+    paths = [
+        "/",
+        *brief_paths,
+        "/tags/",
+        f"/tags/{seed['tag_slug']}/",
+        "/search/?" + urlencode({"q": seed["brief_title"].split()[-1]}),
+        "/feeds/briefs.atom",
+        "/feeds/briefs.rss",
+        "/api/briefs/",
+        "/sitemap.xml",
+    ]
+    run = Run()
+    lock = threading.Lock()
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(env, workers=2, log_path=log) as server:
+        for path in paths:  # every page works before the load starts
+            assert fetch(server.port, path).status == 200, path
+        started = time.monotonic()
+        deadline = started + LOAD_SECONDS
+        threads = [
+            threading.Thread(
+                target=reader, args=(server.port, paths, deadline, run, lock)
+            )
+            for _ in range(READERS)
+        ]
+        threads.append(
+            threading.Thread(
+                target=editor,
+                args=(server.port, seed["brief_pk"], deadline, run, label),
+            )
+        )
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=LOAD_SECONDS + 60)
+        elapsed = time.monotonic() - started
+        assert not any(thread.is_alive() for thread in threads), "a client thread hung"
+        last_marker = run.saves[-1][0] if run.saves else None
+        visible_after = (
+            wait_until_visible(server, brief_paths, last_marker)
+            if last_marker
+            else None
+        )
+    server_log = log.read_text(encoding="utf-8", errors="replace")
+    after = database_state(env, seed["brief_pk"], [marker for marker, _ in run.saves])
+
+    reads = sum(run.reads.values())
+    print(
+        f"\n[{label}, {'Redis page cache' if cache_env else 'no page cache'}] "
+        f"{elapsed:.1f} s: {reads:,} reads ({reads / elapsed:.0f}/s) "
+        f"by {READERS} readers, statuses {dict(run.reads)}; "
+        f"{len(run.saves)} saves by the editor, statuses "
+        f"{dict(Counter(status for _, status in run.saves))}; "
+        f"revisions {before['revisions']} -> {after['revisions']}; "
+        f"last save visible to readers after {visible_after} s"
+    )
+    tail = "\n".join(server_log.splitlines()[-40:])
+    assert run.editor_error is None, f"editor failed: {run.editor_error!r}\n{tail}"
+    assert not run.bad_reads, (
+        f"{len(run.bad_reads)} failed reads: {run.bad_reads[:10]}\n{tail}"
+    )
+    assert not [line for line in server_log.splitlines() if '"status": 5' in line], tail
+    assert run.saves, "the editor saved nothing"
+    assert not run.save_errors, run.save_errors[:5]
+    # Nothing lost: each save is one revision holding its marker, and the last one stands.
+    assert after["missing"] == []
+    assert after["revisions"] == before["revisions"] + len(run.saves)
+    assert after["version"] == before["version"] + len(run.saves)
+    assert last_marker in after["body"]
+    assert visible_after <= VISIBLE_WITHIN, f"readers never saw {last_marker}"
