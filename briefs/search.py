@@ -38,6 +38,7 @@ from functools import cached_property
 
 from django.db import NotSupportedError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 from briefs.markdown import render_markdown
@@ -199,7 +200,8 @@ class SearchResults:
         entries = {
             entry.pk: entry
             for entry in SearchEntry.objects.filter(
-                pk__in=ids, brief__in=Brief.objects.published()
+                Exists(Brief.objects.published().filter(pk=OuterRef("brief"))),
+                pk__in=ids,
             )
             .select_related("brief", "section")
             .defer("title", "key_points", "heading", "body", "section__body")
@@ -243,20 +245,27 @@ def search(query: str, *, tag: Tag | None = None) -> SearchResults:
 
 
 def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
-    """SQL (and params) for the ids of entries readers may see, tag applied."""
-    entries = SearchEntry.objects.filter(brief__in=Brief.objects.published())
+    """SQL (and params) for "readers may see entry ``e``", tag applied.
+
+    A condition on the entry row aliased ``e``: correlated EXISTS looked up
+    by primary key (and the tag rows' indexes), so each matching entry costs
+    the same however many briefs there are. An ``e.id IN (every visible
+    entry)`` would build the list of all published entries on every search.
+    """
+    brief_id = RawSQL("e.brief_id", ())
+    condition = Exists(Brief.objects.published().filter(pk=brief_id))
     if tag is not None:
-        entries = entries.filter(
-            Exists(
-                TaggedBrief.objects.filter(content_object=OuterRef("brief"), tag=tag)
-            )
-            | Exists(
-                TaggedSection.objects.filter(
-                    content_object=OuterRef("section"), tag=tag
-                )
+        condition &= Exists(
+            TaggedBrief.objects.filter(content_object=brief_id, tag=tag)
+        ) | Exists(
+            TaggedSection.objects.filter(
+                content_object=RawSQL("e.section_id", ()), tag=tag
             )
         )
-    return entries.order_by().values("pk").query.sql_with_params()
+    # Only the condition is wanted: compile the WHERE clause on its own.
+    query = SearchEntry.objects.filter(condition).order_by().values("pk").query
+    compiler = query.get_compiler(connection=connection)
+    return query.where.as_sql(compiler, connection)
 
 
 # Backends ---------------------------------------------------------------
@@ -278,7 +287,7 @@ class _SQLite:
             ), allowed AS (
                 SELECT h.entry_id, h.score, e.brief_id, e.position
                 FROM hits h JOIN briefs_searchentry e ON e.id = h.entry_id
-                WHERE e.id IN ({allowed_sql})
+                WHERE {allowed_sql}
             )
         """
         return sql, [self.match(terms), *allowed_params]
@@ -342,7 +351,7 @@ class _PostgreSQL:
                 SELECT e.id AS entry_id, e.brief_id, e.position,
                     ts_rank_cd(e.document, {self.TSQUERY}, 1) AS score
                 FROM briefs_searchentry e
-                WHERE e.document @@ {self.TSQUERY} AND e.id IN ({allowed_sql})
+                WHERE e.document @@ {self.TSQUERY} AND {allowed_sql}
             )
         """
         words = " ".join(terms)

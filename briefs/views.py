@@ -50,15 +50,24 @@ def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
     return briefs.newest_first().prefetch_related("sections", "tags")
 
 
+def of_published(brief: str) -> Exists:
+    """A filter: the brief that field ``brief`` points to is published.
+
+    A correlated look-up by primary key for each row, so filtering a few
+    rows costs the same however many briefs there are; ``brief__in=
+    Brief.objects.published()`` makes SQLite list every published brief first.
+    """
+    return Exists(Brief.objects.published().filter(pk=OuterRef(brief)))
+
+
 def public_tags() -> QuerySet[Tag]:
     """Tags used by a published brief or a section of one, with their counts.
 
     A tag used only on drafts or scheduled briefs is not in this queryset, so
     readers cannot learn that it exists.
     """
-    published = Brief.objects.published()
-    on_briefs = TaggedBrief.objects.filter(content_object__in=published)
-    on_sections = TaggedSection.objects.filter(content_object__brief__in=published)
+    on_briefs = TaggedBrief.objects.filter(of_published("content_object"))
+    on_sections = TaggedSection.objects.filter(of_published("content_object__brief"))
     return (
         Tag.objects.filter(
             Exists(on_briefs.filter(tag=OuterRef("pk")))
@@ -182,12 +191,18 @@ def reading_minutes(brief: Brief, sections: list[Section]) -> int:
 
 
 RELATED_BRIEFS = 4
+# Related briefs are chosen among this many of the newest that share a tag,
+# so the brief page costs the same however many briefs carry its tags.
+RELATED_CANDIDATES = 100
 
 
 def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
     """Other published briefs that share the most of ``topics``, then the newest.
 
-    A tag counts once per brief whether it is on the brief or on one of its
+    Chosen among the RELATED_CANDIDATES newest briefs that share any of
+    ``topics``: on a large archive an old brief sharing one more tag loses to
+    a recent one, which is what readers of a news brief want anyway. A tag
+    counts once per brief whether it is on the brief or on one of its
     sections. One query, whatever the number of briefs or tags.
     """
     if not topics:
@@ -207,9 +222,10 @@ def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
         .annotate(n=Func("pk", function="COUNT"))
         .values("n")
     )
-    candidates = Brief.objects.published().exclude(pk=brief.pk)
-    return list(
-        candidates.filter(
+    candidates = (
+        Brief.objects.published()
+        .exclude(pk=brief.pk)
+        .filter(
             Exists(
                 TaggedBrief.objects.filter(tag__in=ids, content_object=OuterRef("pk"))
             )
@@ -219,6 +235,12 @@ def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
                 )
             )
         )
+        .newest_first()
+        .values("pk")[:RELATED_CANDIDATES]
+    )
+    return list(
+        Brief.objects.published()
+        .filter(pk__in=candidates)
         .annotate(shared=Subquery(shared, output_field=IntegerField()))
         .only("title", "slug", "dateline", "published_at")
         .order_by("-shared", "-published_at", "-pk")[:RELATED_BRIEFS]
@@ -323,6 +345,11 @@ def tag_list(request: HttpRequest) -> HttpResponse:
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The sections that carry a tag, then the briefs that do; published only.
 
+    Both lists are newest first and paged together by ``?page=``: page N
+    shows the Nth page of each, so "older" always goes back in time, and
+    there are as many pages as the longer list needs. A page number that is
+    not a number or is past the last is a 404, as on the index.
+
     An old slug (the tag was renamed or merged) redirects permanently to the
     tag's page, but only when that tag is public: a redirect must not reveal
     the address of a tag used only on drafts.
@@ -333,19 +360,35 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if moved is None:
             raise Http404("No such tag.")
         return HttpResponsePermanentRedirect(moved.get_absolute_url())
-    published = Brief.objects.published()
+    # The tag's counts are already on it (the lede shows them), so pages
+    # are numbered without counting again; each list is then one LIMIT.
+    longest = max(tag.section_count, tag.brief_count)
+    per_page = settings.NEWSROOM_BRIEFS_PER_PAGE
+    try:
+        page = Paginator(range(longest), per_page).page(request.GET.get("page", 1))
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+    start = (page.number - 1) * per_page
     sections = (
-        Section.objects.filter(brief__in=published, tags=tag)
+        Section.objects.filter(of_published("brief"), tags=tag)
         .select_related("brief")
         .order_by("-brief__published_at", "-brief__pk", "position", "pk")
+    )
+    # A compact list (title, dateline, date): the sections above carry the text.
+    briefs = (
+        Brief.objects.published()
+        .filter(tags=tag)
+        .newest_first()
+        .only("title", "slug", "dateline", "published_at")
     )
     return render(
         request,
         "briefs/tag_detail.html",
         {
             "tag": tag,
-            "sections": sections,
-            "briefs": _listed(published.filter(tags=tag)),
+            "page": page,
+            "sections": sections[start : start + per_page],
+            "briefs": briefs[start : start + per_page],
         },
     )
 

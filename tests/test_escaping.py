@@ -60,7 +60,8 @@ SHOWN = {
         "Source",
     ],
     "tags": ["Tag"],
-    "tag": ["Title", "Dateline", "Summary", "Heading", "Tag"],
+    # The tag page lists briefs compactly (title, dateline, date): no summary.
+    "tag": ["Title", "Dateline", "Heading", "Tag"],
 }
 
 

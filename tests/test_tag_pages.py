@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from briefs.models import Section, Tag, TagRedirect
 from tests.factories import draft_brief, published_brief, scheduled_brief
@@ -13,6 +15,50 @@ from tests.factories import draft_brief, published_brief, scheduled_brief
 
 def tag_named(name: str) -> Tag:
     return Tag.objects.get(name=name)
+
+
+# --- Pages -------------------------------------------------------------------
+
+
+@pytest.fixture
+def paged_tag(db, settings):
+    """Three briefs carrying "Energy" on a section, two on the brief, 2 a page."""
+    settings.NEWSROOM_BRIEFS_PER_PAGE = 2
+    now = timezone.now()
+    for n in range(3):
+        published_brief(
+            title=f"Paged brief {n}",
+            published_at=now - dt.timedelta(days=n),
+            sections=((f"Part {n}", "Body.", ("Energy",)),),
+            tags=("Energy",) if n < 2 else (),
+        )
+
+
+def test_tag_page_is_paginated_newest_first(client, paged_tag):
+    first = client.get("/tags/energy/").content.decode()
+    second = client.get("/tags/energy/?page=2").content.decode()
+
+    assert ">Part 0</a>" in first and ">Part 1</a>" in first
+    assert ">Part 2</a>" not in first
+    assert "3 sections and 2 briefs carry this tag." in first
+    assert 'rel="next" href="?page=2"' in first
+    assert '<link rel="canonical" href="http://testserver/tags/energy/">' in first
+    assert ">Part 2</a>" in second and ">Part 0</a>" not in second
+    # The briefs list has only one page: the second shows none of them.
+    assert "<h2>Briefs</h2>" not in second
+    assert 'rel="prev" href="/tags/energy/"' in second
+    assert (
+        '<link rel="canonical" href="http://testserver/tags/energy/?page=2">' in second
+    )
+    assert "<title>Energy, page 2 · Tags" in second
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-1", "abc", "1.5", "9" * 5000])
+def test_tag_page_bad_page_is_404_not_500(client, paged_tag, page):
+    response = client.get("/tags/energy/", {"page": page})
+
+    assert response.status_code == 404
+    assert "404.html" in [t.name for t in response.templates]
 
 
 # --- Kinds -------------------------------------------------------------------
