@@ -1,19 +1,26 @@
 """Public pages from the cache, dropped the moment anything readers see changes.
 
-Every cached page's key holds the site's *content generation*, a counter in
-the cache. Any write a reader could see (a brief, its key points, sections,
-tags or tag rows) calls ``content_changed()``, which moves the counter on, so
-every cached page (listings, tag pages, related briefs, feeds) is left behind
-at once. Signals (``briefs.signals``) call it for ordinary saves and deletes;
-bulk writers (the importer, re-tagging, status changes, tag merges) call it
-themselves. The counter moves once at the write, so the writer's next request
+Every cached page records the site's *content generation* it was rendered
+under, a counter in the cache, and is served only while the counter still
+holds that value. Any write a reader could see (a brief, its key points,
+sections, tags or tag rows) calls ``content_changed()``, which moves the
+counter on, so every cached page (listings, tag pages, related briefs, feeds)
+is left behind at once. Signals (``briefs.signals``) call it for ordinary
+saves and deletes; bulk writers (the importer, re-tagging, status changes, tag
+merges) call it themselves. The counter moves once at the write, so the writer's next request
 sees its change, and once more after the transaction commits, so a page that
 another process rendered from the not yet committed data is not kept.
 
 Time changes pages too, without any write: a scheduled brief appears when
-its moment comes, and the brief page's citation names today's date. Each
-generation's ``Freshness`` records when its content can next change that way
-(the next scheduled publication, or midnight), and no page is served past it.
+its moment comes, and the brief page's citation names today's date. The
+current generation's ``Freshness`` records when its content can next change
+that way (the next scheduled publication, or midnight), and no page is served
+past it.
+
+Readers are answered by ``PageCacheMiddleware``, before sessions, auth, CSRF
+and URL resolving, with one cache round trip (the counter and the page read
+together); the ``cache_public_page`` view decorator renders and stores the
+pages, and serves them to anyone the middleware lets through.
 
 Readers get the cached page with a strong ETag (a hash of the exact body), a
 Last-Modified, ``Cache-Control: public`` and ``Vary: Cookie``, and a 304 when
@@ -57,6 +64,8 @@ from briefs.models import Brief
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "newsroom:generation"
+# The current generation's Freshness: one key, read with the counter and the page.
+FRESHNESS_KEY = "newsroom:freshness"
 # The newest Last-Modified any generation has used (see ``current_freshness``).
 LAST_MODIFIED_KEY = "newsroom:last-modified"
 
@@ -127,13 +136,17 @@ class Freshness:
     until: float
 
 
-def current_freshness() -> Freshness:
-    """The current generation and its Freshness (one query when not yet cached)."""
-    number = generation()
-    key = f"newsroom:freshness:{number}"
+def current_freshness(number: int | None = None) -> Freshness:
+    """The Freshness of generation ``number`` (default: the current one).
+
+    Costs one query, and three cache round trips, when it is not yet cached
+    (once per generation and day); otherwise one round trip.
+    """
+    if number is None:
+        number = generation()
     now = timezone.now().timestamp()
-    fresh = cache.get(key)
-    if fresh is None or fresh.until <= now:
+    fresh = cache.get(FRESHNESS_KEY)
+    if fresh is None or fresh.generation != number or fresh.until <= now:
         # Last-Modified counts whole seconds, so a page read just before a
         # change could carry the same second as the page after it. Move on
         # by one second then (never further: under a stream of changes, as
@@ -141,9 +154,9 @@ def current_freshness() -> Freshness:
         # which browsers send when they have one, tells every change apart.
         last = cache.get(LAST_MODIFIED_KEY) or 0
         since = min(max(int(now), last + 1), int(now) + 1)
-        cache.set(LAST_MODIFIED_KEY, since, timeout=None)
         fresh = Freshness(number, since=since, until=next_change(now))
-        cache.set(key, fresh, timeout=max(1, math.ceil(fresh.until - now)))
+        # No timeout: a Freshness past its ``until`` is never used.
+        cache.set_many({LAST_MODIFIED_KEY: since, FRESHNESS_KEY: fresh}, timeout=None)
     return fresh
 
 
@@ -167,13 +180,15 @@ def next_change(now: float) -> float:
 
 @dataclass(frozen=True)
 class CachedPage:
-    """A rendered 200 response, as stored: body, the view's headers, validators."""
+    """A rendered 200 response, as stored: body, the view's headers, validators,
+    and the generation it was rendered under (None: not for storing)."""
 
     content: bytes
     headers: tuple[tuple[str, str], ...]
     etag: str
     last_modified: int | None = None
     until: float | None = None
+    generation: int | None = None
 
     @classmethod
     def from_response(
@@ -182,6 +197,7 @@ class CachedPage:
         *,
         last_modified: int | None = None,
         until: float | None = None,
+        generation: int | None = None,
     ) -> CachedPage:
         content = response.content
         return cls(
@@ -194,6 +210,7 @@ class CachedPage:
             etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
             last_modified=last_modified,
             until=until,
+            generation=generation,
         )
 
     def respond(self, request: HttpRequest, now: float) -> HttpResponse:
@@ -216,14 +233,41 @@ class CachedPage:
         )
 
 
-def page_key(request: HttpRequest, generation: int) -> str:
-    """The cache key of this page: the release, the generation and the full URL.
+def page_key(request: HttpRequest) -> str:
+    """The cache key of this page: the release and the full URL.
 
     The URL includes scheme and host, which appear in canonical links and
-    feeds when ``NEWSROOM_SITE_URL`` is not set.
+    feeds when ``NEWSROOM_SITE_URL`` is not set. The generation is not in the
+    key but in the page (one key per URL, so the counter and the page are
+    read in one round trip); raises DisallowedHost for a host not allowed.
     """
     url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"newsroom:page:{release()}:{generation}:{url}"
+    return f"newsroom:page:{release()}:{url}"
+
+
+def lookup(
+    key: str, now: float, *, with_freshness: bool = False
+) -> tuple[int | None, Freshness | None, CachedPage | None]:
+    """The generation, its Freshness (only when asked) and the page stored at
+    ``key``, in one cache round trip (an atomic MGET with Redis).
+
+    The page is None unless it was rendered under the current generation and
+    is still fresh at ``now``; so is the Freshness. Raises what the cache raises.
+    """
+    keys = (
+        [GENERATION_KEY, key, FRESHNESS_KEY]
+        if with_freshness
+        else [GENERATION_KEY, key]
+    )
+    found = cache.get_many(keys)
+    number = found.get(GENERATION_KEY)
+    page = found.get(key)
+    fresh = found.get(FRESHNESS_KEY)
+    if not _current(page, number, now):
+        page = None
+    if not _current(fresh, number, now):
+        fresh = None
+    return number, fresh, page
 
 
 @functools.cache
@@ -292,17 +336,18 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             return response
 
         seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        now = timezone.now().timestamp()
         fresh = key = page = None
         if seconds > 0:
             try:
-                fresh = current_freshness()
-                key = page_key(request, fresh.generation)
-                page = cache.get(key)
+                key = page_key(request)
+                number, fresh, page = lookup(key, now, with_freshness=True)
+                if page is None and fresh is None:
+                    fresh = current_freshness(number)
             except Exception:
                 logger.exception("Could not read the page cache; rendering instead.")
                 fresh = key = page = None
-        now = timezone.now().timestamp()
-        if page is None or page.until is None or page.until <= now:
+        if page is None:
             response = _rendered(view(request, *args, **kwargs))
             if not storable(response):
                 patch_vary_headers(response, ["Cookie"])
@@ -314,6 +359,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                     response,
                     last_modified=fresh.since,
                     until=min(now + seconds, fresh.until),
+                    generation=fresh.generation,
                 )
                 if page.until > now:
                     try:
@@ -323,6 +369,59 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return page.respond(request, now)
 
     return wrapper
+
+
+def _current(
+    item: CachedPage | Freshness | None, number: int | None, now: float
+) -> bool:
+    # Rendered under the current generation, and not past its deadline.
+    return (
+        item is not None
+        and number is not None
+        and item.generation == number
+        and item.until is not None
+        and item.until > now
+    )
+
+
+class PageCacheMiddleware:
+    """Answer readers' GET and HEAD from the page cache, before the session,
+    auth, CSRF, messages and axes middleware run and before URL resolving.
+
+    A reader is a request with no session cookie (staff always have one);
+    anyone else, and any request the cache cannot answer, goes on to the
+    view, whose ``cache_public_page`` fills the cache. Only a page that
+    decorator stored for this exact URL is served, so the middleware needs no
+    list of cached paths. One cache round trip; if the cache fails the
+    request simply goes on (the decorator logs it). Place it after the
+    middleware that set headers on every response (SecurityMiddleware,
+    X-Frame-Options, SecurityHeadersMiddleware) so cached answers get them.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.admin_prefix = "/" + settings.NEWSROOM_ADMIN_URL
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and not request.path.startswith(self.admin_prefix)
+        ):
+            now = timezone.now().timestamp()
+            try:
+                _, _, page = lookup(page_key(request), now)
+            except Exception:
+                # The cache is down, or DisallowedHost: the ordinary path decides.
+                page = None
+            if page is not None:
+                response = page.respond(request, now)
+                # What CommonMiddleware, which this answer skips, would add.
+                if not response.has_header("Content-Length"):
+                    response["Content-Length"] = str(len(response.content))
+                return response
+        return self.get_response(request)
 
 
 def _rendered(response: HttpResponse) -> HttpResponse:

@@ -69,13 +69,16 @@ MIDDLEWARE = [
     "newsroom.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Headers for every response, so pages answered from the cache below get them too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "newsroom.middleware.SecurityHeadersMiddleware",
+    # Readers' cached pages, before sessions, auth, CSRF and URL resolving.
+    "briefs.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "newsroom.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it answers locked-out login attempts.
     "axes.middleware.AxesMiddleware",
 ]

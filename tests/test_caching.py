@@ -10,11 +10,13 @@ readers; and conditional requests get a 304.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 
 import pytest
 import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -136,6 +138,84 @@ def test_head_is_answered_from_the_same_page(client, brief):
     assert head.content == b""
     assert head["ETag"] == get["ETag"]
     assert head["Last-Modified"] == get["Last-Modified"]
+
+
+class CacheCalls:
+    """The default cache, recording the name of every method called on it."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str):
+        attribute = getattr(cache, name)
+        if callable(attribute):
+            self.calls.append(name)
+        return attribute
+
+
+def test_readers_are_answered_before_sessions_and_url_resolving(client, brief):
+    url = brief.get_absolute_url()
+    client.get(url)
+
+    hit = client.get(url)
+    not_modified = client.get(url, headers={"if-none-match": hit["ETag"]})
+    with override_settings(
+        MIDDLEWARE=[
+            name
+            for name in settings.MIDDLEWARE
+            if name != "briefs.caching.PageCacheMiddleware"
+        ]
+    ):
+        from_view = client.get(url)
+        not_modified_by_view = client.get(url, headers={"if-none-match": hit["ETag"]})
+
+    # The middleware answered: no session, no user, no URL resolved.
+    assert not hasattr(hit.wsgi_request, "session")
+    assert hit.wsgi_request.resolver_match is None
+    assert hasattr(from_view.wsgi_request, "session")
+    # The same bytes and the same headers (security headers included) as the
+    # decorator's answer, for a 200 and for a 304. Changing MIDDLEWARE moved
+    # the generation on (tests/conftest.py), so only Last-Modified differs.
+    assert hit.content == from_view.content
+    assert headers_but_date(hit) == headers_but_date(from_view)
+    assert hit["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" in hit
+    assert not_modified.status_code == not_modified_by_view.status_code == 304
+    assert headers_but_date(not_modified) == headers_but_date(not_modified_by_view)
+
+
+def headers_but_date(response) -> dict[str, str]:
+    return {k: v for k, v in response.headers.items() if k != "Last-Modified"}
+
+
+def test_a_hit_is_one_cache_round_trip_and_a_fill_few_more(client, brief, monkeypatch):
+    url = brief.get_absolute_url()
+    client.get("/")  # the generation's Freshness is cached
+    spy = CacheCalls()
+    monkeypatch.setattr(caching, "cache", spy)
+
+    client.get(url)
+    fill, spy.calls = spy.calls, []
+    client.get(url)
+
+    assert spy.calls == ["get_many"]
+    # The middleware's look-up, the decorator's (with the Freshness), the store.
+    assert fill == ["get_many", "get_many", "set"]
+
+
+def test_requests_answered_from_the_cache_are_logged(client, brief, caplog):
+    client.get("/")
+    with caplog.at_level(logging.INFO, logger="newsroom.requests"):
+        client.get("/")
+
+    (record,) = [r for r in caplog.records if r.name == "newsroom.requests"]
+    assert (record.method, record.path, record.status) == ("GET", "/", 200)
+
+
+def test_a_host_not_allowed_is_refused_not_looked_up(client, brief):
+    client.get("/")
+
+    assert client.get("/", headers={"host": "evil.example"}).status_code == 400
 
 
 def test_other_methods_are_still_refused(client, brief):
