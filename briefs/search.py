@@ -271,7 +271,20 @@ def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
 # Backends ---------------------------------------------------------------
 
 
-class _SQLite:
+class _Backend:
+    """What both backends share: ``_hits`` builds an ``allowed`` CTE of matching entries."""
+
+    def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
+        sql, params = self._hits(terms, allowed)
+        with connection.cursor() as cursor:
+            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
+            return cursor.fetchone()[0]
+
+
+class _SQLite(_Backend):
     """FTS5: a quoted string per word, implicit AND; bm25 (lower is better)."""
 
     @staticmethod
@@ -291,12 +304,6 @@ class _SQLite:
             )
         """
         return sql, [self.match(terms), *allowed_params]
-
-    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
-        sql, params = self._hits(terms, allowed)
-        with connection.cursor() as cursor:
-            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
-            return cursor.fetchone()[0]
 
     def page(
         self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
@@ -339,7 +346,7 @@ class _SQLite:
             return {row[0]: tuple(value or "" for value in row[1:]) for row in cursor}
 
 
-class _PostgreSQL:
+class _PostgreSQL(_Backend):
     """A weighted tsvector per entry; plainto_tsquery ANDs the words."""
 
     TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
@@ -356,12 +363,6 @@ class _PostgreSQL:
         """
         words = " ".join(terms)
         return sql, [words, words, *allowed_params]
-
-    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
-        sql, params = self._hits(terms, allowed)
-        with connection.cursor() as cursor:
-            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
-            return cursor.fetchone()[0]
 
     def page(
         self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
