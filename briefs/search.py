@@ -274,8 +274,37 @@ def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
 class _Backend:
     """What both backends share: ``_hits`` builds an ``allowed`` CTE of matching entries."""
 
+    # Whether the database's score grows with relevance (ts_rank) or shrinks (bm25).
+    HIGHER_IS_BETTER: bool
+
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
         raise NotImplementedError
+
+    def page(
+        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
+    ) -> list[tuple[int, float]]:
+        """(entry id, rank) of each brief's best entry, best first; higher rank is better."""
+        sql, params = self._hits(terms, allowed)
+        best_first = "score DESC" if self.HIGHER_IS_BETTER else "score"
+        sql += f"""
+            , best AS (
+                SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
+                    PARTITION BY brief_id ORDER BY {best_first}, position, entry_id
+                ) AS n
+                FROM allowed
+            )
+            SELECT best.entry_id, best.score
+            FROM best JOIN briefs_brief b ON b.id = best.brief_id
+            WHERE best.n = 1
+            ORDER BY best.{best_first}, b.published_at DESC, b.id DESC
+            LIMIT %s OFFSET %s
+        """
+        sign = 1 if self.HIGHER_IS_BETTER else -1
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            return [
+                (entry_id, sign * float(score)) for entry_id, score in cursor.fetchall()
+            ]
 
     def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
         sql, params = self._hits(terms, allowed)
@@ -286,6 +315,8 @@ class _Backend:
 
 class _SQLite(_Backend):
     """FTS5: a quoted string per word, implicit AND; bm25 (lower is better)."""
+
+    HIGHER_IS_BETTER = False
 
     @staticmethod
     def match(terms: list[str]) -> str:
@@ -304,27 +335,6 @@ class _SQLite(_Backend):
             )
         """
         return sql, [self.match(terms), *allowed_params]
-
-    def page(
-        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
-    ) -> list[tuple[int, float]]:
-        sql, params = self._hits(terms, allowed)
-        sql += """
-            , best AS (
-                SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
-                    PARTITION BY brief_id ORDER BY score, position, entry_id
-                ) AS n
-                FROM allowed
-            )
-            SELECT best.entry_id, best.score
-            FROM best JOIN briefs_brief b ON b.id = best.brief_id
-            WHERE best.n = 1
-            ORDER BY best.score, b.published_at DESC, b.id DESC
-            LIMIT %s OFFSET %s
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return [(entry_id, -score) for entry_id, score in cursor.fetchall()]
 
     def snippets(
         self, terms: list[str], ids: list[int]
@@ -349,6 +359,8 @@ class _SQLite(_Backend):
 class _PostgreSQL(_Backend):
     """A weighted tsvector per entry; plainto_tsquery ANDs the words."""
 
+    HIGHER_IS_BETTER = True
+
     TSQUERY = f"plainto_tsquery('{PG_CONFIG}'::regconfig, %s)"
 
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
@@ -363,27 +375,6 @@ class _PostgreSQL(_Backend):
         """
         words = " ".join(terms)
         return sql, [words, words, *allowed_params]
-
-    def page(
-        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
-    ) -> list[tuple[int, float]]:
-        sql, params = self._hits(terms, allowed)
-        sql += """
-            , best AS (
-                SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
-                    PARTITION BY brief_id ORDER BY score DESC, position, entry_id
-                ) AS n
-                FROM allowed
-            )
-            SELECT best.entry_id, best.score
-            FROM best JOIN briefs_brief b ON b.id = best.brief_id
-            WHERE best.n = 1
-            ORDER BY best.score DESC, b.published_at DESC, b.id DESC
-            LIMIT %s OFFSET %s
-        """
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return [(entry_id, float(score)) for entry_id, score in cursor.fetchall()]
 
     def snippets(
         self, terms: list[str], ids: list[int]

@@ -10,6 +10,7 @@ from django.core.signals import setting_changed
 from django.utils import timezone
 
 from briefs import caching
+from tests.factories import published_brief
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
@@ -118,3 +119,24 @@ def browser_page(chromium, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def full_brief(db):
+    """A published brief with every part filled in: key points, sections, tags, attribution."""
+    return published_brief(
+        title="Border trade reopens",
+        dateline="GENEVA",
+        summary="Ministers agreed to reopen two crossings.",
+        published_at=dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC),
+        key_points=("Two crossings reopen", "Tariffs unchanged"),
+        sections=(
+            ("", "Opening paragraph of the brief.", ()),
+            ("Trade and investment", "Talks covered *trade*.", ("Trade", "Investment")),
+            ("Next steps", "A second round in July.", ()),
+        ),
+        tags=("Borders",),
+        byline="A. Analyst",
+        source_name="Ministry of Trade",
+        source_url="https://example.org/statement",
+    )

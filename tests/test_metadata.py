@@ -83,25 +83,6 @@ def head_of(client, url: str) -> Head:
     return Head(response.content.decode())
 
 
-@pytest.fixture
-def full_brief(db) -> Brief:
-    return published_brief(
-        title="Border trade reopens",
-        dateline="GENEVA",
-        summary="Ministers agreed to reopen two crossings.",
-        published_at=dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC),
-        sections=(
-            ("", "Opening paragraph of the brief.", ()),
-            ("Trade and investment", "Talks covered *trade*.", ("Trade", "Investment")),
-            ("Next steps", "A second round in July.", ()),
-        ),
-        tags=("Borders",),
-        byline="A. Analyst",
-        source_name="Ministry of Trade",
-        source_url="https://example.org/statement",
-    )
-
-
 # --- Canonical addresses, descriptions, Open Graph ----------------------------
 
 

@@ -111,26 +111,6 @@ def test_index_with_no_briefs(client, db):
 # --- One brief ---------------------------------------------------------------
 
 
-@pytest.fixture
-def full_brief(db) -> Brief:
-    return published_brief(
-        title="Border trade reopens",
-        dateline="GENEVA",
-        summary="Ministers agreed to reopen two crossings.",
-        published_at=dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC),
-        key_points=("Two crossings reopen", "Tariffs unchanged"),
-        sections=(
-            ("", "Opening paragraph of the brief.", ()),
-            ("Trade and investment", "Talks covered *trade*.", ("Trade", "Investment")),
-            ("Next steps", "A second round in July.", ()),
-        ),
-        tags=("Borders",),
-        byline="A. Analyst",
-        source_name="Ministry of Trade",
-        source_url="https://example.org/statement",
-    )
-
-
 def test_detail_shows_the_whole_brief(client, full_brief):
     response = client.get(full_brief.get_absolute_url())
 
