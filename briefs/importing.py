@@ -20,11 +20,12 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from briefs import caching, search
+from briefs import caching, search, versions
 from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.markdown import paragraphs_to_markdown
 from briefs.models import (
     Brief,
+    Correction,
     KeyPoint,
     Section,
     StatusChange,
@@ -252,6 +253,9 @@ def import_document(
                     tags=tags,
                 )
                 search.reindex_brief(brief.pk)
+                _record_public_change(
+                    brief, was_live=bool(existing and existing.is_public)
+                )
                 caching.content_changed()
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except StaleBrief:
@@ -296,6 +300,20 @@ def import_file(
         tagger=tagger,
         tags=tags,
     )
+
+
+def _record_public_change(brief: Brief, existing: Brief | None) -> None:
+    """A new published brief gets its first version; a live one re-imported
+    from a changed source document is an update, noted for readers."""
+    if existing is not None and existing.is_public:
+        versions.record_public_change(
+            brief,
+            kind=Correction.Kind.UPDATE,
+            note="Updated from a revised version of the source document.",
+        )
+    else:
+        was_status = existing.status if existing is not None else None
+        versions.after_save(brief, was_status=was_status, was_live=False)
 
 
 def _lock_version(brief: Brief) -> None:
@@ -354,6 +372,7 @@ def _write(
             brief=brief,
             from_status="",
             to_status=brief.status,
+            via=StatusChange.Via.IMPORT,
             note=f"Imported from {source_path}",
         )
     else:

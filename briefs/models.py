@@ -240,6 +240,32 @@ class Brief(models.Model):
     # saved the brief since.
     import_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
+    # Ownership: writers edit only the drafts they created or are assigned to.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="assigned_briefs",
+        on_delete=models.SET_NULL,
+        limit_choices_to={"is_staff": True, "is_active": True},
+        help_text="The writer who may edit this brief while it is a draft or in "
+        "review, besides the person who created it.",
+    )
+
+    # The readers' record of change: the number of the current public version
+    # (0 until first published) and when the latest update or correction was
+    # made public. Minor edits change neither; see briefs.versions.
+    public_version = models.PositiveIntegerField(default=0, editable=False)
+    revised_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     tags = NewsroomTaggableManager(through=TaggedBrief, blank=True)
     # Tag names the auto-tagger proposed last time. Compared with the tags the
     # brief has now, they tell an editor's removals and additions apart from
@@ -289,6 +315,26 @@ class Brief(models.Model):
         )
 
     @property
+    def is_scheduled(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def state_label(self) -> str:
+        """The status as people say it: "scheduled" is published, but not yet."""
+        if self.is_scheduled:
+            return "scheduled"
+        return self.get_status_display().lower()
+
+    @property
+    def modified_at(self) -> dt.datetime | None:
+        """When readers last saw a change: the latest update or correction, else publication."""
+        return self.revised_at or self.published_at
+
+    @property
     def description(self) -> str:
         """The summary, or the opening paragraph when there is none (plain text)."""
         if self.summary.strip():
@@ -300,12 +346,32 @@ class Brief(models.Model):
         return ""
 
 
-class StatusChange(models.Model):
-    """One change of a brief's status: who, when, from what, to what."""
+def record_of(related_name: str) -> models.ForeignKey:
+    """A record's link to its brief, kept when the brief is deleted.
 
-    brief = models.ForeignKey(
-        Brief, related_name="status_changes", on_delete=models.CASCADE
+    No database constraint and no cascade: a deleted brief's records stay,
+    and a brief recovered from its history (with its old primary key, which
+    is never given to another brief) finds them again.
+    """
+    return models.ForeignKey(
+        "Brief",
+        related_name=related_name,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
+
+
+class StatusChange(models.Model):
+    """One change of a brief's status: who, when, from what, to what, and how."""
+
+    class Via(models.TextChoices):
+        FORM = "form", "Edit form"
+        ACTION = "action", "Bulk action"
+        RESTORE = "restore", "Restore of a revision"
+        RECOVER = "recover", "Recovery after deletion"
+        IMPORT = "import", "Import"
+
+    brief = record_of("status_changes")
     from_status = models.CharField(
         max_length=20, choices=Brief.Status.choices, blank=True
     )
@@ -313,6 +379,7 @@ class StatusChange(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
+    via = models.CharField("how", max_length=20, choices=Via.choices, blank=True)
     note = models.CharField(max_length=200, blank=True)
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -323,6 +390,85 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         before = self.get_from_status_display() or "new"
         return f"{before} → {self.get_to_status_display()}"
+
+
+class Correction(models.Model):
+    """A public note on a change to a live brief: an update or a correction."""
+
+    class Kind(models.TextChoices):
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+
+    brief = record_of("corrections")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(default=now_to_the_second, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = "created_at"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.note}"
+
+
+class PublicVersion(models.Model):
+    """The brief as readers saw it at one public version, in the export format.
+
+    A brief gets the next number each time it is published and each time it
+    changes publicly (an update or a correction). Only these moments are
+    kept: drafts saved between two public versions are never shown.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UPDATE = "update", "Update"
+        CORRECTION = "correction", "Correction"
+
+    brief = record_of("public_versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    correction = models.OneToOneField(
+        Correction,
+        null=True,
+        blank=True,
+        related_name="version",
+        on_delete=models.SET_NULL,
+    )
+    # When this version reached (or reaches, if scheduled) readers.
+    published_at = models.DateTimeField(db_index=True)
+    snapshot = models.JSONField()
+
+    class Meta:
+        ordering = ["-number"]
+        get_latest_by = "number"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brief", "number"], name="unique_public_version_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "briefs:version",
+            kwargs={"slug": self.brief.slug, "number": self.number},
+        )
+
+    @property
+    def label(self) -> str:
+        if self.kind == self.Kind.PUBLISHED:
+            return "First published" if self.number == 1 else "Published again"
+        return self.get_kind_display()
 
 
 def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:

@@ -17,7 +17,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from briefs import caching, search
-from briefs.models import Brief, KeyPoint, Section, Tag, TaggedBrief, TaggedSection
+from briefs.models import (
+    Brief,
+    Correction,
+    KeyPoint,
+    PublicVersion,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
 
 
 @receiver(post_save, sender=Brief, dispatch_uid="briefs.search.brief_saved")
@@ -46,7 +55,16 @@ def part_deleted(sender, instance: Section | KeyPoint, origin=None, **kwargs) ->
 # The page cache: any save or delete readers could see drops every cached page.
 # Taggit adds tag rows one by one (post_save) and removes them with m2m_changed;
 # rows deleted along with their brief or section need no signal of their own.
-PUBLIC_MODELS = (Brief, Section, KeyPoint, Tag, TaggedBrief, TaggedSection)
+PUBLIC_MODELS = (
+    Brief,
+    Section,
+    KeyPoint,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+    Correction,
+    PublicVersion,
+)
 
 
 def content_saved_or_deleted(sender, **kwargs) -> None:

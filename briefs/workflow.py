@@ -1,18 +1,21 @@
 """Editorial workflow: who may move a brief to which status, and the record of it.
 
-Writers create and edit drafts and submit them for review. Editors (the
-``briefs.publish_brief`` permission) also publish, unpublish and archive.
-Every change of status is recorded with who and when.
+Writers create and edit drafts and submit them for review, on the briefs
+they created or are assigned to. Editors (the ``briefs.publish_brief``
+permission) edit every brief, and publish, unpublish and archive. One rule,
+``refusal``, judges every write to a brief by anyone, on every path. Every
+change of status is recorded with who, when and how.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from briefs import caching
+from briefs import caching, versions
 from briefs.models import Brief, StatusChange, now_to_the_second
 
 Status = Brief.Status
@@ -25,6 +28,52 @@ def can_publish(user) -> bool:
     return user.has_perm(PUBLISH_PERMISSION)
 
 
+def owns(user, brief: Brief) -> bool:
+    """Whether ``user`` created ``brief`` or is assigned to it."""
+    return user.pk is not None and user.pk in (
+        brief.created_by_id,
+        brief.assigned_to_id,
+    )
+
+
+def refusal(user, brief: Brief | None, *, to_status: str | None = None) -> str | None:
+    """Why ``user`` may not make this write to a brief, or None when they may.
+
+    The one rule for every write path (the edit form and its inlines,
+    restoring a revision, recovering a deleted brief, bulk actions,
+    re-tagging). ``brief`` is the brief as it is now, read from the database
+    (None for a new brief); ``to_status`` is its status after the write
+    (None when the write leaves the status alone). Editors may do anything.
+    Writers edit only drafts and briefs in review that they created or are
+    assigned to, and never move a brief out of those two statuses.
+    """
+    if not user.is_active:
+        return "Your account is not active."
+    needed = "briefs.add_brief" if brief is None else "briefs.change_brief"
+    if not user.has_perm(needed):
+        return "You do not have permission to change briefs."
+    if can_publish(user):
+        return None
+    if brief is not None:
+        if brief.status not in WRITER_STATUSES:
+            return (
+                f"“{brief.title}” is {brief.state_label}: only an editor can change "
+                "it. Ask an editor to make the change or to unpublish it first."
+            )
+        if not owns(user, brief):
+            return (
+                f"“{brief.title}” belongs to another writer: ask an editor to "
+                "assign it to you."
+            )
+    if to_status is not None and to_status not in WRITER_STATUSES:
+        return "Only editors can publish, schedule, unpublish or archive briefs."
+    return None
+
+
+def may_change(user, brief: Brief | None, *, to_status: str | None = None) -> bool:
+    return refusal(user, brief, to_status=to_status) is None
+
+
 def allowed_statuses(user, current: str | None) -> list[str]:
     """The statuses ``user`` may choose for a brief now at ``current``."""
     if can_publish(user):
@@ -35,46 +84,69 @@ def allowed_statuses(user, current: str | None) -> list[str]:
     return [status for status in Status.values if status in WRITER_STATUSES]
 
 
-def may_edit(user, brief: Brief) -> bool:
-    """Writers edit drafts and briefs in review; editors edit everything."""
-    return can_publish(user) or brief.status in WRITER_STATUSES
-
-
 def record_status_change(
-    *, brief: Brief, from_status: str, to_status: str, user=None, note: str = ""
+    *,
+    brief: Brief,
+    from_status: str,
+    to_status: str,
+    via: str,
+    user=None,
+    note: str = "",
 ) -> StatusChange | None:
     """Record one change of status; nothing when the status did not change."""
     if from_status == to_status:
         return None
     return StatusChange.objects.create(
-        brief=brief,
+        brief_id=brief.pk,
         from_status=from_status or "",
         to_status=to_status,
+        via=via,
         user=user if getattr(user, "is_authenticated", False) else None,
         note=note,
     )
 
 
-def change_status(
-    *, briefs: QuerySet[Brief], to_status: str, user, note: str = ""
-) -> int:
-    """Move ``briefs`` to ``to_status`` in one transaction; returns how many changed.
+@dataclass(frozen=True)
+class StatusChangeResult:
+    changed: int
+    # The briefs left alone, each with the reason.
+    refused: tuple[tuple[Brief, str], ...] = ()
 
-    Publishing dates a brief that has no date yet. Every changed brief's
+
+def change_status(
+    *,
+    briefs: QuerySet[Brief],
+    to_status: str,
+    user,
+    note: str = "",
+    via: str = StatusChange.Via.ACTION,
+) -> StatusChangeResult:
+    """Move ``briefs`` to ``to_status`` in one transaction, as far as ``user`` may.
+
+    Each brief is judged by ``refusal`` as it is now; those ``user`` may not
+    move are left alone and reported. Publishing dates a brief that has no
+    date yet and gives it its next public version. Every changed brief's
     version goes up, so an editor's form opened before this change cannot
     silently undo it, and each change is recorded.
     """
     now = now_to_the_second()
     with transaction.atomic():
-        targets = list(
+        candidates = list(
             Brief.objects.select_for_update()
             .filter(pk__in=briefs.values("pk"))
             .exclude(status=to_status)
             .order_by("pk")
-            .values_list("pk", "status")
         )
+        refused = []
+        targets = []
+        for brief in candidates:
+            reason = refusal(user, brief, to_status=to_status)
+            if reason is None:
+                targets.append((brief.pk, brief.status))
+            else:
+                refused.append((brief, reason))
         if not targets:
-            return 0
+            return StatusChangeResult(0, tuple(refused))
         pks = [pk for pk, _ in targets]
         if to_status == Status.PUBLISHED:
             Brief.objects.filter(pk__in=pks, published_at__isnull=True).update(
@@ -88,14 +160,18 @@ def change_status(
                 brief_id=pk,
                 from_status=from_status,
                 to_status=to_status,
+                via=via,
                 user=user if getattr(user, "is_authenticated", False) else None,
                 note=note,
                 changed_at=now,
             )
             for pk, from_status in targets
         )
+        if to_status == Status.PUBLISHED:
+            for brief in Brief.objects.filter(pk__in=pks):
+                versions.record_publication(brief)
         caching.content_changed()
-    return len(targets)
+    return StatusChangeResult(len(targets), tuple(refused))
 
 
 def history(brief: Brief) -> Iterable[StatusChange]:

@@ -7,6 +7,7 @@ import itertools
 
 from django.utils import timezone
 
+from briefs import versions
 from briefs.models import Brief, KeyPoint, Section
 
 _counter = itertools.count(1)
@@ -48,6 +49,8 @@ def make_brief(
             section.tags.set(list(section_tags))
     if tags:
         brief.tags.set(list(tags))
+    # As every write path does: a published brief has its first public version.
+    versions.after_save(brief, was_status=None, was_live=False)
     return brief
 
 

@@ -1,0 +1,137 @@
+"""The readers' record of change: public versions, updates and corrections.
+
+A brief gets its next public version each time it is published and each
+time it changes publicly. An editor changing a live brief says what kind of
+change it is:
+
+- *minor* (a typo, formatting): no public note, no new version; the current
+  version's text is brought up to date, so "version N" always reads as the
+  page does;
+- *update* (new information) or *correction* (an error fixed): a dated public
+  note (``Correction``) and the next version, with the brief's ``revised_at``
+  moved on.
+
+Each version keeps the brief as it then was, in the export format, so drafts
+saved between two public versions are never shown to readers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F
+
+from briefs.exporting import brief_to_dict
+from briefs.models import Brief, Correction, PublicVersion, now_to_the_second
+
+MINOR = "minor"
+# What an editor answers when changing a live brief: (value, label, help).
+CHANGE_KINDS = [
+    (MINOR, "Minor edit", "A typo or formatting: no public note."),
+    (Correction.Kind.UPDATE, "Update", "New information: a dated public note."),
+    (
+        Correction.Kind.CORRECTION,
+        "Correction",
+        "An error fixed: a dated public note under the headline.",
+    ),
+]
+
+
+def _snapshot(brief: Brief) -> dict:
+    return brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+
+
+def _next_number(brief: Brief) -> int:
+    latest = (
+        PublicVersion.objects.filter(brief_id=brief.pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return (latest or 0) + 1
+
+
+def _save(
+    brief: Brief,
+    *,
+    kind: str,
+    published_at: dt.datetime,
+    correction: Correction | None = None,
+) -> PublicVersion:
+    version = PublicVersion.objects.create(
+        brief_id=brief.pk,
+        number=_next_number(brief),
+        kind=kind,
+        correction=correction,
+        published_at=published_at,
+        snapshot=_snapshot(brief),
+    )
+    fields = {"public_version": version.number}
+    if correction is not None:
+        fields["revised_at"] = correction.created_at
+    # An update, not save(): the brief's edit version (the form guard) and
+    # updated_at are the editor's save's business, already done.
+    Brief.objects.filter(pk=brief.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(brief, name, value)
+    return version
+
+
+def record_publication(brief: Brief) -> PublicVersion:
+    """The brief has just been published (or published again): its next version.
+
+    The version is dated when readers first see it: the publication time for
+    a first publication or a scheduled one, otherwise now.
+    """
+    now = now_to_the_second()
+    published_at = brief.published_at or now
+    if PublicVersion.objects.filter(brief_id=brief.pk).exists():
+        published_at = max(published_at, now)
+    return _save(brief, kind=PublicVersion.Kind.PUBLISHED, published_at=published_at)
+
+
+def record_public_change(
+    brief: Brief, *, kind: str, note: str, user=None
+) -> PublicVersion:
+    """A live brief has changed publicly: its note, and its next version."""
+    correction = Correction.objects.create(
+        brief_id=brief.pk,
+        kind=kind,
+        note=note.strip(),
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    return _save(
+        brief, kind=kind, published_at=correction.created_at, correction=correction
+    )
+
+
+def amend_current_version(brief: Brief) -> None:
+    """A minor edit, or an edit before a scheduled version goes out: refresh its text."""
+    PublicVersion.objects.filter(
+        brief_id=brief.pk, number=F("brief__public_version")
+    ).update(snapshot=_snapshot(brief))
+
+
+def after_save(
+    brief: Brief,
+    *,
+    was_status: str | None,
+    was_live: bool,
+    change_kind: str = MINOR,
+    note: str = "",
+    user=None,
+) -> PublicVersion | None:
+    """Keep the record after any write to a brief's content or status.
+
+    ``was_status`` and ``was_live`` describe the brief before the write
+    (``None`` and ``False`` for a new one); ``change_kind`` and ``note`` are
+    the editor's answer for a change to a live brief.
+    """
+    if brief.status != Brief.Status.PUBLISHED:
+        return None
+    if was_status != Brief.Status.PUBLISHED:
+        return record_publication(brief)
+    if was_live and change_kind != MINOR:
+        return record_public_change(brief, kind=change_kind, note=note, user=user)
+    amend_current_version(brief)
+    return None
