@@ -179,6 +179,9 @@ class BriefQuerySet(models.QuerySet):
             "key_points",
             Prefetch("sections", queryset=Section.objects.prefetch_related("tags")),
             "tags",
+            Prefetch(
+                "corrections", queryset=Correction.objects.order_by("created_at", "pk")
+            ),
         )
 
     def for_revision(self) -> BriefQuerySet:

@@ -37,8 +37,13 @@ CHANGE_KINDS = [
 ]
 
 
+# The export's record-of-change keys describe the brief, not one version of it.
+RECORD_KEYS = ("version", "corrections")
+
+
 def _snapshot(brief: Brief) -> dict:
-    return brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+    data = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+    return {key: value for key, value in data.items() if key not in RECORD_KEYS}
 
 
 def _next_number(brief: Brief) -> int:
