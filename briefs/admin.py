@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from adminsortable2.admin import (
     CustomInlineFormSet,
@@ -13,6 +17,7 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import (
@@ -21,28 +26,42 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
     prefetch_related_objects,
 )
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
+from reversion.models import Version
 from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
-from briefs import search, workflow
+from briefs import search, versions, workflow
 from briefs.diffing import diff_briefs
-from briefs.history import brief_versions, snapshot
+from briefs.exporting import brief_to_dict
+from briefs.history import (
+    KEPT_FIELDS,
+    KEPT_ON_RESTORE,
+    brief_versions,
+    recover_clash,
+    recovered_fields,
+    snapshot,
+    version_brief,
+)
 from briefs.models import (
     RESERVED_ANCHORS,
     REVISION_LOOKUPS,
     Brief,
+    Correction,
     KeyPoint,
     Section,
     StatusChange,
@@ -112,11 +131,46 @@ class KeyPointInline(SortableTabularInline):
     extra = 0
 
 
+def existing_tags_only(user, names: list[str]) -> list[str]:
+    """``names``, unless ``user`` may not create tags and one is new: a form error.
+
+    Writers choose from the existing tags (any case matches); editors, who
+    keep the vocabulary, create tags by typing a new name.
+    """
+    if user is None or user.has_perm("briefs.add_tag"):
+        return names
+    if not names:
+        return names
+    matches = Tag.objects.filter(
+        functools.reduce(operator.or_, (Q(name__iexact=name) for name in names))
+    )
+    known = {name.casefold() for name in matches.values_list("name", flat=True)}
+    unknown = [name for name in names if name.casefold() not in known]
+    if unknown:
+        raise forms.ValidationError(
+            "%(names)s %(verb)s not a tag yet. Choose from the existing tags, or "
+            "ask an editor to create %(it)s.",
+            params={
+                "names": ", ".join(f"“{name}”" for name in unknown),
+                "verb": "is" if len(unknown) == 1 else "are",
+                "it": "it" if len(unknown) == 1 else "them",
+            },
+            code="unknown_tag",
+        )
+    return names
+
+
 class SectionForm(forms.ModelForm):
     class Meta:
         model = Section
         fields = ["heading", "anchor", "body", "tags"]
         widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 100})}
+
+    # Set by SectionInline.get_formset: the person saving.
+    user = None
+
+    def clean_tags(self) -> list[str]:
+        return existing_tags_only(self.user, self.cleaned_data["tags"])
 
     def clean_anchor(self) -> str | None:
         anchor = self.cleaned_data["anchor"]
@@ -139,21 +193,58 @@ class SectionInline(SortableStackedInline):
     extra = 0
     formfield_overrides = TAG_INPUT
 
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        kwargs["form"] = type(self.form.__name__, (self.form,), {"user": request.user})
+        return super().get_formset(request, obj, **kwargs)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
         # Every section's tags in one query; the form reads them from the
         # prefetch (NewsroomTaggableManager), not one query per section.
         return super().get_queryset(request).prefetch_related("tags")
 
 
+@dataclass(frozen=True)
+class Restoring:
+    """A restore or recovery under way in this request (see BriefAdmin.revision_view)."""
+
+    via: str
+    # Written back over the old revision before the form is shown or saved.
+    kept: dict[str, Any]
+    # The brief's edit version today (a restore), so the save continues from it.
+    current_version: int | None = None
+    # The brief as it was when deleted (a recovery).
+    deleted: Brief | None = None
+
+
 class BriefForm(forms.ModelForm):
     # The version of the brief this form was opened at. A save from an older
     # version than the database's is refused: nothing is overwritten silently.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Asked only when the brief is live (see BriefAdmin.get_fieldsets).
+    change_kind = forms.ChoiceField(
+        label="What kind of change is this?",
+        choices=[(value, label) for value, label, _ in versions.CHANGE_KINDS],
+        widget=forms.RadioSelect,
+        required=False,
+        help_text=" ".join(
+            f"{label}: {help}" for _, label, help in versions.CHANGE_KINDS
+        ),
+    )
+    change_note = forms.CharField(
+        label="Public note",
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        max_length=1000,
+        required=False,
+        help_text="For an update or a correction: what changed, in a sentence "
+        "readers will see under the brief, dated.",
+    )
 
-    # Set by BriefAdmin.get_form: the editor, and for a restore the brief's
-    # version before the old revision was put back.
+    # Set by BriefAdmin.get_form: the editor, for a restore the brief's
+    # version before the old revision was put back, and for a recovery the
+    # brief as it was when deleted.
     user = None
     current_version: int | None = None
+    recovered_from: Brief | None = None
 
     class Meta:
         model = Brief
@@ -190,8 +281,46 @@ class BriefForm(forms.ModelForm):
             briefs.filter(pk=self.instance.pk).values_list("version", flat=True).first()
         )
 
+    @cached_property
+    def before(self) -> Brief | None:
+        """The brief as it is in the database now (None for a new one).
+
+        Read afresh, not from the form's instance: on a restore the instance
+        was loaded after the old revision was put back. For a recovery, the
+        brief as it was when deleted.
+        """
+        if self.recovered_from is not None:
+            return self.recovered_from
+        if not self.instance.pk:
+            return None
+        return Brief.objects.filter(pk=self.instance.pk).first()
+
+    @property
+    def asks_change_kind(self) -> bool:
+        return (
+            "change_kind" in self.fields
+            and self.before is not None
+            and (self.before.is_public)
+        )
+
+    def clean_tags(self) -> list[str]:
+        return existing_tags_only(self.user, self.cleaned_data["tags"])
+
     def clean(self) -> dict:
         cleaned_data = super().clean()
+        if self.user is not None:
+            status = cleaned_data.get("status")
+            before = self.before
+            if status is not None and before is not None and status == before.status:
+                status = None  # the status is not changing
+            reason = workflow.refusal(self.user, before, to_status=status)
+            if reason is not None:
+                raise forms.ValidationError(reason, code="not_allowed")
+        if (
+            self.asks_change_kind
+            and cleaned_data.get("status") == Brief.Status.PUBLISHED
+        ):
+            self.check_change_kind(cleaned_data)
         if self.instance.pk:
             self.check_version(cleaned_data.get("loaded_version"))
         # Brief.save() would date it too, but the published_brief_has_date
@@ -205,22 +334,50 @@ class BriefForm(forms.ModelForm):
             cleaned_data["published_at"] = now_to_the_second()
         return cleaned_data
 
+    def check_change_kind(self, cleaned_data: dict) -> None:
+        """A live brief that stays live: the editor says what kind of change this is."""
+        kind = cleaned_data.get("change_kind")
+        note = cleaned_data.get("change_note", "").strip()
+        if not kind:
+            self.add_error(
+                "change_kind",
+                "This brief is live: say whether this is a minor edit, an update "
+                "or a correction.",
+            )
+        elif kind != versions.MINOR and not note:
+            self.add_error(
+                "change_note",
+                "Write the public note readers will see for this "
+                f"{dict(self.fields['change_kind'].choices)[kind].lower()}.",
+            )
+        cleaned_data["change_note"] = note
+
     def check_version(self, loaded: int | None) -> None:
         current = self.database_version(lock=True)
         if current is None or loaded == current:
             return
-        versions = list(brief_versions(self.instance.pk)[:1])
-        who = ""
-        if versions and versions[0].revision.user:
-            who = f" by {versions[0].revision.user.get_username()}"
+        latest = brief_versions(self.instance.pk).first()
+        saver = latest.revision.user if latest else None
+        if saver is not None and self.user is not None and saver.pk == self.user.pk:
+            when = timezone.localtime(latest.revision.date_created)
+            what = format_html(
+                "You saved this brief in another tab or window (at {}) after "
+                "opening this form",
+                when.strftime("%H:%M:%S"),
+            )
+        elif saver is not None:
+            what = format_html(
+                "{} saved this brief while you were editing it", saver.get_username()
+            )
+        else:
+            what = "This brief was changed (by an import or a bulk action) while you were editing it"
         compare = reverse("admin:briefs_brief_compare", args=[self.instance.pk])
         raise forms.ValidationError(
             format_html(
-                "Someone else saved this brief{} while you were editing it, so your "
-                "changes have not been saved. They are still in this form: copy what "
-                'you need, <a href="{}">see what changed</a>, then '
+                "{}, so your changes have not been saved. They are still in this "
+                'form: copy what you need, <a href="{}">see what changed</a>, then '
                 '<a href="">reload the brief</a> and apply your changes again.',
-                who,
+                what,
                 compare,
             ),
             code="stale",
@@ -268,7 +425,7 @@ class StatusChangeInline(admin.TabularInline):
     """Every change of status, with who and when; a record, never edited."""
 
     model = StatusChange
-    fields = ["changed_at", "from_status", "to_status", "user", "note"]
+    fields = ["changed_at", "from_status", "to_status", "user", "via", "note"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -286,10 +443,53 @@ class StatusChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("user")
 
 
+class CorrectionInline(admin.TabularInline):
+    """The public notes on changes to the live brief; a record, never edited."""
+
+    model = Correction
+    fields = ["created_at", "kind", "note", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "public note"
+    verbose_name_plural = "Corrections and updates"
+    classes = ["collapse"]
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("briefs.view_brief")
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Correction]:
+        return super().get_queryset(request).select_related("created_by")
+
+
+class MineListFilter(admin.SimpleListFilter):
+    """Briefs the signed-in person created or is assigned to."""
+
+    title = "whose"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Mine")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            user = request.user
+            return queryset.filter(Q(created_by=user) | Q(assigned_to=user))
+        return queryset
+
+
 @admin.register(Brief)
 class BriefAdmin(SortableAdminBase, VersionAdmin):
     form = BriefForm
-    inlines = [KeyPointInline, SectionInline, StatusChangeInline]
+    inlines = [KeyPointInline, SectionInline, StatusChangeInline, CorrectionInline]
+    revision_form_template = "admin/briefs/brief/revision_form.html"
+    recover_form_template = "admin/briefs/brief/recover_form.html"
     object_history_template = "admin/briefs/brief/object_history.html"
     list_display = [
         "title",
@@ -302,6 +502,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         "imported",
     ]
     list_filter = [
+        MineListFilter,
         "status",
         "published_at",
         "tags",
@@ -319,7 +520,13 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     ]
     list_per_page = 50
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["source_path", "source_sha256", "created_at", "updated_at"]
+    readonly_fields = [
+        "source_path",
+        "source_sha256",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ]
     save_on_top = True
     # Django 6 makes https the default for scheme-less URLs; use it now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
@@ -327,14 +534,20 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     fieldsets = [
         # loaded_version is hidden: the version this form was opened at.
         (None, {"fields": ["title", "slug", "dateline", "summary", "loaded_version"]}),
-        ("Publication", {"fields": ["status", "published_at"]}),
+        ("Publication", {"fields": ["status", "published_at", "assigned_to"]}),
         ("Attribution", {"fields": ["source_name", "byline", "source_url"]}),
         (None, {"fields": ["tags"]}),
         (
             "Source",
             {
                 "classes": ["collapse"],
-                "fields": ["source_path", "source_sha256", "created_at", "updated_at"],
+                "fields": [
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "source_path",
+                    "source_sha256",
+                ],
             },
         ),
     ]
@@ -372,20 +585,53 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         return bool(obj.source_path)
 
     # Workflow -------------------------------------------------------------
+    #
+    # Every write is judged by workflow.refusal on the brief as it is now and
+    # as it would be after the write: the change form (BriefForm.clean and
+    # has_change_permission), restores and recoveries (revision_view and
+    # recover_view, before anything is put back), bulk actions and re-tagging.
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
+        restoring = getattr(request, "_restoring", None)
         attrs = {
             "user": request.user,
-            "current_version": getattr(request, "_brief_version", None),
+            "current_version": restoring.current_version if restoring else None,
+            "recovered_from": restoring.deleted if restoring else None,
         }
         return type(form.__name__, (form,), attrs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Brief | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if (
+            obj is not None
+            and obj.is_public
+            and self.has_change_permission(request, obj)
+        ):
+            described = (
+                "This brief is live",
+                {
+                    "fields": ["change_kind", "change_note"],
+                    "description": "Readers can see this brief now. Say what kind "
+                    "of change you are making: an update or a correction gets a "
+                    "dated public note and a new version readers can cite.",
+                    "classes": ["live-change"],
+                },
+            )
+            fieldsets = [described, *fieldsets]
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Brief | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not workflow.can_publish(request.user):
+            # Editors hand briefs to writers; writers do not reassign them.
+            readonly.append("assigned_to")
+        return readonly
 
     def has_change_permission(
         self, request: HttpRequest, obj: Brief | None = None
     ) -> bool:
-        # Writers edit drafts and briefs in review; published ones are the editors'.
-        if obj is not None and not workflow.may_edit(request.user, obj):
+        if obj is not None and not workflow.may_change(request.user, obj):
             return False
         return super().has_change_permission(request, obj)
 
@@ -393,18 +639,25 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         return workflow.can_publish(request.user)
 
     def save_model(self, request: HttpRequest, obj: Brief, form, change: bool) -> None:
-        before = ""
-        if change:
-            before = (
-                Brief.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
-                or ""
-            )
-            if form.current_version is not None:
-                # A restored revision carries its old version; continue from today's.
-                obj.version = form.current_version
+        restoring = getattr(request, "_restoring", None)
+        before = form.before
+        from_status = before.status if before is not None else ""
+        if not change:
+            obj.created_by = request.user
+        if restoring is not None:
+            # A restored revision carries its old edit version; continue from today's.
+            obj.version = restoring.current_version or obj.version
+            if restoring.deleted is not None:
+                from_status = ""
         super().save_model(request, obj, form, change)
+        via = restoring.via if restoring else StatusChange.Via.FORM
         workflow.record_status_change(
-            brief=obj, from_status=before, to_status=obj.status, user=request.user
+            brief=obj,
+            from_status=from_status,
+            to_status=obj.status,
+            via=via,
+            user=request.user,
+            note="Recovered after deletion" if via == StatusChange.Via.RECOVER else "",
         )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -412,16 +665,34 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         # search; once for the whole form is enough.
         with search.batch():
             super().save_related(request, form, formsets, change)
+        # The public record follows the brief as saved, inlines included.
+        before = form.before
+        recovered = getattr(request, "_restoring", None) and form.recovered_from
+        versions.after_save(
+            form.instance,
+            was_status=None if before is None or recovered else before.status,
+            was_live=bool(before and not recovered and before.is_public),
+            change_kind=form.cleaned_data.get("change_kind") or versions.MINOR,
+            note=form.cleaned_data.get("change_note", ""),
+            user=request.user,
+        )
 
     def _change_status(self, request, queryset, to_status: str, message: str) -> None:
         """Move the briefs and tell the editor; ``message`` has {count} and {briefs}."""
-        count = workflow.change_status(
+        result = workflow.change_status(
             briefs=queryset, to_status=to_status, user=request.user
         )
-        briefs = "brief" if count == 1 else "briefs"
+        briefs = "brief" if result.changed == 1 else "briefs"
         self.message_user(
-            request, message.format(count=count, briefs=briefs), messages.SUCCESS
+            request,
+            message.format(count=result.changed, briefs=briefs),
+            messages.SUCCESS,
         )
+        self._report_refused(request, result.refused)
+
+    def _report_refused(self, request, refused) -> None:
+        for _brief, reason in refused:
+            self.message_user(request, f"Left alone: {reason}", messages.WARNING)
 
     @admin.action(
         description="Submit selected drafts for review", permissions=["change"]
@@ -461,6 +732,21 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             request, queryset, Brief.Status.ARCHIVED, "Archived {count} {briefs}."
         )
 
+    @admin.action(description="Re-tag selected briefs", permissions=["change"])
+    def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
+        """Run the auto-tagger again; it keeps editors' own additions and removals."""
+        allowed, refused = [], []
+        for brief in Brief.objects.filter(pk__in=queryset.values("pk")):
+            reason = workflow.refusal(request.user, brief)
+            if reason is None:
+                allowed.append(brief.pk)
+            else:
+                refused.append((brief, reason))
+        if allowed:
+            report = retag_briefs(briefs=Brief.objects.filter(pk__in=allowed))
+            self.message_user(request, f"{report.summary()}.", messages.SUCCESS)
+        self._report_refused(request, refused)
+
     # History --------------------------------------------------------------
 
     def get_urls(self) -> list[URLPattern]:
@@ -480,15 +766,76 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     def revision_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None
     ):
-        # Restoring puts the old revision's row back, version number included;
-        # remember today's version so the restore neither trips nor rewinds it.
-        if object_id.isdigit():
-            request._brief_version = (
-                Brief.objects.filter(pk=object_id)
-                .values_list("version", flat=True)
-                .first()
+        """Restore an old revision's content; the brief's status and date stay.
+
+        Judged on the brief as it is now, before the old revision is put back.
+        """
+        brief = (
+            Brief.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+        )
+        if brief is None:
+            raise Http404("No such brief.")
+        version = get_object_or_404(
+            brief_versions(brief.pk), pk=version_id if version_id.isdigit() else None
+        )
+        reason = workflow.refusal(request.user, brief)
+        if reason is not None:
+            self.message_user(
+                request, f"This revision was not restored. {reason}", messages.ERROR
             )
-        return super().revision_view(request, object_id, version_id, extra_context)
+            return redirect("admin:briefs_brief_history", brief.pk)
+        current = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+        restored = {**snapshot(version), **{k: current[k] for k in KEPT_ON_RESTORE}}
+        request._restoring = Restoring(
+            via=StatusChange.Via.RESTORE,
+            kept={name: getattr(brief, name) for name in KEPT_FIELDS},
+            current_version=brief.version,
+        )
+        context = {
+            "brief_is_live": brief.is_public,
+            "brief_state": brief.state_label,
+            "diff": diff_briefs(current, restored),
+            "revision": version.revision,
+        }
+        return super().revision_view(
+            request, object_id, version_id, {**(extra_context or {}), **context}
+        )
+
+    def recover_view(self, request: HttpRequest, version_id: str, extra_context=None):
+        """Bring back a deleted brief as a draft, with its records.
+
+        Judged on the brief as it was when deleted: only editors bring back
+        a brief that was published, scheduled or archived.
+        """
+        version = get_object_or_404(
+            Version.objects.get_deleted(Brief),
+            pk=version_id if version_id.isdigit() else None,
+        )
+        deleted = version_brief(version)
+        refusal = workflow.refusal(request.user, deleted, to_status=Brief.Status.DRAFT)
+        if refusal is None:
+            refusal = recover_clash(deleted)
+        if refusal is not None:
+            self.message_user(
+                request, f"This brief was not recovered. {refusal}", messages.ERROR
+            )
+            return redirect("admin:briefs_brief_recoverlist")
+        request._restoring = Restoring(
+            via=StatusChange.Via.RECOVER,
+            kept=recovered_fields(deleted.pk),
+            deleted=deleted,
+        )
+        return super().recover_view(request, version_id, extra_context)
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
+    ):
+        restoring = getattr(request, "_restoring", None)
+        if restoring is not None and object_id is not None:
+            # The old revision has just been put back, inside the restore's
+            # transaction: bring back what a restore never changes.
+            Brief.objects.filter(pk=unquote(object_id)).update(**restoring.kept)
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A word-level diff between two revisions (by default the last two)."""
@@ -533,12 +880,6 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             "errors": errors,
         }
         return TemplateResponse(request, "admin/briefs/brief/compare.html", context)
-
-    @admin.action(description="Re-tag selected briefs", permissions=["change"])
-    def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        """Run the auto-tagger again; it keeps editors' own additions and removals."""
-        report = retag_briefs(briefs=Brief.objects.filter(pk__in=queryset.values("pk")))
-        self.message_user(request, f"{report.summary()}.", messages.SUCCESS)
 
 
 class TagPhraseInline(admin.TabularInline):

@@ -7,7 +7,16 @@ from typing import Any
 from reversion.models import Version
 
 from briefs.exporting import sorted_names
-from briefs.models import Brief, KeyPoint, Section, Tag, TaggedBrief, TaggedSection
+from briefs.models import (
+    Brief,
+    Correction,
+    KeyPoint,
+    PublicVersion,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
 
 
 def brief_versions(brief_pk: int):
@@ -78,4 +87,76 @@ def snapshot(version: Version) -> dict[str, Any]:
             if brief.get("source_path")
             else None
         ),
+    }
+
+
+# What restoring an old revision never changes: the brief's publication, its
+# address, who owns it, its public record and where it was imported from.
+# A restore brings back content; status moves only by an explicit action.
+KEPT_FIELDS = (
+    "slug",
+    "status",
+    "published_at",
+    "created_by_id",
+    "assigned_to_id",
+    "public_version",
+    "revised_at",
+    "source_path",
+    "source_sha256",
+    "import_fingerprint",
+    "import_version",
+    "created_at",
+)
+# The same parts in the export format, for the restore page's diff.
+KEPT_ON_RESTORE = ("slug", "status", "published_at", "source")
+
+
+def version_brief(version: Version) -> Brief:
+    """The brief as ``version`` recorded it, unsaved: how it stood when deleted."""
+    names = {field.attname for field in Brief._meta.concrete_fields}
+    fields = {k: v for k, v in version.field_dict.items() if k in names}
+    return Brief(**{**fields, "id": int(version.object_id)})
+
+
+def recover_clash(brief: Brief) -> str | None:
+    """Why a deleted brief cannot come back as it was, or None."""
+    taken = Brief.objects.filter(slug=brief.slug).first()
+    if taken is not None:
+        return (
+            f"Its address ({brief.slug}) now belongs to “{taken.title}”: change "
+            "that brief's address first."
+        )
+    if brief.source_path:
+        taken = Brief.objects.filter(source_path=brief.source_path).first()
+        if taken is not None:
+            return (
+                f"Its source document ({brief.source_path}) has been imported "
+                f"again as “{taken.title}”."
+            )
+    return None
+
+
+def recovered_fields(brief_pk: int) -> dict[str, Any]:
+    """What a recovered brief starts from: a draft, with its public record as kept.
+
+    Its status history, corrections and public versions outlived the deletion
+    (they are records, see ``briefs.models.record_of``); the brief takes up
+    its version count and latest note from them.
+    """
+    latest = (
+        Correction.objects.filter(brief_id=brief_pk)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    number = (
+        PublicVersion.objects.filter(brief_id=brief_pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return {
+        "status": Brief.Status.DRAFT,
+        "public_version": number or 0,
+        "revised_at": latest,
     }

@@ -253,9 +253,7 @@ def import_document(
                     tags=tags,
                 )
                 search.reindex_brief(brief.pk)
-                _record_public_change(
-                    brief, was_live=bool(existing and existing.is_public)
-                )
+                _record_public_change(brief, existing)
                 caching.content_changed()
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except StaleBrief:

@@ -171,11 +171,19 @@ def test_change_form_has_fieldsets_inlines_and_view_on_site(editor_client, db):
 
     assert response.status_code == 200
     fieldsets = [fieldset.name for fieldset in response.context["adminform"]]
-    assert fieldsets == [None, "Publication", "Attribution", None, "Source"]
+    # A live brief asks what kind of change a save makes (tests/test_corrections.py).
+    assert fieldsets == [
+        "This brief is live",
+        None,
+        "Publication",
+        "Attribution",
+        None,
+        "Source",
+    ]
     source = list(response.context["adminform"])[-1]
     assert "collapse" in source.classes
     prefixes = [f.formset.prefix for f in response.context["inline_admin_formsets"]]
-    assert prefixes == ["key_points", "sections", "status_changes"]
+    assert prefixes == ["key_points", "sections", "status_changes", "corrections"]
     for inline_admin_formset in response.context["inline_admin_formsets"][:2]:
         assert "sortable" in inline_admin_formset.classes
     content = response.content.decode()
@@ -199,6 +207,7 @@ def test_editor_changes_a_section_body_and_its_tags(editor_client, db):
         )
     )
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     assert data["sections-1-tags"] == "Trade"
     data["sections-1-body"] = "Talks moved to *energy* pricing."
     data["sections-1-tags"] = "Energy, Trade"
@@ -221,6 +230,7 @@ def test_edited_section_shows_on_the_public_page(editor_client, db):
         )
     )
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["sections-1-body"] = "Talks moved to hydropower pricing."
     data["sections-1-tags"] = "Hydropower, Trade"
     assert_saved(editor_client.post(change_url(brief), data))
@@ -237,6 +247,7 @@ def test_edited_section_shows_on_the_public_page(editor_client, db):
 def test_removing_all_section_tags_saves(editor_client, db):
     brief = published_brief(sections=(("Trade", "Text.", ("Trade", "Goods")),))
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["sections-0-tags"] = ""
 
     assert_saved(editor_client.post(change_url(brief), data))
@@ -247,6 +258,7 @@ def test_removing_all_section_tags_saves(editor_client, db):
 def test_reordering_key_points_changes_their_order(editor_client, db):
     brief = published_brief(key_points=("First", "Second", "Third"))
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     texts = {data[f"key_points-{i}-text"]: i for i in range(3)}
     # What the drag-and-drop script submits after moving "Third" to the top.
     data[f"key_points-{texts['Third']}-position"] = "1"
@@ -263,6 +275,7 @@ def test_reordering_sections_changes_their_order(editor_client, db):
         sections=(("", "Opening.", ()), ("Alpha", "A.", ()), ("Beta", "B.", ()))
     )
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["sections-1-position"], data["sections-2-position"] = (
         data["sections-2-position"],
         data["sections-1-position"],
@@ -278,6 +291,7 @@ def test_new_sections_get_anchors_and_go_last(editor_client, db):
         sections=(("", "Opening.", ()), ("Energy outlook", "Old.", ()))
     )
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     for body in ("First new.", "Second new."):
         add_form_row(
             data,
@@ -304,6 +318,7 @@ def test_new_sections_get_anchors_and_go_last(editor_client, db):
 def test_reserved_anchor_is_refused(editor_client, db):
     brief = published_brief()
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["sections-1-anchor"] = "key-points"
 
     response = editor_client.post(change_url(brief), data)
@@ -341,6 +356,7 @@ def test_a_clashing_slug_typed_by_the_editor_is_refused(editor_client, db):
 def test_choosing_published_without_a_date_dates_it(editor_client, db):
     brief = draft_brief()
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data.update(status="published", published_at_0="", published_at_1="")
     before = timezone.now().replace(microsecond=0)
 

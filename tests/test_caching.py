@@ -308,6 +308,7 @@ def test_an_admin_save_shows_at_once_on_every_page(editor_client, brief):
         assert_fresh(reader, url, "Border trade reopens")
 
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["title"] = "Crossings open at dawn"
     assert_saved(editor_client.post(change_url(brief), data))
 
@@ -321,6 +322,7 @@ def test_a_section_tag_edited_in_the_admin_shows_at_once(editor_client, brief):
     assert reader.get("/tags/borders/").status_code == 200
 
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     prefix = next(key for key in data if key.endswith("-1-tags"))
     data[prefix] = "Energy, Trade"
     assert_saved(editor_client.post(change_url(brief), data))

@@ -309,7 +309,7 @@ def editor(port: int, brief_pk: int, deadline: float, run: Run, label: str) -> N
                     f"{original}\n\nMarker {marker}." if name == body_name else value,
                 )
                 for name, value in fields
-            ] + [("_save", "Save")]
+            ] + [("_save", "Save"), ("change_kind", "minor")]  # the brief is live
             response = browser.request("POST", change, submitted)
             run.saves.append((marker, response.status))
             if response.status != 302:

@@ -482,6 +482,7 @@ def test_admin_save_reindexes_once_and_search_follows(editor_client):
         sections=(("", "Opening.", ()), ("Old heading", "Old body text.", ())),
     )
     data = form_data(editor_client, change_url(brief))
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["title"] = "Harbour expansion plan"
     data["sections-1-heading"] = "Dredging schedule"
     data["sections-1-body"] = "Work on the quay starts in spring."

@@ -477,6 +477,7 @@ def test_typing_a_tag_in_another_case_reuses_it(editor_client, db):
     )
     url = reverse("admin:briefs_brief_change", args=[brief.pk])
     data = form_data(editor_client, url)
+    data["change_kind"] = "minor"  # the brief is live: the form asks
     data["sections-1-tags"] = "china, TRADE"
     data["tags"] = "CHINA"
 

@@ -29,6 +29,7 @@ def member(group: str, username: str) -> Client:
     user.groups.add(Group.objects.get(name=group))
     client = Client()
     client.force_login(user)
+    client.user = user
     return client
 
 
@@ -67,7 +68,7 @@ def test_the_groups_come_from_a_migration_with_their_permissions():
 
 
 def test_a_writer_may_only_choose_draft_or_in_review(writer):
-    brief = draft_brief()
+    brief = draft_brief(created_by=writer.user)
     response = writer.get(change_url(brief))
     choices = [
         value
@@ -85,15 +86,16 @@ def test_a_writer_may_only_choose_draft_or_in_review(writer):
 
 
 def test_a_writer_submits_for_review_and_it_is_recorded(writer):
-    brief = draft_brief()
+    brief = draft_brief(created_by=writer.user)
     data = form_data(writer, change_url(brief))
     data["status"] = "review"
     assert_saved(writer.post(change_url(brief), data))
     change = StatusChange.objects.get(brief=brief)
-    assert (change.from_status, change.to_status, change.user.username) == (
+    assert (change.from_status, change.to_status, change.user.username, change.via) == (
         "draft",
         "review",
         "wanda",
+        "form",
     )
 
 
@@ -305,7 +307,7 @@ def test_the_second_of_two_saves_is_refused_and_nothing_is_overwritten(chief):
     response = other.post(change_url(brief), second)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Someone else saved this brief by edith while you were editing it" in page
+    assert "edith saved this brief while you were editing it" in page
     assert reverse("admin:briefs_brief_compare", args=[brief.pk]) in page
     assert "Otto&#x27;s text." in page or "Otto's text." in page  # still in the form
     brief.refresh_from_db()
