@@ -223,12 +223,12 @@ class BriefForm(forms.ModelForm):
     # Asked only when the brief is live (see BriefAdmin.get_fieldsets).
     change_kind = forms.ChoiceField(
         label="What kind of change is this?",
-        choices=[(value, label) for value, label, _ in versions.CHANGE_KINDS],
+        choices=[
+            (value, f"{name}: {meaning}")
+            for value, name, meaning in versions.CHANGE_KINDS
+        ],
         widget=forms.RadioSelect,
         required=False,
-        help_text=" ".join(
-            f"{label}: {help}" for _, label, help in versions.CHANGE_KINDS
-        ),
     )
     change_note = forms.CharField(
         label="Public note",
@@ -345,10 +345,10 @@ class BriefForm(forms.ModelForm):
                 "or a correction.",
             )
         elif kind != versions.MINOR and not note:
+            name = {value: name for value, name, _ in versions.CHANGE_KINDS}[kind]
             self.add_error(
                 "change_note",
-                "Write the public note readers will see for this "
-                f"{dict(self.fields['change_kind'].choices)[kind].lower()}.",
+                f"Write the public note readers will see for this {name.lower()}.",
             )
         cleaned_data["change_note"] = note
 
@@ -528,6 +528,10 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         "updated_at",
     ]
     save_on_top = True
+
+    class Media:
+        css = {"all": ["briefs/admin/editorial.css"]}
+
     # Django 6 makes https the default for scheme-less URLs; use it now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
     actions = ["submit_for_review", "publish", "unpublish", "archive", "retag"]
@@ -792,6 +796,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             current_version=brief.version,
         )
         context = {
+            "title": f"Restore an earlier revision of “{brief.title}”",
             "brief_is_live": brief.is_public,
             "brief_state": brief.state_label,
             "diff": diff_briefs(current, restored),

@@ -25,14 +25,14 @@ from briefs.exporting import brief_to_dict
 from briefs.models import Brief, Correction, PublicVersion, now_to_the_second
 
 MINOR = "minor"
-# What an editor answers when changing a live brief: (value, label, help).
+# What an editor answers when changing a live brief: (value, name, what it means).
 CHANGE_KINDS = [
-    (MINOR, "Minor edit", "A typo or formatting: no public note."),
-    (Correction.Kind.UPDATE, "Update", "New information: a dated public note."),
+    (MINOR, "Minor edit", "a typo or formatting; no public note"),
+    (Correction.Kind.UPDATE, "Update", "new information; a dated public note"),
     (
         Correction.Kind.CORRECTION,
         "Correction",
-        "An error fixed: a dated public note under the headline.",
+        "an error fixed; a dated public note, shown under the headline",
     ),
 ]
 

@@ -113,7 +113,7 @@ def test_an_editor_adds_a_correction_and_a_reader_sees_it(browser_page):
 
     page.goto(f"/admin/briefs/brief/{brief.pk}/change/")
     page.fill("#id_sections-0-body", "The port handled 12 ships.")
-    page.get_by_label("Correction", exact=True).check()
+    page.check("input[name=change_kind][value=correction]")
     page.fill("#id_change_note", "An earlier version gave the number of ships as 20.")
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")
