@@ -105,7 +105,7 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
         second.click("input[name=_save]")
         error = second.locator(".errornote, .errorlist.nonfield")
         error.first.wait_for()
-        assert "Someone else saved this brief by edith" in second.content()
+        assert "edith saved this brief while you were editing it" in second.content()
         assert second.input_value("#id_sections-0-body") == "Otto's rewrite."
         second.get_by_role("link", name="see what changed").click()
         assert "Edith" in second.content()
