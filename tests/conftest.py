@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from briefs import caching
 from tests.factories import published_brief
+from tests.people import member
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
@@ -65,6 +66,18 @@ def editor(db):
     return get_user_model().objects.create_superuser(
         "editor", "editor@example.com", "pw-editor-1"
     )
+
+
+@pytest.fixture
+def writer(db):
+    """A client logged in as wanda, in the Writers group (``writer.user``)."""
+    return member("Writers", "wanda")
+
+
+@pytest.fixture
+def chief(db):
+    """A client logged in as edith, in the Editors group (``chief.user``)."""
+    return member("Editors", "edith")
 
 
 @pytest.fixture

@@ -2,44 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
 import reversion
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 
 from briefs.models import Brief, Section
 from tests.factories import published_brief
+from tests.people import log_in, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# A transactional test database is flushed between tests, taking the groups
-# that migration 0004 made; the people here get them back from its table.
-GROUPS = import_module("briefs.migrations.0004_writers_and_editors_groups").GROUPS
-PASSWORD = "browser-test-password-1"
-
-
-def staff_member(group_name: str, username: str):
-    user = get_user_model().objects.create_user(
-        username, password=PASSWORD, is_staff=True
-    )
-    group, created = Group.objects.get_or_create(name=group_name)
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="briefs", codename__in=GROUPS[group_name]
-            )
-        )
-    user.groups.add(group)
-    return user
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def live_brief_with_an_older_revision(owner) -> Brief:

@@ -2,46 +2,13 @@
 
 from __future__ import annotations
 
-from importlib import import_module
-
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 
 from briefs.models import Brief
 from tests.factories import draft_brief
+from tests.people import log_in, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# A transactional test database is flushed between tests, taking the groups
-# that migration 0004 made; the editors here get them back from its table.
-EDITORS = import_module("briefs.migrations.0004_writers_and_editors_groups").GROUPS[
-    "Editors"
-]
-
-PASSWORD = "browser-test-password-1"
-
-
-def make_editor(username: str):
-    user = get_user_model().objects.create_user(
-        username, password=PASSWORD, is_staff=True
-    )
-    group, created = Group.objects.get_or_create(name="Editors")
-    if created:
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="briefs", codename__in=EDITORS
-            )
-        )
-    user.groups.add(group)
-    return user
-
-
-def log_in(page, username: str) -> None:
-    page.goto("/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url("**/admin/")
 
 
 def open_brief(page, brief: Brief) -> None:
@@ -51,7 +18,7 @@ def open_brief(page, brief: Brief) -> None:
 
 def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page):
     page = browser_page
-    make_editor("edith")
+    staff_member("Editors", "edith")
     brief = draft_brief(
         title="Talks on the grain corridor",
         key_points=("First point", "Second point", "Third point"),
@@ -86,8 +53,8 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
     browser_page, chromium, live_server
 ):
     first = browser_page
-    make_editor("edith")
-    make_editor("otto")
+    staff_member("Editors", "edith")
+    staff_member("Editors", "otto")
     brief = draft_brief(sections=(("", "Shared text.", ()),))
     second_context = chromium.new_context(base_url=live_server.url)
     second = second_context.new_page()
@@ -119,7 +86,7 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
 
 def test_tag_inputs_suggest_existing_tags_as_the_editor_types(browser_page):
     page = browser_page
-    make_editor("edith")
+    staff_member("Editors", "edith")
     published_with_tag = draft_brief(sections=(("", "Text.", ("Food security",)),))
     brief = draft_brief(sections=(("", "Other text.", ()),))
     assert published_with_tag.pk != brief.pk

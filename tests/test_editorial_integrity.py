@@ -8,8 +8,6 @@ on the record; Writers pick existing tags; a conflict names who saved.
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from reversion.models import Version
@@ -17,29 +15,9 @@ from reversion.models import Version
 from briefs.models import Brief, Section, StatusChange, Tag
 from tests.admin_forms import assert_saved, change_url, form_data
 from tests.factories import draft_brief
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
-
-
-def member(group: str, username: str) -> Client:
-    user = get_user_model().objects.create_user(
-        username, password="pw-1234-long", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def writer() -> Client:
-    return member("Writers", "wanda")
-
-
-@pytest.fixture
-def chief() -> Client:
-    return member("Editors", "edith")
 
 
 def save(client: Client, brief: Brief, **changes: str):

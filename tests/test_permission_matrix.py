@@ -14,8 +14,6 @@ import io
 
 import pytest
 import reversion
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -26,6 +24,7 @@ from briefs.exporting import brief_to_dict
 from briefs.models import Brief, Tag, TagPhrase
 from tests.admin_forms import form_data
 from tests.factories import make_brief
+from tests.people import client_for, staff_member
 
 pytestmark = pytest.mark.django_db
 
@@ -34,27 +33,13 @@ STATUSES = ("draft", "review", "published", "scheduled", "archived")
 WRITER_STATUSES = ("draft", "review")
 
 
-def member(group: str, username: str):
-    user = get_user_model().objects.create_user(
-        username, password="pw-1234-long", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def people():
     return {
-        "editor": member("Editors", "edith"),
-        "owner": member("Writers", "wanda"),
-        "other writer": member("Writers", "walter"),
+        "editor": staff_member("Editors", "edith"),
+        "owner": staff_member("Writers", "wanda"),
+        "other writer": staff_member("Writers", "walter"),
     }
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def make(status: str, owner) -> Brief:

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -16,31 +15,11 @@ from reversion.models import Version
 from briefs.models import Brief, Section, StatusChange
 from tests.admin_forms import assert_saved, change_url, form_data
 from tests.factories import draft_brief, published_brief, scheduled_brief
+from tests.people import member
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = '<script>alert("x")</script>'
-
-
-def member(group: str, username: str) -> Client:
-    user = get_user_model().objects.create_user(
-        username, password="pw-1234-long", is_staff=True
-    )
-    user.groups.add(Group.objects.get(name=group))
-    client = Client()
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
-def writer() -> Client:
-    return member("Writers", "wanda")
-
-
-@pytest.fixture
-def chief() -> Client:
-    return member("Editors", "edith")
 
 
 def run_action(client: Client, action: str, briefs: list[Brief]):
