@@ -7,9 +7,12 @@ absent here as a slug that never existed. ``briefs/openapi.py`` describes
 both; the rules below are the contract it documents.
 
 - Each brief is ``briefs.exporting.brief_to_dict`` plus two keys: ``url``, the
-  brief's absolute public address, and ``updated_at``, the later of its last
-  save and its publication time (so a scheduled brief that has just gone
-  live counts as updated when readers first see it).
+  brief's absolute public address, and ``updated_at``, the latest of its last
+  save, its publication time (so a scheduled brief that has just gone live
+  counts as updated when readers first see it) and its latest update or
+  correction (recorded without a save of the brief itself, so it must be
+  counted on its own). The export's ``version`` and ``corrections`` carry the
+  readers' record of change.
 - ``?tag=<slug>`` keeps briefs that carry the tag themselves or in any of
   their sections, as the tag page does. A slug no published brief uses gives
   an empty page, not an error: answering differently for a tag that exists
@@ -34,7 +37,7 @@ from typing import Any
 
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.http import require_safe
@@ -86,11 +89,21 @@ def api_brief(request: HttpRequest, brief: Brief) -> dict[str, Any]:
 
 
 def public_briefs() -> QuerySet[Brief]:
-    """Published briefs with what the export shows, and ``changed_at``."""
+    """Published briefs with what the export shows, and ``changed_at``.
+
+    ``with_outline()`` brings the corrections with the rest, so the record of
+    change costs one query for the whole page.
+    """
     return (
         Brief.objects.published()
         .with_outline()
-        .annotate(changed_at=Greatest("updated_at", "published_at"))
+        # Coalesce: on SQLite GREATEST is NULL when any argument is, and
+        # revised_at is NULL until a first update or correction.
+        .annotate(
+            changed_at=Greatest(
+                "updated_at", "published_at", Coalesce("revised_at", "published_at")
+            )
+        )
     )
 
 

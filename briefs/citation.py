@@ -69,17 +69,22 @@ def citation_text(
     published: dt.date | None,
     author: str = "",
     accessed: dt.date | None = None,
+    version: int | None = None,
 ) -> str:
     """A citation in a common web style.
 
     ``A. Analyst. "Title." Publisher, 1 June 2025. https://…. Accessed 2 June 2025.``
     Without an author it starts with the title; without a date it says "n.d.".
+    With ``version`` (one public version, cited at its own address) it says
+    ``Version 3.`` after the title.
     """
     title, publisher, author = clean(title), clean(publisher), clean(author)
     when = human_date(published) if published else "n.d."
     parts = [_sentence(author)] if author else []
     # The title's own closing punctuation goes inside the quotes.
     parts.append(f"“{_sentence(title)}”")
+    if version is not None:
+        parts.append(f"Version {version}.")
     parts.append(f"{publisher}, {when}.")
     parts.append(f"{url}.")
     if accessed:
@@ -97,19 +102,23 @@ def _ascii_words(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
 
 
-def bibtex_key(*, publisher: str, slug: str, published: dt.date | None) -> str:
+def bibtex_key(
+    *, publisher: str, slug: str, published: dt.date | None, version: int | None = None
+) -> str:
     """A citation key that stays the same for a brief: ``newsroom-2025-border-trade``.
 
     Made of ASCII letters, digits and hyphens only, which every BibTeX tool
     accepts. A slug with no ASCII letters (a title in another script) is
-    stood for by a short hash of itself, so the key is still stable.
+    stood for by a short hash of itself, so the key is still stable. One
+    version's key ends ``-v3``, so it can sit beside the brief's in one file.
     """
     words = _ascii_words(slug)[:40].strip("-")
     if not words:
         words = hashlib.sha256(slug.encode()).hexdigest()[:8]
     prefix = _ascii_words(publisher)[:20].strip("-") or "brief"
     year = str(published.year) if published else "nd"
-    return f"{prefix}-{year}-{words}"
+    suffix = f"-v{version}" if version is not None else ""
+    return f"{prefix}-{year}-{words}{suffix}"
 
 
 def _bibtex_url(url: str) -> str:
@@ -127,18 +136,21 @@ def bibtex(
     published: dt.date | None,
     author: str = "",
     accessed: dt.date | None = None,
+    version: int | None = None,
 ) -> str:
     """A BibTeX ``@online`` entry (biblatex's type for web pages).
 
     The title is double-braced so that BibTeX styles keep its capitals
     (acronyms such as CPEC). Every text field is escaped; the URL is kept as
-    a URL.
+    a URL. ``version`` becomes biblatex's ``version`` field.
     """
     fields = []
     if author:
         fields.append(("author", f"{{{bibtex_escape(author)}}}"))
     fields.append(("title", f"{{{{{bibtex_escape(title)}}}}}"))
     fields.append(("organization", f"{{{bibtex_escape(publisher)}}}"))
+    if version is not None:
+        fields.append(("version", f"{{{version}}}"))
     if published:
         fields.append(("date", f"{{{published.isoformat()}}}"))
         fields.append(("year", f"{{{published.year}}}"))

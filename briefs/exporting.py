@@ -33,8 +33,26 @@ def sorted_names(names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: (name.casefold(), name))
 
 
+def corrections_to_list(brief: Brief) -> list[dict[str, str]]:
+    """The brief's public notes, oldest first: ``[{kind, note, date}]``.
+
+    Sorted here, not by the query: ``with_outline()`` prefetches them oldest
+    first, but the relation's own ordering is newest first.
+    """
+    notes = sorted(brief.corrections.all(), key=lambda c: (c.created_at, c.pk))
+    return [
+        {"kind": note.kind, "note": note.note, "date": note.created_at.isoformat()}
+        for note in notes
+    ]
+
+
 def brief_to_dict(brief: Brief) -> dict[str, Any]:
-    """One brief in the export format. Prefetch with ``with_outline()`` first."""
+    """One brief in the export format. Prefetch with ``with_outline()`` first.
+
+    ``version`` and ``corrections`` are the readers' record of change (see
+    ``briefs.versions``): the current public version's number, null until
+    the brief is first published, and the dated public notes.
+    """
     return {
         "slug": brief.slug,
         "title": brief.title,
@@ -61,6 +79,8 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
             if brief.source_path
             else None
         ),
+        "version": brief.public_version or None,
+        "corrections": corrections_to_list(brief),
     }
 
 

@@ -3,6 +3,10 @@
 Items come from ``Brief.objects.published()`` only. A tag's feed exists only
 while the tag is public (used by a published brief or one of its sections),
 exactly like its page; an old slug of a public tag redirects to the new feed.
+
+An entry's updated time is ``Brief.modified_at`` (publication, or the latest
+update or correction), and its description carries the dated notes, so a
+feed reader shows a correction as news; a minor edit changes neither.
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from django.http import (
     HttpResponsePermanentRedirect,
 )
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from briefs.caching import cache_public_page
-from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection
+from briefs.citation import human_date
+from briefs.models import (
+    Brief,
+    Correction,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
 from briefs.site import absolute_url
 from briefs.views import public_tags
 
@@ -100,6 +113,9 @@ class LatestBriefsAtom(Feed):
         return self.briefs(obj).prefetch_related(
             "tags",
             Prefetch("sections", queryset=Section.objects.prefetch_related("tags")),
+            Prefetch(
+                "corrections", queryset=Correction.objects.order_by("created_at", "pk")
+            ),
         )[:FEED_LENGTH]
 
     def briefs(self, obj: Tag | None) -> QuerySet[Brief]:
@@ -113,7 +129,20 @@ class LatestBriefsAtom(Feed):
     def item_description(self, item: Brief) -> str:
         # Both formats carry the description as HTML, so the plain text is
         # escaped once: a summary that mentions "<b>" shows "<b>".
-        return escape(xml_text(item.description))
+        description = escape(xml_text(item.description))
+        notes = item.corrections.all()
+        if not notes:
+            return description
+        # With notes, one paragraph each after the description, oldest first
+        # as on the brief page: "Correction, 3 June 2025: …".
+        paragraphs = [f"<p>{description}</p>"] if description else []
+        paragraphs += [
+            f"<p><strong>{note.get_kind_display()}, "
+            f"{human_date(timezone.localdate(note.created_at))}:</strong> "
+            f"{escape(xml_text(note.note))}</p>"
+            for note in notes
+        ]
+        return "".join(paragraphs)
 
     def item_link(self, item: Brief) -> str:
         return absolute_url(self.request, item.get_absolute_url())
@@ -130,7 +159,8 @@ class LatestBriefsAtom(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Brief):
-        return item.updated_at
+        # Readers' news, not the editor's last save: a minor edit stays quiet.
+        return item.modified_at
 
     def item_author_name(self, item: Brief) -> str | None:
         return xml_text(item.byline) or None

@@ -7,7 +7,7 @@ import datetime as dt
 import reversion
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from briefs.markdown import first_paragraph_text, render_markdown
 
 # Ids the brief page uses for its own parts; section anchors never take them.
 RESERVED_ANCHORS = frozenset(
-    {"main", "content", "key-points", "contents", "tags", "top"}
+    {"main", "content", "key-points", "contents", "tags", "top", "corrections"}
 )
 
 
@@ -422,6 +422,19 @@ class Correction(models.Model):
         return f"{self.get_kind_display()}: {self.note}"
 
 
+class PublicVersionQuerySet(models.QuerySet):
+    def public(self) -> PublicVersionQuerySet:
+        """Versions readers may see: of a published brief, and whose moment has come.
+
+        The brief's side is ``Brief.objects.published()``, the one boundary
+        between drafts and readers; a version still scheduled stays out.
+        """
+        return self.filter(
+            Exists(Brief.objects.published().filter(pk=OuterRef("brief_id"))),
+            published_at__lte=timezone.now(),
+        )
+
+
 class PublicVersion(models.Model):
     """The brief as readers saw it at one public version, in the export format.
 
@@ -448,6 +461,8 @@ class PublicVersion(models.Model):
     # When this version reached (or reaches, if scheduled) readers.
     published_at = models.DateTimeField(db_index=True)
     snapshot = models.JSONField()
+
+    objects = PublicVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-number"]

@@ -62,6 +62,25 @@ SCHEMAS: dict[str, Any] = {
             "sha256": _string("Hex digest of the file as last imported."),
         },
     },
+    "Correction": {
+        "type": "object",
+        "description": "A dated public note on a change to the published brief.",
+        "required": ["kind", "note", "date"],
+        "additionalProperties": False,
+        "properties": {
+            "kind": {
+                "type": "string",
+                "enum": ["update", "correction"],
+                "description": "`update`: new information; `correction`: an "
+                "error fixed.",
+            },
+            "note": _string("Plain text, for readers."),
+            "date": _string(
+                "ISO 8601 with offset: when the change was made public.",
+                format="date-time",
+            ),
+        },
+    },
     "Brief": {
         "type": "object",
         "description": "A published brief in the export_briefs format (see the "
@@ -81,6 +100,8 @@ SCHEMAS: dict[str, Any] = {
             "sections",
             "tags",
             "source",
+            "version",
+            "corrections",
             "url",
             "updated_at",
         ],
@@ -126,10 +147,25 @@ SCHEMAS: dict[str, Any] = {
                     {"type": "null"},
                 ],
             },
+            "version": {
+                "type": ["integer", "null"],
+                "minimum": 1,
+                "description": "The current public version: 1 when first "
+                "published, one more for each publication again, update or "
+                "correction (minor edits make none). Never null here; null "
+                "only in exports of briefs never published. Version N is "
+                "readable at `url` + `versions/N/`.",
+            },
+            "corrections": {
+                "type": "array",
+                "description": "Updates and corrections made public, oldest first.",
+                "items": {"$ref": "#/components/schemas/Correction"},
+            },
             "url": _string("The brief's public page, absolute.", format="uri"),
             "updated_at": _string(
-                "ISO 8601 with offset: the later of the brief's last save and its "
-                "publication time. What `updated_since` compares with.",
+                "ISO 8601 with offset: the latest of the brief's last save (minor "
+                "edits too), its publication time and its latest update or "
+                "correction. What `updated_since` compares with.",
                 format="date-time",
             ),
         },
@@ -250,7 +286,8 @@ def openapi_document(*, page_size: int) -> dict[str, Any]:
                             "in": "query",
                             "required": False,
                             "description": "ISO 8601 date or date-time: briefs "
-                            "whose `updated_at` is at or after it. A date is "
+                            "whose `updated_at` is at or after it, so a brief "
+                            "updated or corrected since is included. A date is "
                             "midnight UTC; a date-time without offset is UTC. "
                             "Encode a `+` offset as `%2B`.",
                             "schema": {"type": "string"},

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from briefs.models import Brief, Tag
@@ -32,14 +33,27 @@ class SiteSitemap(Sitemap):
 
 
 class BriefSitemap(SiteSitemap):
+    """Published briefs, each dated by its last significant change.
+
+    ``lastmod`` is ``Brief.modified_at``: publication, or the latest update
+    or correction. A minor edit (a typo) does not move it: search engines
+    are asked to come back for changes that matter, as the sitemap protocol
+    intends, and the date agrees with the page's own "Updated" line and its
+    JSON-LD ``dateModified``.
+    """
+
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Brief]:
         # A stable order, so that sitemap pages (?p=2) never overlap.
-        return Brief.objects.published().only("slug", "updated_at").order_by("pk")
+        return (
+            Brief.objects.published()
+            .only("slug", "published_at", "revised_at")
+            .order_by("pk")
+        )
 
     def lastmod(self, brief: Brief):
-        return brief.updated_at
+        return brief.modified_at
 
 
 class PageSitemap(SiteSitemap):
@@ -54,9 +68,12 @@ class PageSitemap(SiteSitemap):
         return reverse(name)
 
     def lastmod(self, name: str):
-        # Both listings change when a published brief does. Asked once per
-        # item, so two small queries however many briefs there are.
-        return Brief.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+        # Both listings change when a published brief does; as for briefs,
+        # significant changes only (BriefSitemap). Asked once per item, so
+        # two small queries however many briefs there are.
+        return Brief.objects.published().aggregate(
+            latest=Max(Coalesce("revised_at", "published_at"))
+        )["latest"]
 
 
 class TagSitemap(SiteSitemap):

@@ -1,4 +1,5 @@
-"""Public reader pages: the latest briefs, one brief, and the tags.
+"""Public reader pages: the latest briefs, one brief and its public versions,
+and the tags.
 
 Every query here starts from ``Brief.objects.published()``, the one boundary
 between drafts and readers. Each view decides its own query shape, so the
@@ -12,6 +13,7 @@ and a search costs a fixed handful of indexed queries anyway.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from urllib.parse import quote, urlencode
 
@@ -33,7 +35,17 @@ from django.views.decorators.http import require_safe
 from briefs import citation
 from briefs import search as text_search
 from briefs.caching import cache_public_page
-from briefs.models import Brief, Section, Tag, TaggedBrief, TaggedSection, uses_per_tag
+from briefs.markdown import render_markdown
+from briefs.models import (
+    Brief,
+    Correction,
+    PublicVersion,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+    uses_per_tag,
+)
 from briefs.site import absolute_url
 
 # Headings for the tag index, in the order the kinds are offered to editors.
@@ -124,15 +136,16 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     sections = list(brief.sections.all())
     topics = brief_topics(brief, sections)
     url = absolute_url(request, brief.get_absolute_url())
-    published = brief.published_at.date() if brief.published_at else None
-    publisher = settings.NEWSROOM_PUBLISHER
-    cite = {
+    # Prefetched oldest first by with_outline(): the record reads in order.
+    notes = list(brief.corrections.all())
+    # A preview's version links would be 404s (versions are shown only for
+    # published briefs), and its next public version is not yet known.
+    number = brief.public_version if brief.public_version and not preview else None
+    facts = {
         "title": brief.title,
-        "publisher": publisher,
-        "url": url,
-        "published": published,
         "author": brief.byline,
-        "accessed": timezone.localdate(),
+        "slug": brief.slug,
+        "published": brief.published_at,
     }
     response = render(
         request,
@@ -148,15 +161,27 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "minutes": reading_minutes(brief, sections),
             "related": related_briefs(brief, topics),
             "share_links": share_links(brief.title, url),
-            "citation": citation.citation_text(**cite),
-            "bibtex": citation.bibtex(
-                key=citation.bibtex_key(
-                    publisher=publisher, slug=brief.slug, published=published
-                ),
-                **cite,
+            "cite": cite(**facts, url=url),
+            # The current version's text is the page's (a minor edit amends it).
+            "cite_version": (
+                cite(**facts, url=version_url(request, brief, number), version=number)
+                if number
+                else None
+            ),
+            "version": number,
+            "notes": notes,
+            "latest_correction": next(
+                (n for n in reversed(notes) if n.kind == Correction.Kind.CORRECTION),
+                None,
             ),
             "structured_data": brief_structured_data(
-                request, brief, sections=sections, topics=topics, url=url
+                request,
+                brief,
+                sections=sections,
+                topics=topics,
+                url=url,
+                notes=notes,
+                version=number,
             ),
         },
     )
@@ -164,6 +189,46 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         response["X-Robots-Tag"] = "noindex, nofollow"
         patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+def version_url(request: HttpRequest, brief: Brief, number: int) -> str:
+    """The absolute address of the brief's public version ``number``."""
+    path = reverse("briefs:version", kwargs={"slug": brief.slug, "number": number})
+    return absolute_url(request, path)
+
+
+def cite(
+    *,
+    title: str,
+    author: str,
+    slug: str,
+    published: dt.datetime | None,
+    url: str,
+    version: int | None = None,
+) -> dict[str, str]:
+    """A plain-text citation and a BibTeX entry of the brief at ``url``.
+
+    With ``version``, both name that public version; ``url`` should then be
+    its address, and the title and author those of its text.
+    """
+    day = timezone.localdate(published) if published else None
+    publisher = settings.NEWSROOM_PUBLISHER
+    facts = {
+        "title": title,
+        "publisher": publisher,
+        "url": url,
+        "published": day,
+        "author": author,
+        "accessed": timezone.localdate(),
+        "version": version,
+    }
+    key = citation.bibtex_key(
+        publisher=publisher, slug=slug, published=day, version=version
+    )
+    return {
+        "text": citation.citation_text(**facts),
+        "bibtex": citation.bibtex(key=key, **facts),
+    }
 
 
 def brief_topics(brief: Brief, sections: list[Section]) -> list[Tag]:
@@ -277,8 +342,16 @@ def brief_structured_data(
     sections: list[Section],
     topics: list[Tag],
     url: str,
+    notes: list[Correction],
+    version: int | None = None,
 ) -> dict:
-    """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised)."""
+    """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised).
+
+    ``dateModified`` is the latest update or correction (else publication),
+    never the last save: a minor edit is not news. ``notes`` are the brief's
+    updates and corrections; the corrections become ``correction``.
+    ``version`` is the current public version (None for a preview).
+    """
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -297,7 +370,21 @@ def brief_structured_data(
     }
     if brief.published_at:
         data["datePublished"] = brief.published_at.isoformat()
-    data["dateModified"] = brief.updated_at.isoformat()
+    if brief.modified_at:
+        data["dateModified"] = brief.modified_at.isoformat()
+    if version:
+        data["version"] = version
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": note.note,
+            "datePublished": note.created_at.isoformat(),
+        }
+        for note in notes
+        if note.kind == Correction.Kind.CORRECTION
+    ]
+    if corrections:
+        data["correction"] = corrections
     if brief.dateline:
         data["dateline"] = brief.dateline
     if brief.byline:
@@ -305,6 +392,116 @@ def brief_structured_data(
     if brief.source_url:
         data["isBasedOn"] = brief.source_url
     return data
+
+
+@cache_public_page
+@require_safe
+def versions(request: HttpRequest, slug: str) -> HttpResponse:
+    """The public versions of a published brief, newest first, with their notes.
+
+    A draft, scheduled or archived brief's versions are the same 404 as a
+    brief that does not exist. Two queries, however many versions.
+    """
+    brief = Brief.objects.published().filter(slug=slug).first()
+    if brief is None:
+        raise Http404("No such brief.")
+    shown = (
+        PublicVersion.objects.public()
+        .filter(brief_id=brief.pk)
+        .select_related("correction")
+        .defer("snapshot")
+        .order_by("-number")
+    )
+    response = render(
+        request,
+        "briefs/brief_versions.html",
+        {
+            "brief": brief,
+            "versions": list(shown),
+            "url": absolute_url(request, request.path),
+        },
+    )
+    # A reader's tool, not content of its own: the brief page is what to find.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@cache_public_page
+@require_safe
+def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """One public version of a published brief, read-only, as readers saw it.
+
+    The text is the version's snapshot, never the brief's current rows, so
+    drafts saved since are never shown. Marked ``noindex``, with the current
+    page as canonical: search engines should send readers there. A number
+    that names no public version (or a version not yet public) is a 404.
+    """
+    brief = Brief.objects.published().filter(slug=slug).first()
+    if brief is None:
+        raise Http404("No such brief.")
+    # A number past the column's range matches nothing (Django leaves it out
+    # of the query), so it is a 404 like any other unknown number.
+    shown = (
+        PublicVersion.objects.public()
+        .filter(brief_id=brief.pk)
+        .select_related("correction")
+        .filter(number=number)
+        .first()
+    )
+    if shown is None:
+        raise Http404("No such version.")
+    text = snapshot_text(shown.snapshot)
+    url = version_url(request, brief, shown.number)
+    response = render(
+        request,
+        "briefs/brief_version.html",
+        {
+            "brief": brief,
+            "shown": shown,
+            "text": text,
+            "current_url": absolute_url(request, brief.get_absolute_url()),
+            "url": url,
+            "cite": cite(
+                title=text["title"],
+                author=text["byline"],
+                slug=brief.slug,
+                published=text["published_at"],
+                url=url,
+                version=shown.number,
+            ),
+        },
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def snapshot_text(snapshot: dict) -> dict:
+    """A version's snapshot (the export format) as the version page shows it.
+
+    Section bodies become HTML through ``render_markdown``, which escapes raw
+    HTML; everything else stays text for the template to escape. Keys missing
+    from an older snapshot read as empty.
+    """
+    published = snapshot.get("published_at")
+    sections = [
+        {
+            "heading": section.get("heading", ""),
+            "anchor": section.get("anchor", ""),
+            "body_html": render_markdown(section.get("body", "")),
+        }
+        for section in snapshot.get("sections", [])
+    ]
+    return {
+        "title": snapshot.get("title", ""),
+        "dateline": snapshot.get("dateline", ""),
+        "published_at": dt.datetime.fromisoformat(published) if published else None,
+        "byline": snapshot.get("byline", ""),
+        "source_name": snapshot.get("source_name", ""),
+        "source_url": snapshot.get("source_url", ""),
+        "key_points": snapshot.get("key_points", []),
+        "sections": sections,
+        "outline": [section for section in sections if section["heading"]],
+    }
 
 
 @cache_public_page

@@ -375,7 +375,9 @@ def test_the_list_costs_the_same_queries_for_one_brief_or_a_full_page(
     client, django_assert_num_queries
 ):
     published_brief(tags=("Water",))
-    with django_assert_num_queries(6) as one:
+    # The count, the briefs, key points, sections, section tags, brief tags
+    # and corrections.
+    with django_assert_num_queries(7) as one:
         client.get(f"{LIST}?tag=water&updated_since=2000-01-01")
 
     for _ in range(api.PAGE_SIZE + 5):
@@ -390,7 +392,8 @@ def test_a_brief_costs_a_fixed_number_of_queries(client, django_assert_num_queri
         tags=("Water", "Trade", "Energy"),
         sections=tuple((f"Part {n}", "Text.", ("Water", "Trade")) for n in range(8)),
     )
-    with django_assert_num_queries(5):
+    # The brief, key points, sections, section tags, brief tags, corrections.
+    with django_assert_num_queries(6):
         client.get(detail_url(brief))
 
 

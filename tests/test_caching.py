@@ -55,6 +55,8 @@ def public_urls(brief: Brief) -> list[str]:
     return [
         "/",
         brief.get_absolute_url(),
+        f"{brief.get_absolute_url()}versions/",
+        f"{brief.get_absolute_url()}versions/1/",
         "/tags/",
         "/tags/?kind=topic",
         "/tags/trade/",
@@ -464,9 +466,11 @@ def test_the_citation_date_is_never_yesterdays(client, clock, brief):
     tomorrow = client.get(url).content.decode()
 
     assert today != tomorrow
-    assert re.findall(r"urldate = \{([^}]+)\}", tomorrow) == [
-        caching.timezone.localdate().isoformat()
-    ]
+    # The brief's entry and its current version's: both accessed today.
+    assert (
+        re.findall(r"urldate = \{([^}]+)\}", tomorrow)
+        == [caching.timezone.localdate().isoformat()] * 2
+    )
 
 
 # --- Staff and readers never share a page ---------------------------------------

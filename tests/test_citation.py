@@ -198,3 +198,55 @@ def test_bibtex_key_uses_only_safe_characters(publisher, slug):
 
 def test_clean_joins_lines_and_drops_controls():
     assert clean("  a\n\n b\x00c\x7f\t d ") == "a bc d"
+
+
+# --- One public version -----------------------------------------------------
+
+VERSION_URL = f"{URL}versions/3/"
+
+
+def test_citation_of_a_version_names_it_after_the_title():
+    text = citation_text(
+        title="Border trade reopens",
+        publisher="Newsroom",
+        url=VERSION_URL,
+        published=JUNE_1,
+        author="A. Analyst",
+        accessed=dt.date(2025, 7, 3),
+        version=3,
+    )
+
+    assert text == (
+        "A. Analyst. “Border trade reopens.” Version 3. Newsroom, 1 June 2025. "
+        f"{VERSION_URL}. Accessed 3 July 2025."
+    )
+
+
+def test_bibtex_of_a_version_has_its_number_and_a_key_of_its_own():
+    key = bibtex_key(
+        publisher="Newsroom", slug="border-trade-reopens", published=JUNE_1, version=3
+    )
+    entry = bibtex(
+        key=key,
+        title="Border trade reopens",
+        publisher="Newsroom",
+        url=VERSION_URL,
+        published=JUNE_1,
+        version=3,
+    )
+
+    assert key == "newsroom-2025-border-trade-reopens-v3"
+    assert entry == (
+        "@online{newsroom-2025-border-trade-reopens-v3,\n"
+        "  title = {{Border trade reopens}},\n"
+        "  organization = {Newsroom},\n"
+        "  version = {3},\n"
+        "  date = {2025-06-01},\n"
+        "  year = {2025},\n"
+        f"  url = {{{VERSION_URL}}}\n"
+        "}"
+    )
+    # Without a version, nothing changes.
+    assert "version" not in bibtex(
+        key="k", title="T", publisher="P", url=URL, published=JUNE_1
+    )

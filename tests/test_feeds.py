@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from briefs import caching
 from briefs.feeds import FEED_LENGTH
 from briefs.models import Brief, Tag, TagRedirect
 from tests.factories import draft_brief, published_brief, scheduled_brief
@@ -69,10 +70,18 @@ def test_feed_lists_published_briefs_with_their_details(client, trade_brief, kin
 
 
 def test_atom_entries_say_when_they_were_updated(client, trade_brief):
+    # A minor edit (a later save) is not news: the entry keeps its date.
     Brief.objects.filter(pk=trade_brief.pk).update(
-        updated_at=dt.datetime(2025, 6, 3, 8, 30, tzinfo=dt.UTC)
+        updated_at=dt.datetime(2025, 6, 2, 8, 30, tzinfo=dt.UTC)
     )
+    [entry] = parse(client, "/feeds/briefs.atom").entries
+    assert entry.updated_parsed[:6] == (2025, 6, 1, 12, 0, 0)
 
+    # An update or a correction made public is.
+    Brief.objects.filter(pk=trade_brief.pk).update(
+        revised_at=dt.datetime(2025, 6, 3, 8, 30, tzinfo=dt.UTC)
+    )
+    caching.content_changed()
     [entry] = parse(client, "/feeds/briefs.atom").entries
 
     assert entry.updated_parsed[:6] == (2025, 6, 3, 8, 30, 0)
@@ -286,9 +295,10 @@ def test_feed_queries_do_not_grow_with_the_number_of_items(
     publish(2, "Few")
     with CaptureQueriesContext(connection) as few:
         small = parse(client, url)
-    # Five, and once per change of content the page cache's look-up of the
-    # next scheduled publication (briefs.caching).
-    assert len(few.captured_queries) <= 6
+    # Six (the tag, its redirects, the briefs, their tags, sections with
+    # their tags, corrections), and once per change of content the page
+    # cache's look-up of the next scheduled publication (briefs.caching).
+    assert len(few.captured_queries) <= 7
 
     publish(10, "Many")
     with django_assert_max_num_queries(len(few.captured_queries)):

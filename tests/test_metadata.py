@@ -99,8 +99,10 @@ def test_brief_page_metadata(client, full_brief):
     assert head.one("og:site_name") == "Newsroom"
     assert head.one("twitter:card") == "summary"
     assert head.one("article:published_time") == "2025-06-01T12:00:00+00:00"
+    # Modified means a change readers were told of: none yet, so publication.
     modified = dt.datetime.fromisoformat(head.one("article:modified_time"))
-    assert modified == Brief.objects.get().updated_at
+    assert modified == dt.datetime(2025, 6, 1, 12, 0, tzinfo=dt.UTC)
+    assert head.link("version-history") == [f"{full_brief.get_absolute_url()}versions/"]
     # The brief's tags and its sections' tags, once each.
     assert head.meta["article:tag"] == ["Borders", "Investment", "Trade"]
 
@@ -227,7 +229,9 @@ def test_brief_json_ld(client, full_brief):
             "url": "http://testserver/",
         },
         "datePublished": "2025-06-01T12:00:00+00:00",
-        "dateModified": Brief.objects.get().updated_at.isoformat(),
+        # Publication until an update or a correction; never the last save.
+        "dateModified": "2025-06-01T12:00:00+00:00",
+        "version": 1,
         "dateline": "GENEVA",
         "author": {"@type": "Person", "name": "A. Analyst"},
         "isBasedOn": "https://example.org/statement",
@@ -516,10 +520,16 @@ def sitemap(client) -> dict[str, str | None]:
 
 def test_sitemap_lists_published_briefs_home_and_public_tags(client, db):
     shown = published_brief(
-        title="Shown", tags=("Trade",), sections=(("", "x", ("Energy",)),)
+        title="Shown",
+        tags=("Trade",),
+        sections=(("", "x", ("Energy",)),),
+        published_at=dt.datetime(2025, 6, 1, 8, 0, tzinfo=dt.UTC),
     )
+    # lastmod is the last significant change (Brief.modified_at): the latest
+    # update or correction, not a later minor edit's save.
     Brief.objects.filter(pk=shown.pk).update(
-        updated_at=dt.datetime(2025, 6, 3, 8, 0, tzinfo=dt.UTC)
+        revised_at=dt.datetime(2025, 6, 3, 8, 0, tzinfo=dt.UTC),
+        updated_at=dt.datetime(2025, 6, 4, 8, 0, tzinfo=dt.UTC),
     )
     draft = draft_brief(title="Draft", tags=("Secret",))
     scheduled = scheduled_brief(title="Later", sections=(("", "x", ("Embargoed",)),))

@@ -333,6 +333,8 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         "/tags/",
         shared.get_absolute_url(),
         shown.get_absolute_url(),
+        f"{shown.get_absolute_url()}versions/",
+        f"{shown.get_absolute_url()}versions/1/",
         "/feeds/briefs.atom",
         "/feeds/briefs.rss",
         "/feeds/tags/shared.atom",
@@ -347,6 +349,8 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     ]
     hidden_urls = (
         [brief.get_absolute_url() for brief in hidden]
+        + [f"{brief.get_absolute_url()}versions/" for brief in hidden]
+        + [f"{brief.get_absolute_url()}versions/1/" for brief in hidden]
         + [f"/tags/{slug}/" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.atom" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.rss" for slug in hidden_tags]
@@ -369,6 +373,7 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     assert "Visible heading" in pages[shared.get_absolute_url()]
     assert "Visible brief title" in pages[shared.get_absolute_url()]
     assert "Visible heading" in pages[shown.get_absolute_url()]
+    assert "Visible heading" in pages[f"{shown.get_absolute_url()}versions/1/"]
     for feed in ("/feeds/briefs.atom", "/feeds/briefs.rss", "/feeds/tags/shared.atom"):
         assert "Visible brief title" in pages[feed], feed
     assert shown.get_absolute_url() in pages["/sitemap.xml"]
@@ -403,8 +408,9 @@ def publish_many(n: int, *, prefix: str) -> list[Brief]:
 PAGES = {
     # page: (url for a list of briefs, how many queries it may take at most)
     "index": (lambda briefs: "/", 4),
-    # The brief, key points, sections, section tags, brief tags; related briefs.
-    "detail": (lambda briefs: briefs[-1].get_absolute_url(), 6),
+    # The brief, key points, sections, section tags, brief tags, corrections;
+    # related briefs.
+    "detail": (lambda briefs: briefs[-1].get_absolute_url(), 7),
     "tags": (lambda briefs: "/tags/", 1),
     "tags of one kind": (lambda briefs: "/tags/?kind=topic", 1),
     "tag": (lambda briefs: "/tags/shared/", 5),

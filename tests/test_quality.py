@@ -30,6 +30,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
+from briefs import versions
 from briefs.models import Brief
 from briefs.views import public_tags
 from tests.browser import browser_required
@@ -47,15 +48,29 @@ class PublicPage:
 
 
 def seed_public_pages() -> list[PublicPage]:
-    """Import the seed and return every kind of public HTML page, by name."""
+    """Import the seed and return every kind of public HTML page, by name.
+
+    The brief carries an update and a correction, so its page shows the
+    whole record of change, and it has versions to list and show.
+    """
     call_command("import_seeds", stdout=io.StringIO())
     brief = Brief.objects.published().get()
+    versions.record_public_change(
+        brief, kind="update", note="Figures for the second quarter were added."
+    )
+    versions.record_public_change(
+        brief,
+        kind="correction",
+        note="An earlier version misstated the year the corridor opened.",
+    )
     # The tag with the most sections shows both halves of a tag page.
     tag = public_tags().order_by("-section_count", "-brief_count", "name").first()
     assert tag is not None, "the seed should have public tags"
     return [
         PublicPage("home", "/"),
         PublicPage("brief", brief.get_absolute_url()),
+        PublicPage("versions", f"{brief.get_absolute_url()}versions/"),
+        PublicPage("version", f"{brief.get_absolute_url()}versions/1/"),
         PublicPage("tags", "/tags/"),
         PublicPage("tags-place", "/tags/?kind=place"),
         PublicPage("tag", tag.get_absolute_url()),
