@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import functools
 import operator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+import reversion
 from adminsortable2.admin import (
     CustomInlineFormSet,
     SortableAdminBase,
@@ -17,9 +19,9 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -32,6 +34,13 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -42,6 +51,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 from reversion.models import Version
+from reversion.utils import mute_signals
 from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
@@ -54,6 +64,7 @@ from briefs.history import (
     brief_versions,
     recover_clash,
     recovered_fields,
+    restore_brief,
     snapshot,
     version_brief,
 )
@@ -185,10 +196,34 @@ class SectionForm(forms.ModelForm):
         return anchor or None
 
 
+class SectionFormSet(LoadedRowsFormSet):
+    def clean(self) -> None:
+        """A new section may not take an anchor a section not in this form has.
+
+        Django leaves the brief out of an inline row's own uniqueness checks,
+        and the formset compares its rows only with each other; the brief's
+        other sections are checked here, so a clash is a form error, not a
+        database error.
+        """
+        super().clean()
+        edited = {form.instance.pk for form in self.initial_forms}
+        others = {
+            row.anchor for pk, row in self.loaded_rows.items() if int(pk) not in edited
+        }
+        for form in self.extra_forms:
+            anchor = getattr(form, "cleaned_data", {}).get("anchor")
+            if anchor and anchor in others:
+                form.add_error(
+                    "anchor",
+                    f"Another section of this brief already uses #{anchor}; "
+                    "choose another anchor.",
+                )
+
+
 class SectionInline(SortableStackedInline):
     model = Section
     form = SectionForm
-    formset = LoadedRowsFormSet
+    formset = SectionFormSet
     fields = ["heading", "anchor", "body", "tags"]
     extra = 0
     formfield_overrides = TAG_INPUT
@@ -201,6 +236,18 @@ class SectionInline(SortableStackedInline):
         # Every section's tags in one query; the form reads them from the
         # prefetch (NewsroomTaggableManager), not one query per section.
         return super().get_queryset(request).prefetch_related("tags")
+
+
+def as_pk(value: str) -> int | None:
+    """``value`` as a primary key, or None when it is not one (``"²"`` included)."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+class _ShownOnly(Exception):
+    """Carries a restore form out of the transaction that put the revision back."""
+
+    def __init__(self, response: HttpResponse):
+        self.response = response
 
 
 @dataclass(frozen=True)
@@ -628,9 +675,18 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Brief | None = None):
         readonly = list(super().get_readonly_fields(request, obj))
         if not workflow.can_publish(request.user):
-            # Editors hand briefs to writers; writers do not reassign them.
-            readonly.append("assigned_to")
+            # Editors date (and so schedule) briefs and hand them to writers.
+            readonly += ["published_at", "assigned_to"]
         return readonly
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # django-reversion opens one revision around the whole change list, so
+        # a bulk action would record every brief it touches in one revision.
+        # Each action records its own revisions instead, one brief each.
+        context = {"has_change_permission": self.has_change_permission(request)}
+        return super(VersionAdmin, self).changelist_view(
+            request, {**context, **(extra_context or {})}
+        )
 
     def has_change_permission(
         self, request: HttpRequest, obj: Brief | None = None
@@ -661,7 +717,11 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             to_status=obj.status,
             via=via,
             user=request.user,
-            note="Recovered after deletion" if via == StatusChange.Via.RECOVER else "",
+            note=(
+                f"Recovered after deletion; it was {restoring.deleted.state_label}"
+                if via == StatusChange.Via.RECOVER
+                else ""
+            ),
         )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -736,7 +796,13 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             request, queryset, Brief.Status.ARCHIVED, "Archived {count} {briefs}."
         )
 
-    @admin.action(description="Re-tag selected briefs", permissions=["change"])
+    def has_retag_permission(self, request: HttpRequest) -> bool:
+        # The tagger applies the editors' vocabulary and may create tags.
+        return self.has_change_permission(request) and request.user.has_perm(
+            "briefs.add_tag"
+        )
+
+    @admin.action(description="Re-tag selected briefs", permissions=["retag"])
     def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
         """Run the auto-tagger again; it keeps editors' own additions and removals."""
         allowed, refused = [], []
@@ -762,7 +828,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         return [compare, *super().get_urls()]
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
-        versions = list(brief_versions(object_id)) if object_id.isdigit() else []
+        versions = list(brief_versions(object_id)) if as_pk(object_id) else []
         return super().history_view(
             request, object_id, {**(extra_context or {}), "versions": versions}
         )
@@ -775,13 +841,13 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         Judged on the brief as it is now, before the old revision is put back.
         """
         brief = (
-            Brief.objects.filter(pk=object_id).first() if object_id.isdigit() else None
+            Brief.objects.filter(pk=as_pk(object_id)).first()
+            if as_pk(object_id)
+            else None
         )
         if brief is None:
             raise Http404("No such brief.")
-        version = get_object_or_404(
-            brief_versions(brief.pk), pk=version_id if version_id.isdigit() else None
-        )
+        version = get_object_or_404(brief_versions(brief.pk), pk=as_pk(version_id))
         reason = workflow.refusal(request.user, brief)
         if reason is not None:
             self.message_user(
@@ -802,8 +868,11 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             "diff": diff_briefs(current, restored),
             "revision": version.revision,
         }
-        return super().revision_view(
-            request, object_id, version_id, {**(extra_context or {}), **context}
+        return self.restore_view(
+            request,
+            version,
+            self.revision_form_template,
+            {**(extra_context or {}), **context},
         )
 
     def recover_view(self, request: HttpRequest, version_id: str, extra_context=None):
@@ -814,7 +883,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         """
         version = get_object_or_404(
             Version.objects.get_deleted(Brief),
-            pk=version_id if version_id.isdigit() else None,
+            pk=as_pk(version_id),
         )
         deleted = version_brief(version)
         refusal = workflow.refusal(request.user, deleted, to_status=Brief.Status.DRAFT)
@@ -830,7 +899,52 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             kept=recovered_fields(deleted.pk),
             deleted=deleted,
         )
-        return super().recover_view(request, version_id, extra_context)
+        context = {"title": f"Recover “{deleted.title}”", "recover": True}
+        return self.restore_view(
+            request,
+            version,
+            self.recover_form_template,
+            {**(extra_context or {}), **context},
+        )
+
+    def restore_view(
+        self, request: HttpRequest, version: Version, template: str, context: dict
+    ) -> HttpResponse:
+        """The change form over ``version``'s content of its brief, and only its brief.
+
+        As django-reversion's own revision form, but putting back this
+        brief alone (``briefs.history.restore_brief``): the revision is put
+        back in a transaction, the form shown (then rolled back) or saved.
+        """
+        showing = request.method in ("GET", "HEAD")
+        # Showing the form changes nothing: no signal may act on the rows
+        # put back only for the moment.
+        signals = (
+            mute_signals(pre_save, post_save, pre_delete, post_delete, m2m_changed)
+            if showing
+            else nullcontext()
+        )
+        try:
+            with transaction.atomic(), signals:
+                skipped = restore_brief(version)
+                if skipped:
+                    context["skipped_tags"] = skipped
+                with self.create_revision(request):
+                    response = self.changeform_view(
+                        request, quote(version.object_id), request.path, context
+                    )
+                    if response.status_code == 302 and not showing:
+                        when = timezone.localtime(version.revision.date_created)
+                        reversion.set_comment(
+                            f"Restored the revision of {when:%d %b %Y, %H:%M:%S}"
+                        )
+                    elif response.status_code == 200:
+                        response.template_name = template
+                        response.render()
+                        raise _ShownOnly(response)
+        except _ShownOnly as shown:
+            return shown.response
+        return response
 
     def changeform_view(
         self, request: HttpRequest, object_id=None, form_url="", extra_context=None
@@ -844,7 +958,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
 
     def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A word-level diff between two revisions (by default the last two)."""
-        if not object_id.isdigit():
+        if not as_pk(object_id):
             raise Http404("No such brief.")
         brief = Brief.objects.filter(pk=object_id).first()
         if brief is not None and not self.has_view_or_change_permission(request, brief):

@@ -160,3 +160,55 @@ def recovered_fields(brief_pk: int) -> dict[str, Any]:
         "public_version": number or 0,
         "revised_at": latest,
     }
+
+
+def restore_brief(version: Version) -> int:
+    """Put back what ``version``'s revision recorded of its brief, and nothing else.
+
+    A revision may hold other briefs too (one recorded before actions kept
+    to one brief a revision); they are left as they are, as are the
+    brief's public record and its status history. Key points, sections and
+    tag rows the brief has now but the revision lacks are deleted. A tag row
+    whose tag has since been deleted or merged away is skipped; returns how
+    many were. Call inside a transaction: this writes several tables.
+    """
+    pk = int(version.object_id)
+    by_model: dict[type, list[Version]] = {}
+    for item in version.revision.version_set.select_related("content_type"):
+        by_model.setdefault(item.content_type.model_class(), []).append(item)
+
+    def rows(model, field: str, owners: set[int]) -> list[Version]:
+        return [v for v in by_model.get(model, []) if v.field_dict[field] in owners]
+
+    brief = [v for v in by_model.get(Brief, []) if int(v.object_id) == pk]
+    key_points = rows(KeyPoint, "brief_id", {pk})
+    sections = rows(Section, "brief_id", {pk})
+    section_ids = {int(v.object_id) for v in sections}
+    tag_rows = rows(TaggedBrief, "content_object_id", {pk}) + rows(
+        TaggedSection, "content_object_id", section_ids
+    )
+    tag_ids = set(
+        Tag.objects.filter(
+            pk__in={v.field_dict["tag_id"] for v in tag_rows}
+        ).values_list("pk", flat=True)
+    )
+    kept_tag_rows = [v for v in tag_rows if v.field_dict["tag_id"] in tag_ids]
+
+    def ids(versions: list[Version], model) -> list[int]:
+        return [
+            int(v.object_id) for v in versions if v.content_type.model_class() is model
+        ]
+
+    KeyPoint.objects.filter(brief_id=pk).exclude(
+        pk__in=ids(key_points, KeyPoint)
+    ).delete()
+    Section.objects.filter(brief_id=pk).exclude(pk__in=section_ids).delete()
+    TaggedBrief.objects.filter(content_object_id=pk).exclude(
+        pk__in=ids(kept_tag_rows, TaggedBrief)
+    ).delete()
+    TaggedSection.objects.filter(content_object__brief_id=pk).exclude(
+        pk__in=ids(kept_tag_rows, TaggedSection)
+    ).delete()
+    for item in (*brief, *key_points, *sections, *kept_tag_rows):
+        item.revert()
+    return len(tag_rows) - len(kept_tag_rows)

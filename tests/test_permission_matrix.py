@@ -217,7 +217,7 @@ def expected(role: str, status: str, path: str) -> bool:
     """Whether the write happens: the rule, spelled out cell by cell."""
     editor = role == "editor"
     owner_may_edit = role == "owner" and status in WRITER_STATUSES
-    if path in ("change form", "restore from history", "re-tag action"):
+    if path in ("change form", "restore from history"):
         return editor or owner_may_edit
     if path == "recover after deletion":
         # Judged on the brief as it was when deleted; it comes back a draft.
@@ -232,7 +232,7 @@ def expected(role: str, status: str, path: str) -> bool:
         return editor and status in ("published", "scheduled")
     if path == "archive action":
         return editor and status != "archived"
-    if path in ("tag rename", "tag merge", "vocabulary edit"):
+    if path in ("re-tag action", "tag rename", "tag merge", "vocabulary edit"):
         return editor  # the vocabulary is the editors'
     raise AssertionError(path)
 
