@@ -394,6 +394,22 @@ def brief_structured_data(
     return data
 
 
+def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:
+    """The published brief at ``slug`` and its public versions, or a 404.
+
+    A draft, scheduled or archived brief's versions are the same 404 as a
+    brief that does not exist.
+    """
+    brief = Brief.objects.published().filter(slug=slug).first()
+    if brief is None:
+        raise Http404("No such brief.")
+    return brief, (
+        PublicVersion.objects.public()
+        .filter(brief_id=brief.pk)
+        .select_related("correction")
+    )
+
+
 @cache_public_page
 @require_safe
 def versions(request: HttpRequest, slug: str) -> HttpResponse:
@@ -402,16 +418,8 @@ def versions(request: HttpRequest, slug: str) -> HttpResponse:
     A draft, scheduled or archived brief's versions are the same 404 as a
     brief that does not exist. Two queries, however many versions.
     """
-    brief = Brief.objects.published().filter(slug=slug).first()
-    if brief is None:
-        raise Http404("No such brief.")
-    shown = (
-        PublicVersion.objects.public()
-        .filter(brief_id=brief.pk)
-        .select_related("correction")
-        .defer("snapshot")
-        .order_by("-number")
-    )
+    brief, public_versions = versions_of(slug)
+    shown = public_versions.defer("snapshot").order_by("-number")
     response = render(
         request,
         "briefs/brief_versions.html",
@@ -436,18 +444,10 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     page as canonical: search engines should send readers there. A number
     that names no public version (or a version not yet public) is a 404.
     """
-    brief = Brief.objects.published().filter(slug=slug).first()
-    if brief is None:
-        raise Http404("No such brief.")
+    brief, public_versions = versions_of(slug)
     # A number past the column's range matches nothing (Django leaves it out
     # of the query), so it is a 404 like any other unknown number.
-    shown = (
-        PublicVersion.objects.public()
-        .filter(brief_id=brief.pk)
-        .select_related("correction")
-        .filter(number=number)
-        .first()
-    )
+    shown = public_versions.filter(number=number).first()
     if shown is None:
         raise Http404("No such version.")
     text = snapshot_text(shown.snapshot)
