@@ -1,19 +1,49 @@
-"""Logs a machine can parse: one JSON object per line."""
+"""Logs a machine can parse: one JSON object per line, and one line per record.
+
+A request's path, query and user agent are the client's to choose, so no
+formatter writes them raw: a line break in them (``\n``, but also U+0085,
+U+2028 and the rest that ``str.splitlines()`` honours) could otherwise start
+a forged record, and an escape sequence could drive the terminal reading the
+log.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import logging
+import textwrap
 import time
+import unicodedata
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+
+from newsroom.proxies import client_address
 
 # Attributes every LogRecord has; anything else was passed in ``extra``.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 request_logger = logging.getLogger("newsroom.requests")
+
+# Control characters (C0, DEL and C1: every line break but two) and the line
+# and paragraph separators, each written as Python writes it: \n, \x85, \u2028.
+_VISIBLE = {
+    ord(char): ascii(char)[1:-1]
+    for char in map(chr, [*range(0xA0), 0x2028, 0x2029])
+    if unicodedata.category(char) in {"Cc", "Zl", "Zp"}
+}
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break and control character made a visible escape.
+
+    The result is one line under ``str.splitlines()`` and holds no terminal
+    control. Backslashes are left as they are, for readable paths: a client
+    can type a literal ``\\n`` that reads like an escaped line break, but
+    nothing it sends can end the line.
+    """
+    return text.translate(_VISIBLE)
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,11 +63,37 @@ class JsonFormatter(logging.Formatter):
         )
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str, ensure_ascii=False)
+        # ASCII only: JSON escapes C0 controls itself but would write U+0085,
+        # U+2028 and U+2029 raw, and each of those ends a line for some readers.
+        return json.dumps(entry, default=str, ensure_ascii=True)
+
+
+class PlainFormatter(logging.Formatter):
+    """A readable line per record, for development: ``INFO name: message``.
+
+    The line is escaped with :func:`one_line`. A traceback or stack follows it
+    indented, so no text inside one can stand at the margin as a record does.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.message = record.getMessage()
+        if self.usesTime():
+            record.asctime = self.formatTime(record, self.datefmt)
+        details = []
+        if record.exc_info:
+            details.append(self.formatException(record.exc_info))
+        if record.stack_info:
+            details.append(self.formatStack(record.stack_info))
+        return "\n".join(
+            [
+                one_line(self.formatMessage(record)),
+                *(textwrap.indent(text, "    ", lambda line: True) for text in details),
+            ]
+        )
 
 
 class RequestLogMiddleware:
-    """One structured log record per request: method, path, status, size, time."""
+    """One structured log record per request: method, path, status, size, time, client."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -60,6 +116,8 @@ class RequestLogMiddleware:
                 "bytes": size,
                 "duration_ms": duration_ms,
                 "remote_addr": request.META.get("REMOTE_ADDR", ""),
+                # The same behind no trusted proxy; the reader's own behind one.
+                "client_addr": client_address(request),
                 "user_agent": request.META.get("HTTP_USER_AGENT", ""),
             },
         )

@@ -5,6 +5,8 @@ environment. With nothing set, development defaults apply: DEBUG on and a
 SQLite file in the project. With DEBUG off there are no defaults for secrets.
 """
 
+import datetime as dt
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -30,6 +32,40 @@ def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name, "")
     items = [item.strip() for item in value.split(",") if item.strip()]
     return items or default
+
+
+def env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not re.fullmatch(r"[0-9]+", value):
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.")
+    return int(value)
+
+
+def env_trusted_proxies(
+    name: str,
+) -> tuple[int, tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
+    """Read the proxies in front of the site: ``(count, ())`` or ``(0, networks)``.
+
+    The value is either how many proxies stand in front (``1``), or their
+    addresses and networks (``10.0.0.5, 192.168.0.0/16``). Unset: none.
+    """
+    value = os.environ.get(name, "").strip()
+    if re.fullmatch(r"[0-9]+", value or "0"):
+        return int(value or "0"), ()
+    networks = []
+    for item in (item.strip() for item in value.split(",")):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be the number of proxies in front of the site "
+                "(e.g. 1), or their addresses and networks separated by commas "
+                f"(e.g. 10.0.0.5, 192.168.0.0/16), not {value!r}: {item!r} is "
+                "neither a number nor an address or network."
+            ) from None
+    return 0, tuple(networks)
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=True)
@@ -230,20 +266,41 @@ SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# The reverse proxies in front of the site (NEWSROOM_TRUSTED_PROXIES): how many
+# there are, or their addresses and networks. With them, a request's client is
+# read from the X-Forwarded-For header they append to (newsroom/proxies.py);
+# without them that header is ignored, since any client can send one.
+NEWSROOM_TRUSTED_PROXY_COUNT, NEWSROOM_TRUSTED_PROXY_NETWORKS = env_trusted_proxies(
+    "NEWSROOM_TRUSTED_PROXIES"
+)
+
 # Admin login throttling (django-axes): five failures for one username from
-# one address lock that pair out for an hour.
+# one client address lock that pair out for an hour.
 AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "newsroom.proxies.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Credential stuffing tries one username from many addresses: after this many
+# failures for one username from anywhere within the window, that username is
+# held back until the window passes without them, except from addresses it
+# logged in from in the last NEWSROOM_LOGIN_KNOWN_ADDRESS_DAYS. 0 turns it off.
+AXES_HANDLER = "newsroom.login_throttling.LoginThrottle"
+NEWSROOM_LOGIN_USERNAME_LIMIT = env_count("NEWSROOM_LOGIN_USERNAME_LIMIT", 20)
+NEWSROOM_LOGIN_USERNAME_WINDOW = dt.timedelta(minutes=15)
+NEWSROOM_LOGIN_KNOWN_ADDRESS_DAYS = 30
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "newsroom.logging.JsonFormatter"},
-        "plain": {"format": "%(levelname)s %(name)s: %(message)s"},
+        # Both write one line per record, with client-chosen text escaped.
+        "plain": {
+            "()": "newsroom.logging.PlainFormatter",
+            "format": "%(levelname)s %(name)s: %(message)s",
+        },
     },
     "handlers": {
         "console": {

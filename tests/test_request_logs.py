@@ -37,3 +37,15 @@ def test_hostile_values_stay_valid_json():
     line = JsonFormatter().format(record)
     assert "\n" not in line
     assert json.loads(line)["path"] == '/"\n<'
+
+
+def test_behind_a_trusted_proxy_the_log_names_the_client_too(client, caplog, settings):
+    settings.NEWSROOM_TRUSTED_PROXY_COUNT = 1
+    with caplog.at_level(logging.INFO, logger="newsroom.requests"):
+        client.get(
+            "/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.5"
+        )
+    (record,) = [r for r in caplog.records if r.name == "newsroom.requests"]
+    line = json.loads(JsonFormatter().format(record))
+    assert line["remote_addr"] == "10.0.0.1"
+    assert line["client_addr"] == "203.0.113.5"

@@ -86,3 +86,50 @@ def test_sqlite_is_configured_for_readers_beside_a_writer():
     result = settings_in({}, "s.DATABASES['default']['OPTIONS']")
     assert "journal_mode=WAL" in result.stdout
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
+
+
+def test_no_trusted_proxies_unless_set():
+    result = settings_in(
+        {}, "s.NEWSROOM_TRUSTED_PROXY_COUNT, s.NEWSROOM_TRUSTED_PROXY_NETWORKS"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(0, ())"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("1", "(1, ())"),
+        (" 2 ", "(2, ())"),
+        ("0", "(0, ())"),
+        (
+            "10.0.0.5, 192.168.0.0/16,2001:db8::/32",
+            "(0, (IPv4Network('10.0.0.5/32'), IPv4Network('192.168.0.0/16'), "
+            "IPv6Network('2001:db8::/32')))",
+        ),
+    ],
+)
+def test_trusted_proxies_are_a_count_or_addresses(value, expected):
+    result = settings_in(
+        {"NEWSROOM_TRUSTED_PROXIES": value},
+        "s.NEWSROOM_TRUSTED_PROXY_COUNT, s.NEWSROOM_TRUSTED_PROXY_NETWORKS",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    "value", ["-1", "one", "10.0.0.5, proxy.internal", "10.0.0.5,"]
+)
+def test_unreadable_trusted_proxies_stop_the_start(value):
+    result = settings_in({"NEWSROOM_TRUSTED_PROXIES": value}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "NEWSROOM_TRUSTED_PROXIES must be the number of proxies" in result.stderr
+
+
+def test_the_username_limit_defaults_to_twenty_and_must_be_a_number():
+    result = settings_in({}, "s.NEWSROOM_LOGIN_USERNAME_LIMIT")
+    assert result.stdout.strip() == "20"
+    result = settings_in({"NEWSROOM_LOGIN_USERNAME_LIMIT": "lots"}, "s.DEBUG")
+    assert result.returncode != 0
+    assert "NEWSROOM_LOGIN_USERNAME_LIMIT must be a whole number" in result.stderr
