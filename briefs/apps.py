@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.backends.signals import connection_created
 
 
@@ -10,5 +11,8 @@ class BriefsConfig(AppConfig):
     def ready(self) -> None:
         from briefs import signals  # noqa: F401  (connects the search index's receivers)
         from briefs.sqlite import register_functions
+        from newsroom.checks import page_cache_shared_by_workers
 
         connection_created.connect(register_functions, dispatch_uid="briefs.sqlite")
+        # The page cache is this app's; newsroom.checks looks at the deployment.
+        checks.register(page_cache_shared_by_workers, checks.Tags.caches)

@@ -18,9 +18,20 @@ that way (the next scheduled publication, or midnight), and no page is served
 past it.
 
 Readers are answered by ``PageCacheMiddleware``, before sessions, auth, CSRF
-and URL resolving, with one cache round trip (the counter and the page read
+and the view, with one cache round trip (the counter and the page read
 together); the ``cache_public_page`` view decorator renders and stores the
 pages, and serves them to anyone the middleware lets through.
+
+A page is stored under its address and the query parameters it understands,
+normalised, and nothing else: each cached view declares them
+(``cache_public_page(query={"page": page_number})``), and the middleware
+finds the declaration by resolving the path. So ``?cb=1``, ``?utm_source=x``
+or a parameter another page understands is answered from the page's one
+entry, with no render and no new entry; ``?page=1`` (or ``?page=01``) is the
+entry of no page; and a value the page refuses (``?page=x``) is its 404,
+never stored. A made-up parameter gets the page rather than a redirect to the
+clean address: shared links carry such parameters all the time, and a
+redirect would cost every one of them a second request.
 
 Readers get the cached page with a strong ETag (a hash of the exact body), a
 Last-Modified, ``Cache-Control: public`` and ``Vary: Cookie``, and a 304 when
@@ -36,20 +47,23 @@ without asking; 0 makes them revalidate every time, which the ETag makes cheap).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import (
     cc_delim_re,
@@ -57,6 +71,7 @@ from django.utils.cache import (
     patch_cache_control,
     patch_vary_headers,
 )
+from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date
 
 from briefs.models import Brief
@@ -233,16 +248,60 @@ class CachedPage:
         )
 
 
-def page_key(request: HttpRequest) -> str:
-    """The cache key of this page: the release and the full URL.
+# The query parameters a cached page understands: each name with the function
+# that normalises its value (the last one given, as ``request.GET.get`` reads
+# it) for the key. The function returns None for a value that means the same
+# as no parameter, and raises ValueError for one the page refuses (a 404, so
+# nothing is stored). Every other parameter is left out of the key.
+Query = Mapping[str, Callable[[str], str | None]]
+NO_QUERY: Query = {}
 
-    The URL includes scheme and host, which appear in canonical links and
-    feeds when ``NEWSROOM_SITE_URL`` is not set. The generation is not in the
-    key but in the page (one key per URL, so the counter and the page are
-    read in one round trip); raises DisallowedHost for a host not allowed.
+
+def page_number(value: str) -> str | None:
+    """A page number for the key, read as Django's Paginator reads it (``int``).
+
+    None for the first page, which is the page with no number; so ``02``,
+    `` 2`` and ``+2`` are all ``"2"``. Raises ValueError for anything that is
+    not a page (``x``, ``0``, ``1.5``), which the page answers with a 404.
     """
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-    return f"newsroom:page:{release()}:{url}"
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"No page {number}.")
+    return None if number == 1 else str(number)
+
+
+def page_key(request: HttpRequest, query: Query = NO_QUERY) -> str:
+    """The cache key of this page: the release, its address and its query.
+
+    The address includes scheme and host, which appear in canonical links and
+    feeds when ``NEWSROOM_SITE_URL`` is not set. Of the query string only the
+    parameters in ``query`` count, normalised. The generation is not in the
+    key but in the page (one key per page, so the counter and the page are
+    read in one round trip). Raises ValueError for a value the page refuses,
+    DisallowedHost for a host not allowed, and TooManyFieldsSent for a query
+    string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS parameters.
+    """
+    understood = []
+    for name, normalise in sorted(query.items()):
+        if name in request.GET:
+            value = normalise(request.GET[name])
+            if value is not None:
+                understood.append((name, value))
+    address = f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
+    if understood:
+        address += "?" + urlencode(understood)
+    digest = hashlib.sha256(address.encode()).hexdigest()
+    return f"newsroom:page:{release()}:{digest}"
+
+
+def declared_query(view: Callable[..., HttpResponse]) -> Query | None:
+    """The query ``view`` declared to ``cache_public_page``; None if it is not cached."""
+    # A feed's view is the Feed instance; the decorator is on its __call__.
+    for candidate in (view, type(view).__call__):
+        query = getattr(candidate, "page_cache_query", None)
+        if query is not None:
+            return query
+    return None
 
 
 def lookup(
@@ -316,14 +375,22 @@ def storable(response: HttpResponse) -> bool:
     return vary <= {"", "cookie"}
 
 
-def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def cache_public_page(
+    view: Callable[..., HttpResponse] | None = None, *, query: Query = NO_QUERY
+):
     """Serve a public GET/HEAD view from the cache, with ETag and Last-Modified.
 
-    Readers get a stored copy while the content generation and its freshness
-    hold; staff always get a fresh rendering marked ``private, no-store``.
-    Only 200 responses that set no cookie and are not private are stored;
-    anything else (404s, redirects, previews) passes through untouched.
+    ``@cache_public_page`` for a page that reads no query parameter;
+    ``@cache_public_page(query={"page": page_number})`` names those it reads
+    (see ``Query``): the page is keyed on them alone. Readers get a stored
+    copy while the content generation and its freshness hold; staff always
+    get a fresh rendering marked ``private, no-store``. Only 200 responses
+    that set no cookie and are not private are stored, and only for a query
+    the page accepts; anything else (404s, redirects, previews) passes
+    through untouched.
     """
+    if view is None:
+        return functools.partial(cache_public_page, query=query)
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -339,8 +406,11 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         now = timezone.now().timestamp()
         fresh = key = page = None
         if seconds > 0:
+            with contextlib.suppress(ValueError):
+                # None for a value the page refuses: nothing is looked up or stored.
+                key = page_key(request, query)
+        if key is not None:
             try:
-                key = page_key(request)
                 number, fresh, page = lookup(key, now, with_freshness=True)
                 if page is None and fresh is None:
                     fresh = current_freshness(number)
@@ -368,6 +438,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
                         logger.exception("Could not store a page in the cache.")
         return page.respond(request, now)
 
+    # For PageCacheMiddleware, which finds the view by resolving the path.
+    wrapper.page_cache_query = query
     return wrapper
 
 
@@ -390,12 +462,14 @@ class PageCacheMiddleware:
 
     A reader is a request with no session cookie (staff always have one);
     anyone else, and any request the cache cannot answer, goes on to the
-    view, whose ``cache_public_page`` fills the cache. Only a page that
-    decorator stored for this exact URL is served, so the middleware needs no
-    list of cached paths. One cache round trip; if the cache fails the
-    request simply goes on (the decorator logs it). Place it after the
-    middleware that set headers on every response (SecurityMiddleware,
-    X-Frame-Options, SecurityHeadersMiddleware) so cached answers get them.
+    view, whose ``cache_public_page`` fills the cache. The path is resolved
+    (no view runs) to find that decorator and the query parameters it
+    declared, so the middleware builds the very key the decorator stores
+    under, and makes no round trip for a page that is never cached (search,
+    the API). One cache round trip; if the cache fails the request simply
+    goes on (the decorator logs it). Place it after the middleware that set
+    headers on every response (SecurityMiddleware, X-Frame-Options,
+    SecurityHeadersMiddleware) so cached answers get them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -408,12 +482,14 @@ class PageCacheMiddleware:
             and settings.NEWSROOM_PAGE_CACHE_SECONDS > 0
             and settings.SESSION_COOKIE_NAME not in request.COOKIES
             and not request.path.startswith(self.admin_prefix)
+            and (query := cached_query(request.path_info)) is not None
         ):
             now = timezone.now().timestamp()
             try:
-                _, _, page = lookup(page_key(request), now)
+                _, _, page = lookup(page_key(request, query), now)
             except Exception:
-                # The cache is down, or DisallowedHost: the ordinary path decides.
+                # The cache is down, DisallowedHost, or a query the page
+                # refuses: the ordinary path decides.
                 page = None
             if page is not None:
                 response = page.respond(request, now)
@@ -422,6 +498,15 @@ class PageCacheMiddleware:
                     response["Content-Length"] = str(len(response.content))
                 return response
         return self.get_response(request)
+
+
+def cached_query(path_info: str) -> Query | None:
+    """The query of the cached page at ``path_info``; None if none is cached there."""
+    try:
+        match = resolve(path_info)
+    except Resolver404:
+        return None
+    return declared_query(match.func)
 
 
 def _rendered(response: HttpResponse) -> HttpResponse:

@@ -2,7 +2,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from briefs import api, feeds, views
-from briefs.caching import cache_public_page
+from briefs.caching import cache_public_page, page_number
 from briefs.sitemaps import SITEMAPS
 
 app_name = "briefs"
@@ -21,7 +21,8 @@ urlpatterns = [
     path("feeds/tags/<str:slug>.rss", feeds.TagBriefsRss(), name="tag-feed-rss"),
     path(
         "sitemap.xml",
-        cache_public_page(sitemap),
+        # Django's sitemap view pages by ?p= (50,000 addresses a page).
+        cache_public_page(sitemap, query={"p": page_number}),
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),

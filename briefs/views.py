@@ -34,7 +34,7 @@ from django.views.decorators.http import require_safe
 
 from briefs import citation
 from briefs import search as text_search
-from briefs.caching import cache_public_page
+from briefs.caching import cache_public_page, page_number
 from briefs.markdown import render_markdown
 from briefs.models import (
     Brief,
@@ -93,7 +93,7 @@ def public_tags() -> QuerySet[Tag]:
     )
 
 
-@cache_public_page
+@cache_public_page(query={"page": page_number})
 @require_safe
 def index(request: HttpRequest) -> HttpResponse:
     """The latest published briefs, newest first.
@@ -504,7 +504,7 @@ def snapshot_text(snapshot: dict) -> dict:
     }
 
 
-@cache_public_page
+@cache_public_page(query={"kind": str})
 @require_safe
 def tag_list(request: HttpRequest) -> HttpResponse:
     """Public tags grouped by kind; ``?kind=place`` shows one kind.
@@ -537,7 +537,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@cache_public_page
+@cache_public_page(query={"page": page_number})
 @require_safe
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The sections that carry a tag, then the briefs that do; published only.

@@ -236,6 +236,20 @@ def test_search_is_not_cached(client, brief):
     assert "reopens" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "url", ["/search/?q=border", "/api/briefs/", "/healthz", "/no-such-page/"]
+)
+def test_pages_that_are_never_cached_are_never_looked_up(
+    client, brief, monkeypatch, url
+):
+    spy = CacheCalls()
+    monkeypatch.setattr(caching, "cache", spy)
+
+    client.get(url)
+
+    assert spy.calls == []
+
+
 def test_errors_and_redirects_are_not_stored(client, brief):
     tag = Tag.objects.get(name="Borders")
     tag.slug = "frontiers"
