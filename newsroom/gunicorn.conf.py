@@ -26,3 +26,17 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:
+    """Run Django's system checks before any worker starts.
+
+    ``make serve`` runs them through ``migrate``; gunicorn started by hand
+    would not, and a setup that fails them (say, a page cache each worker
+    keeps for itself, newsroom.E001) must not serve.
+    """
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("check", deploy=False)

@@ -10,6 +10,10 @@ And a production site whose workers would each keep a cache of their own
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
@@ -416,3 +420,30 @@ def test_the_production_server_refuses_to_start_without_a_shared_cache():
     assert result.returncode == 1
     assert "newsroom.E001" in result.stderr
     assert "REDIS_URL" in result.stderr
+
+
+def test_gunicorn_started_by_hand_refuses_to_serve_without_a_shared_cache(tmp_path):
+    """gunicorn runs no system checks of its own; its configuration runs them."""
+    root = Path(__file__).resolve().parent.parent
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        **PRODUCTION,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "NEWSROOM_PAGE_CACHE_SECONDS": "3600",
+        "REDIS_URL": "",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_BIND": "127.0.0.1:0",
+    }
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+
+    result = subprocess.run(
+        [str(gunicorn), "-c", "newsroom/gunicorn.conf.py"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "newsroom.E001" in result.stderr
