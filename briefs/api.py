@@ -19,9 +19,17 @@ both; the rules below are the contract it documents.
   only on drafts would reveal it.
 - ``?updated_since=<ISO 8601>`` keeps briefs whose ``updated_at`` is at or
   after it; a date means midnight UTC and a date-time without offset is UTC.
+  It is compared in UTC: PostgreSQL refuses offsets past ±15:59 that ISO
+  8601 and Python allow (to ±23:59), and a moment whose UTC time falls
+  outside years 1 to 9999 is a 400.
 - ``?page=<n>`` from 1. A page that is not a whole number, or past the last
   page, an unknown parameter, or a parameter given twice is a 400 naming the
   parameter: ``{"error": {"parameter": ..., "message": ...}}``.
+- ``source.path`` is relative to the project for a file inside it and only
+  the file name for one outside it: the server's folders are nobody's
+  business. ``export_briefs``, the operator's command, keeps the full path.
+- Only GET and HEAD: any other method is a 405 with ``Allow: GET, HEAD`` and
+  the JSON error body, never Django's CSRF page (see ``read_only``).
 - Every 200 carries a strong ETag, a hash of the exact body, and
   ``If-None-Match`` with it gets a 304. The hash sees everything, including
   a renamed tag, which does not touch the brief's own timestamps; that is
@@ -31,16 +39,21 @@ both; the rules below are the contract it documents.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import posixpath
+from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
 
 from briefs.exporting import brief_to_dict
 from briefs.models import Brief, TaggedBrief, TaggedSection
@@ -79,10 +92,57 @@ def json_response(
     return get_conditional_response(request, etag=etag, response=response)
 
 
+ALLOWED_METHODS = ("GET", "HEAD")
+
+
+def read_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``view`` for GET and HEAD; any other method is a JSON 405.
+
+    Exempt from CSRF, so a POST gets the 405 the OpenAPI document promises
+    rather than Django's HTML 403. That is safe because the method is
+    checked first and nothing else runs: CSRF guards against a request that
+    changes something with a reader's cookies, and no method changes
+    anything here. Never wrap a view that writes in this.
+    """
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method not in ALLOWED_METHODS:
+            body = error_body(f"Only {' and '.join(ALLOWED_METHODS)} are allowed.")
+            response = json_response(request, body, status=405)
+            response["Allow"] = ", ".join(ALLOWED_METHODS)
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def public_source_path(path: str) -> str:
+    """``path`` as readers may see it: relative to the project, or the file name.
+
+    The importer records a file inside the project relative to it and any
+    other by its absolute path, which would tell readers how the server is
+    laid out. Judged on the text alone, with no file system access: a
+    relative path that climbs out with ``..`` counts as outside.
+    """
+    project = PurePosixPath(str(settings.BASE_DIR))
+    full = PurePosixPath(posixpath.normpath(posixpath.join(project, path)))
+    try:
+        return full.relative_to(project).as_posix()
+    except ValueError:
+        return full.name
+
+
 def api_brief(request: HttpRequest, brief: Brief) -> dict[str, Any]:
-    """One brief as the API shows it: the export format plus ``url`` and ``updated_at``."""
+    """One brief as the API shows it: the export format plus ``url`` and
+    ``updated_at``, with ``source.path`` cut down by ``public_source_path``."""
+    data = brief_to_dict(brief)
+    if data["source"] is not None:
+        source = data["source"]
+        data["source"] = {**source, "path": public_source_path(source["path"])}
     return {
-        **brief_to_dict(brief),
+        **data,
         "url": request.build_absolute_uri(brief.get_absolute_url()),
         "updated_at": brief.changed_at.isoformat(),
     }
@@ -115,9 +175,12 @@ def single(request: HttpRequest, name: str) -> str | None:
 
 
 def parse_updated_since(value: str) -> dt.datetime:
-    """An aware date-time from ISO 8601 text; a date is midnight, naive is UTC.
+    """A UTC date-time from ISO 8601 text; a date is midnight, naive is UTC.
 
-    Raises ParameterError for anything ``fromisoformat`` cannot read.
+    Raises ParameterError for anything ``fromisoformat`` cannot read (an
+    offset of ±24:00 or more included) and for a moment whose UTC time falls
+    outside years 1 to 9999. Always UTC: PostgreSQL refuses offsets past
+    ±15:59, which Python reads.
     """
     try:
         moment = dt.datetime.fromisoformat(value)
@@ -131,8 +194,14 @@ def parse_updated_since(value: str) -> dt.datetime:
             message += " Encode a + in an offset as %2B."
         raise ParameterError("updated_since", message) from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment
+        return moment.replace(tzinfo=dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ParameterError(
+            "updated_since",
+            "Out of range: in UTC it falls before year 1 or after 9999.",
+        ) from None
 
 
 def tagged(briefs: QuerySet[Brief], slug: str) -> QuerySet[Brief]:
@@ -198,7 +267,7 @@ def listing(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@require_safe
+@read_only
 def brief_list(request: HttpRequest) -> HttpResponse:
     """A page of published briefs; see the module docstring for the parameters."""
     try:
@@ -210,7 +279,7 @@ def brief_list(request: HttpRequest) -> HttpResponse:
     return json_response(request, data)
 
 
-@require_safe
+@read_only
 def brief_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """One published brief; a 404 for a draft, a scheduled brief or no brief."""
     if request.GET:
@@ -225,7 +294,7 @@ def brief_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return json_response(request, api_brief(request, brief))
 
 
-@require_safe
+@read_only
 def openapi(request: HttpRequest) -> HttpResponse:
     """The OpenAPI 3.1 document describing this API."""
     return json_response(request, openapi_document(page_size=PAGE_SIZE))

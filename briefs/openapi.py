@@ -58,7 +58,10 @@ SCHEMAS: dict[str, Any] = {
         "required": ["path", "sha256"],
         "additionalProperties": False,
         "properties": {
-            "path": _string("Relative to the project for files inside it."),
+            "path": _string(
+                "Relative to the project for files inside it; only the file "
+                "name for files outside it. Never an absolute path."
+            ),
             "sha256": _string("Hex digest of the file as last imported."),
         },
     },
@@ -241,7 +244,12 @@ NOT_MODIFIED = {
     "description": "Not modified: If-None-Match matched the current ETag. No body.",
     "headers": {"ETag": ETAG_HEADER},
 }
-NOT_ALLOWED = {"description": "Only GET and HEAD are allowed. No body."}
+NOT_ALLOWED = {
+    **_json("Error", "Only GET and HEAD are allowed, with or without a CSRF token."),
+    "headers": {
+        "Allow": {"description": "Always `GET, HEAD`.", "schema": {"type": "string"}}
+    },
+}
 BAD_PARAMETER = "A parameter is malformed, unknown or repeated; `parameter` names it."
 
 
@@ -254,7 +262,8 @@ def openapi_document(*, page_size: int) -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Read-only access to published policy briefs, in the "
             "export_briefs format. Drafts and scheduled briefs never appear. "
-            "Every parameter problem is a 400 with an Error body; every 200 has "
+            "Every parameter problem is a 400 with an Error body (a query "
+            "string with a NUL byte or that is not UTF-8 too); every 200 has "
             "an ETag that If-None-Match turns into a 304.",
         },
         "paths": {
@@ -289,9 +298,15 @@ def openapi_document(*, page_size: int) -> dict[str, Any]:
                             "whose `updated_at` is at or after it, so a brief "
                             "updated or corrected since is included. A date is "
                             "midnight UTC; a date-time without offset is UTC. "
-                            "Encode a `+` offset as `%2B`.",
+                            "Encode a `+` offset as `%2B`. Offsets up to ±23:59; "
+                            "a moment that is before year 1 or after 9999 in UTC "
+                            "is a 400.",
                             "schema": {"type": "string"},
-                            "examples": ["2025-03-14", "2025-03-14T09:30:00Z"],
+                            "examples": {
+                                "date": {"value": "2025-03-14"},
+                                "dateTime": {"value": "2025-03-14T09:30:00Z"},
+                                "offset": {"value": "2025-03-14T11:30:00+02:00"},
+                            },
                         },
                         IF_NONE_MATCH,
                     ],
@@ -345,6 +360,9 @@ def openapi_document(*, page_size: int) -> dict[str, Any]:
                             },
                         },
                         "304": NOT_MODIFIED,
+                        "400": _json(
+                            "Error", "The query string has a NUL byte or is not UTF-8."
+                        ),
                         "405": NOT_ALLOWED,
                     },
                 }

@@ -108,6 +108,8 @@ MIDDLEWARE = [
     # Headers for every response, so pages answered from the cache below get them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.SecurityHeadersMiddleware",
+    # Refuses NUL bytes and query strings that are not UTF-8 before the cache or any view.
+    "newsroom.middleware.RefuseUnreadableInputMiddleware",
     # Readers' cached pages, before sessions, auth, CSRF and URL resolving.
     "briefs.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -294,12 +294,18 @@ def test_a_brief_takes_no_parameters(client):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_only_get_and_head_are_allowed(client, method):
+def test_only_get_and_head_are_allowed(client, document, method):
     brief = published_brief()
-    for url in (LIST, detail_url(brief), "/api/openapi.json"):
+    for path, url in (
+        (LIST, LIST),
+        ("/api/briefs/{slug}/", detail_url(brief)),
+        ("/api/openapi.json", "/api/openapi.json"),
+    ):
         response = getattr(client, method)(url)
         assert response.status_code == 405
         assert set(response["Allow"].split(", ")) == {"GET", "HEAD"}
+        assert response["Content-Type"] == "application/json"
+        check(response.json(), response_schema(document, path, 405), document)
 
 
 def test_head_answers_with_the_same_etag_as_get(client):
@@ -577,6 +583,10 @@ def test_real_responses_match_the_schemas(client, document):
 
     bad = get_json(client, f"{LIST}?page=x", status=400)
     check(bad, response_schema(document, "/api/briefs/", 400), document)
+    # Refused before the view (newsroom.middleware), in the same shape.
+    nul = get_json(client, f"{LIST}?tag=%00", status=400)
+    check(nul, response_schema(document, "/api/briefs/", 400), document)
+    assert nul["error"]["parameter"] == "tag"
     missing = get_json(client, "/api/briefs/nope/", status=404)
     check(missing, response_schema(document, "/api/briefs/{slug}/", 404), document)
 

@@ -326,8 +326,11 @@ def test_pagination_keeps_the_query_and_404s_past_the_end(client, settings):
     assert '<ol class="search-results" start="3">' in content
     assert 'href="?q=cobalt&amp;tag=mining&amp;page=3"' in content
     assert 'href="?q=cobalt&amp;tag=mining"' in content  # back to page 1
-    for page in ("4", "0", "abc", "\x00"):
+    for page in ("4", "0", "abc"):
         assert get(client, q="cobalt", page=page).status_code == 404
+    # A NUL anywhere in a query string is refused before any view runs
+    # (newsroom.middleware; tests/test_security_http.py).
+    assert get(client, q="cobalt", page="\x00").status_code == 400
 
 
 def test_query_count_does_not_grow_with_the_results(
@@ -402,8 +405,6 @@ HOSTILE = [
     "😀🇺🇳👍🏽",
     "مرحبا بالعالم",
     "שלום \u202e tariff",
-    "\x00",
-    "tariff\x00",
     "\u0301",
     "\ue000tariff\ue001",
     "ﬁnance",
@@ -424,10 +425,18 @@ def test_any_query_gives_a_page_never_an_error(client, query):
         assert "match" in content  # a count, or "No briefs match"
 
 
-@pytest.mark.parametrize("tag", ["\x00", "'", "a" * 10_000, "😀", "../../etc"])
+@pytest.mark.parametrize("tag", ["'", "a" * 10_000, "😀", "../../etc"])
 def test_any_tag_gives_a_page_never_an_error(client, tag):
     published_brief(title="Tariff review")
     assert get(client, q="tariff", tag=tag).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params", [{"q": "\x00"}, {"q": "tariff\x00"}, {"tag": "\x00"}]
+)
+def test_a_nul_in_the_query_or_tag_is_a_400(client, params):
+    published_brief(title="Tariff review")
+    assert get(client, **{"q": "tariff", **params}).status_code == 400
 
 
 def test_operators_are_searched_as_words(client):
