@@ -8,8 +8,12 @@ changed the brief since the last import.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
+import os
+import stat
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -61,31 +65,84 @@ class ImportFailure(Exception):
     """A file that cannot be imported; the message says why."""
 
 
-def source_path_for(path: Path) -> str:
-    """The path a brief records: relative to the project for files inside it."""
-    resolved = path.resolve()
+def source_path_for(path: Path, *, follow_symlinks: bool = True) -> str:
+    """The path a brief records: relative to the project for files inside it.
+
+    A symbolic link that is not followed is named where it is, not where it
+    points; so is a loop of links.
+    """
+    resolved = _absolute(path, follow_symlinks=follow_symlinks)
     try:
         return resolved.relative_to(Path(settings.BASE_DIR).resolve()).as_posix()
     except ValueError:
         return resolved.as_posix()
 
 
-def read_source(path: Path, *, max_bytes: int) -> bytes:
-    """The file's bytes, reading no further than ``max_bytes``."""
+def _absolute(path: Path, *, follow_symlinks: bool) -> Path:
+    # Python 3.11 raises RuntimeError, not OSError, for a loop of links.
+    if follow_symlinks:
+        with contextlib.suppress(OSError, RuntimeError):
+            return path.resolve()
+    with contextlib.suppress(OSError, RuntimeError):
+        return path.parent.resolve() / path.name
+    return path.absolute()
+
+
+LINK_REFUSED = (
+    "is a symbolic link; links are followed only when named with --follow-symlinks"
+)
+_SPECIAL_FILES = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def read_source(path: Path, *, max_bytes: int, follow_symlinks: bool = False) -> bytes:
+    """The bytes of the regular file at ``path``, reading no further than ``max_bytes``.
+
+    Raises ImportFailure for anything else: a folder, a FIFO, a socket, a
+    device, and a symbolic link unless ``follow_symlinks``. The file is
+    checked before it is opened and again once open, since it may be
+    swapped in between; and it is opened so that the open cannot block (on
+    a FIFO with no writer) nor follow a link that was not allowed.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC
+    if not follow_symlinks:
+        flags |= os.O_NOFOLLOW
     try:
-        with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+        _refuse_unless_regular(os.stat(path, follow_symlinks=follow_symlinks))
+        descriptor = os.open(path, flags)
     except FileNotFoundError:
         raise ImportFailure("no such file") from None
-    except IsADirectoryError:
-        raise ImportFailure("is a folder, not a file") from None
     except OSError as error:
-        raise ImportFailure(f"cannot read the file ({error.strerror})") from None
+        if error.errno != errno.ELOOP:
+            raise ImportFailure(f"cannot read the file ({error.strerror})") from None
+        if not follow_symlinks and os.path.islink(path):
+            raise ImportFailure(LINK_REFUSED) from None
+        raise ImportFailure(
+            "a loop of symbolic links (one leads back to itself)"
+        ) from None
+    with open(descriptor, "rb") as handle:
+        _refuse_unless_regular(os.fstat(handle.fileno()))
+        data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise ImportFailure(
             f"file is larger than the {max_bytes / (1024 * 1024):g} MB import limit"
         )
     return data
+
+
+def _refuse_unless_regular(status: os.stat_result) -> None:
+    if stat.S_ISREG(status.st_mode):
+        return
+    if stat.S_ISLNK(status.st_mode):
+        raise ImportFailure(LINK_REFUSED)
+    if stat.S_ISDIR(status.st_mode):
+        raise ImportFailure("is a folder, not a file")
+    kind = _SPECIAL_FILES.get(stat.S_IFMT(status.st_mode), "a special file")
+    raise ImportFailure(f"not a regular file ({kind}); only files are imported")
 
 
 class TagCache:
@@ -132,11 +189,12 @@ def plan_brief(
         ],
     )
     anchors: set[str] = set()
+    numbers: dict[str, int] = {}
     sections = []
     for section, body, section_tags in zip(
         doc.sections, bodies, found.sections, strict=True
     ):
-        anchor = unique_anchor(section.heading, anchors)
+        anchor = unique_anchor(section.heading, anchors, numbers)
         anchors.add(anchor)
         sections.append(
             {
@@ -162,6 +220,38 @@ def plan_brief(
         "tags": sorted_names(brief_tags.values()),
         "auto_tags": sorted_names(tags.name(name) for name in found.brief),
     }
+
+
+# The most one import may make of a brief. Each key point, section and tag
+# on either is a row, and a version in the brief's revision, which records
+# them in time quadratic in their number (django-reversion copies what it
+# has gathered for every object it adds); and every section's search entry
+# repeats all the key points. A real brief has a handful of each; a 2 MB
+# document of bullets or headings would have hundreds of thousands.
+MAX_KEY_POINTS = 20
+MAX_PARTS = 10_000
+
+
+def _refuse_too_large(*, key_points: int, parts: int) -> None:
+    """Raise ImportFailure when a brief would have too many key points or parts."""
+    if key_points > MAX_KEY_POINTS:
+        raise ImportFailure(
+            f"too large for one brief: {key_points:,} key points (at most {MAX_KEY_POINTS})"
+        )
+    if parts > MAX_PARTS:
+        raise ImportFailure(
+            f"too large for one brief: {parts:,} key points, sections and tags "
+            f"(at most {MAX_PARTS:,})"
+        )
+
+
+def _parts(plan: dict[str, Any]) -> int:
+    return (
+        len(plan["key_points"])
+        + len(plan["sections"])
+        + sum(len(section["tags"]) for section in plan["sections"])
+        + len(plan["tags"])
+    )
 
 
 def edited_since_import(brief: Brief) -> bool:
@@ -201,13 +291,21 @@ def import_document(
     try:
         text, warnings = decode(data)
         doc = parse(text)
-    except ParseError as error:
+        _refuse_too_large(
+            key_points=len(doc.key_points),
+            parts=len(doc.key_points) + len(doc.sections),
+        )
+    except (ParseError, ImportFailure) as error:
         return ImportResult(source_path, Outcome.FAILED, detail=str(error))
     warnings = (*warnings, *doc.warnings)
 
     tagger = tagger or vocabulary_tagger(dry_run=dry_run)
     tags = tags or TagCache(tagger.kinds)
     plan = plan_brief(doc, tagger=tagger, tags=tags)
+    try:
+        _refuse_too_large(key_points=len(doc.key_points), parts=_parts(plan))
+    except ImportFailure as error:
+        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
 
     edited = False
     if existing:
@@ -280,13 +378,24 @@ def import_file(
     publish: bool = True,
     force: bool = False,
     dry_run: bool = False,
+    follow_symlinks: bool = False,
     tagger: Tagger | None = None,
     tags: TagCache | None = None,
 ) -> ImportResult:
-    """Read ``path`` (no further than the size limit) and import it."""
-    source_path = source_path_for(path)
+    """Read ``path`` (no further than the size limit) and import it.
+
+    Only a regular file is read, and a symbolic link only if ``follow_symlinks``.
+    """
+    source_path = source_path_for(path, follow_symlinks=follow_symlinks)
     try:
-        data = read_source(path, max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
+        if not _is_utf8(source_path):
+            # Bytes that are not UTF-8 cannot be stored as the brief's source path.
+            raise ImportFailure("the file name is not valid UTF-8; rename the file")
+        data = read_source(
+            path,
+            max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
+            follow_symlinks=follow_symlinks,
+        )
     except ImportFailure as error:
         return ImportResult(source_path, Outcome.FAILED, detail=str(error))
     return import_document(
@@ -298,6 +407,14 @@ def import_file(
         tagger=tagger,
         tags=tags,
     )
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _record_public_change(brief: Brief, existing: Brief | None) -> None:

@@ -25,6 +25,7 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 HEADER_FIELDS = ("title", "source", "published", "byline", "url", "tags")
@@ -32,25 +33,34 @@ MAX_HEADING_LENGTH = 80
 MAX_TITLE_LENGTH = 300
 MAX_KEY_POINT_LENGTH = 500
 MAX_DATELINE_PLACE_LENGTH = 40
+MAX_MARKDOWN_HEADING_LENGTH = 255  # a section heading's length in the database
 
+# Every pattern here matches in time linear in its input: none can retry a run
+# of characters, as "\s*:?\s*$" or ".*?(?:[ \t]+#+)?[ \t]*$" did (two
+# quantifiers that can share a run of spaces, then something that may fail:
+# every split of the run is tried, and a 2 MB line took hours). Where a rule
+# needs such a split it is written with string methods instead, and
+# tests/test_parsing.py checks each rewrite against the pattern it replaced.
 _HEADER_LINE = re.compile(r"^(?P<name>[A-Za-z]+)[ \t]*:[ \t]*(?P<value>.*)$")
+# Matched against a label line with its runs of white space made single spaces.
 _KEY_POINTS_LABEL = re.compile(
-    r"^\s*(?:key\s+points|key\s+takeaways|highlights)\s*:?\s*$", re.IGNORECASE
+    r"(?:key points|key takeaways|highlights) ?:?", re.IGNORECASE
 )
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,3}[.)])\s+(?P<text>\S.*)$")
-_MARKDOWN_HEADING = re.compile(
-    r"^(?P<marks>#{1,3})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$"
-)
 _TERMINAL_PUNCTUATION = ".,;:!?"
 _CLOSING_MARKS = "\"'”’)]»›"
-# A place in capitals, then optionally ", more" or "(Agency)", then ":" or a dash.
-_DATELINE = re.compile(
-    r"^(?P<dateline>(?P<place>[^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+)*\.?)"
-    r"(?:,[^:—–\n]{1,80}?|[ \t]*\([^()\n]{1,60}\))?)"
-    r"(?:[ \t]*:[ \t]+|[ \t]+[—–-]{1,2}[ \t]+|[ \t]*[—–][ \t]*)"
-    r"(?P<rest>\S.*)$",
-    re.DOTALL,
-)
+# A dateline's place: words of letters joined by spaces, dots, apostrophes or
+# hyphens. Only the part after the place is hand-written (see _split_dateline).
+_PLACE = re.compile(r"[^\W\d_]+(?:[ .'’\-]+[^\W\d_]+)*")
+# Inside a place only " - " can end it (":", ",", "(" and long dashes do not
+# occur there): the last letter of a word followed by one.
+_WORD_BEFORE_DASH = re.compile(r"[^\W\d_](?=\.?[ \t]+-{1,2}[ \t]+\S)")
+_BLANKS = re.compile(r"[ \t]*")
+_DASHES = "—–-"
+_LONG_DASHES = "—–"
+_TWO_BLANKS = frozenset({"  ", " \t", "\t ", "\t\t"})
+_MAX_DATELINE_MORE = 80  # ", March 14 (Example Wire)"
+_MAX_DATELINE_AGENCY = 60  # "(Example Wire)"
 # C0 and C1 control characters other than tab, line feed and carriage return.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 # Text files hold almost none of these; binary files are full of them.
@@ -153,10 +163,10 @@ def parse(text: str) -> ParsedDocument:
     sections = _sections(blocks)
     dateline = ""
     first = sections[0].paragraphs[0] if sections[0].paragraphs else ""
-    match = _DATELINE.match(first) if first else None
-    if match and _is_place(match.group("place")):
-        dateline = match.group("dateline").strip()
-        paragraphs = (match.group("rest").strip(), *sections[0].paragraphs[1:])
+    found = _split_dateline(first) if first else None
+    if found and _is_place(found.place):
+        dateline = found.dateline.strip()
+        paragraphs = (found.rest.strip(), *sections[0].paragraphs[1:])
         sections[0] = ParsedSection(heading=sections[0].heading, paragraphs=paragraphs)
 
     if not title:
@@ -205,7 +215,7 @@ def _parse_header(
         fields.append((match.group("name").lower(), match.group("value").strip()))
         position += 1
     ends_block = position >= len(lines) or not lines[position].strip()
-    if not fields or not (ends_block or _KEY_POINTS_LABEL.match(lines[position])):
+    if not fields or not (ends_block or _is_key_points_label(lines[position])):
         return {}, start
 
     header: dict = {}
@@ -252,10 +262,18 @@ def _is_web_url(value: str) -> bool:
     )
 
 
+def _is_key_points_label(line: str) -> bool:
+    """Key points, Key takeaways or Highlights, any case and spacing, optional colon."""
+    return bool(_KEY_POINTS_LABEL.fullmatch(" ".join(line.split())))
+
+
 def _parse_key_points(lines: list[str], start: int) -> tuple[tuple[str, ...], int]:
-    if start >= len(lines) or not _KEY_POINTS_LABEL.match(lines[start]):
+    if start >= len(lines) or not _is_key_points_label(lines[start]):
         return (), start
     points: list[str] = []
+    # A wrapped point's lines, joined at the end: joining as it goes copies
+    # the point once per line, which is quadratic in a long wrapped bullet.
+    wrapped: dict[int, list[str]] = {}
     position = start + 1
     while position < len(lines):
         line = lines[position]
@@ -264,20 +282,23 @@ def _parse_key_points(lines: list[str], start: int) -> tuple[tuple[str, ...], in
             points.append(bullet.group("text").strip())
         elif line.strip() and points and line[:1].isspace():
             # An indented line continues a wrapped bullet.
-            points[-1] = f"{points[-1]} {line.strip()}"
-        elif not line.strip() and _next_is_bullet(lines, position):
-            pass
+            wrapped.setdefault(len(points) - 1, [points[-1]]).append(line.strip())
+        elif not line.strip():
+            # Blank lines between bullets: skipped all at once, not looked
+            # past again from each one.
+            following = _skip_blank(lines, position)
+            if following >= len(lines) or not _BULLET.match(lines[following]):
+                break
+            position = following
+            continue
         else:
             break
         position += 1
     if not points:
         return (), start
+    for index, parts in wrapped.items():
+        points[index] = " ".join(parts)
     return tuple(points), position
-
-
-def _next_is_bullet(lines: list[str], position: int) -> bool:
-    following = _skip_blank(lines, position)
-    return following < len(lines) and bool(_BULLET.match(lines[following]))
 
 
 def _body_blocks(body: list[str]) -> list[tuple[str, str]]:
@@ -301,11 +322,11 @@ def _body_blocks(body: list[str]) -> list[tuple[str, str]]:
             continue
         if not current:
             continue
-        heading = _MARKDOWN_HEADING.match(current[0])
+        heading = _markdown_heading(current[0])
         if len(current) == 1:
             blocks.append(_classify(current[0]))
-        elif heading and heading.group("text"):
-            blocks.append(("heading", heading.group("text")))
+        elif heading and len(heading) <= MAX_MARKDOWN_HEADING_LENGTH:
+            blocks.append(("heading", heading))
             blocks.append(("paragraph", " ".join(current[1:])))
         else:
             blocks.append(("paragraph", " ".join(current)))
@@ -314,12 +335,30 @@ def _body_blocks(body: list[str]) -> list[tuple[str, str]]:
 
 
 def _classify(line: str) -> tuple[str, str]:
-    heading = _MARKDOWN_HEADING.match(line)
-    if heading and heading.group("text") and len(heading.group("text")) <= 255:
-        return ("heading", heading.group("text"))
+    heading = _markdown_heading(line)
+    if heading and len(heading) <= MAX_MARKDOWN_HEADING_LENGTH:
+        return ("heading", heading)
     if _looks_like_heading(line):
         return ("heading", line)
     return ("paragraph", line)
+
+
+def _markdown_heading(line: str) -> str | None:
+    """The text of a Markdown heading line, or None if ``line`` is not one.
+
+    One to three ``#`` and a space or tab, then the text; a closing run of
+    ``#`` after a space or tab is not part of it (``## Aid ##`` is "Aid").
+    """
+    if not line.startswith("#"):
+        return None
+    marks = len(line) - len(line.lstrip("#"))
+    if marks > 3 or line[marks : marks + 1] not in (" ", "\t"):
+        return None
+    text = line[marks:].strip(" \t")
+    unclosed = text.rstrip("#")
+    if unclosed != text and unclosed[-1:] in (" ", "\t"):
+        text = unclosed.rstrip(" \t")
+    return text
 
 
 def _looks_like_heading(line: str) -> bool:
@@ -347,6 +386,97 @@ def _sections(blocks: list[tuple[str, str]]) -> list[ParsedSection]:
             paragraphs.append(text)
     sections.append(ParsedSection(heading=heading, paragraphs=tuple(paragraphs)))
     return sections
+
+
+class _Dateline(NamedTuple):
+    dateline: str  # the place and anything after it up to the separator
+    place: str
+    rest: str  # the paragraph after the separator
+
+
+def _split_dateline(paragraph: str) -> _Dateline | None:
+    """The dateline shape at the start of ``paragraph``, or None.
+
+    A place (see _PLACE), optionally followed by ", more" or "(Agency)", then
+    ": ", " - " or a long dash, then the rest. Where more than one end of the
+    place fits, the longest place wins, as it would for a greedy regular
+    expression; the caller then checks that it is a place in capitals.
+
+    Hand-written rather than one regular expression: the runs of spaces and
+    tabs around the separator, retried for every possible end of the place
+    and of ", more", made that expression scan a long run once per position.
+    Here each run is scanned a bounded number of times.
+    """
+    chain = _PLACE.match(paragraph)
+    if not chain:
+        return None
+    # The ends of the place worth trying: its last word, and any word that
+    # " - " follows. Trying every word of a long place took a second a line.
+    ends = [w.end() for w in _WORD_BEFORE_DASH.finditer(paragraph, 0, chain.end())]
+    for end in reversed([*ends, chain.end()]):
+        for place_end in (end + 1, end) if paragraph[end : end + 1] == "." else (end,):
+            found = _after_place(paragraph, place_end)
+            if found:
+                dateline_end, rest_start = found
+                return _Dateline(
+                    paragraph[:dateline_end],
+                    paragraph[:place_end],
+                    paragraph[rest_start:],
+                )
+    return None
+
+
+def _after_place(text: str, start: int) -> tuple[int, int] | None:
+    """(end of the dateline, start of the rest) for a place ending at ``start``."""
+    if text[start : start + 1] == ",":
+        # ", March 14 (Example Wire)": the shortest that a separator follows.
+        last = min(start + 1 + _MAX_DATELINE_MORE, len(text))
+        for end in range(start + 2, last + 1):
+            if text[end - 1] in ":—–\n":
+                break
+            if end > start + 2 and text[end - 1 : end + 1] in _TWO_BLANKS:
+                # Inside a run of blanks the separator ahead is the one seen
+                # from the blank before, tried already: each run once.
+                continue
+            rest = _separator(text, end)
+            if rest is not None:
+                return end, rest
+    opening = _BLANKS.match(text, start).end()
+    if text[opening : opening + 1] == "(":
+        closing = opening + 1
+        last = min(opening + 1 + _MAX_DATELINE_AGENCY, len(text))
+        while closing < last and text[closing] not in "()\n":
+            closing += 1
+        if closing > opening + 1 and text[closing : closing + 1] == ")":
+            rest = _separator(text, closing + 1)
+            if rest is not None:
+                return closing + 1, rest
+    rest = _separator(text, start)
+    return None if rest is None else (start, rest)
+
+
+def _separator(text: str, start: int) -> int | None:
+    """Where the rest starts after ": ", " - ", " -- " or a long dash at ``start``."""
+    mark = _BLANKS.match(text, start).end()
+    char = text[mark : mark + 1]
+    if char == ":":
+        rest = _BLANKS.match(text, mark + 1).end()
+        if rest > mark + 1 and _starts_text(text, rest):
+            return rest
+    if char and char in _DASHES and mark > start:
+        after = mark + (2 if text[mark + 1 : mark + 2] in tuple(_DASHES) else 1)
+        rest = _BLANKS.match(text, after).end()
+        if rest > after and _starts_text(text, rest):
+            return rest
+    if char and char in _LONG_DASHES:
+        rest = _BLANKS.match(text, mark + 1).end()
+        if _starts_text(text, rest):
+            return rest
+    return None
+
+
+def _starts_text(text: str, position: int) -> bool:
+    return position < len(text) and not text[position].isspace()
 
 
 def _is_place(place: str) -> bool:

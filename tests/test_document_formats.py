@@ -202,6 +202,14 @@ def test_read_source_stops_at_the_limit(tmp_path):
     assert read_source(path, max_bytes=100) == b"x" * 100
     with pytest.raises(ImportFailure, match="larger than"):
         read_source(path, max_bytes=99)
-    # An endless source: only reading no further than the limit can return.
+    # A huge (sparse) file: reading stops at the limit, never loads it all.
+    huge = tmp_path / "huge.txt"
+    with huge.open("wb") as file:
+        file.truncate(8 * 1024**3)
     with pytest.raises(ImportFailure, match="larger than the 1 MB import limit"):
+        read_source(huge, max_bytes=1024 * 1024)
+    # An endless source is not a regular file, and is refused without reading.
+    with pytest.raises(
+        ImportFailure, match=r"not a regular file \(a character device\)"
+    ):
         read_source(Path("/dev/zero"), max_bytes=1024 * 1024)

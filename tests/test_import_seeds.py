@@ -203,3 +203,13 @@ def test_export_writes_every_brief_in_the_documented_shape():
     }
     # The export is what the import wrote: its fingerprint matches.
     assert content_fingerprint(brief) == Brief.objects.get().import_fingerprint
+
+
+def test_a_folder_import_takes_its_own_txt_files_not_its_subfolders(tmp_path):
+    shutil.copy(SEED, tmp_path / "b.txt")
+    (tmp_path / "a.txt").mkdir()  # a folder named like a document
+    (tmp_path / "sub").mkdir()
+    shutil.copy(SEED, tmp_path / "sub" / "c.txt")
+    output = run(tmp_path)
+    assert output.splitlines()[0].startswith(f"created: {tmp_path / 'b.txt'} -> ")
+    assert "1 file: 1 created, 0 updated, 0 unchanged, 0 conflicts, 0 failed" in output

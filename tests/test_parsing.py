@@ -9,6 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from briefs import parsing
 from briefs.markdown import escape_markdown, render_markdown
 from briefs.parsing import ParsedDocument, ParseError, decode, parse
 
@@ -231,3 +232,189 @@ def test_headings_in_a_body_sit_below_the_section_heading():
     assert render_markdown("# Top\n\n### Deep\n\n#### Deeper") == (
         "<h3>Top</h3>\n<h5>Deep</h5>\n<h6>Deeper</h6>\n"
     )
+
+
+# Shapes that made the parser's patterns backtrack, at small sizes -------------
+# At the full 2 MB they are in tests/test_security_documents.py and in
+# `make bench`; here is what the parser makes of each.
+
+
+def structure(doc: ParsedDocument) -> tuple:
+    return (
+        doc.title,
+        doc.dateline,
+        doc.key_points,
+        [(s.heading, list(s.paragraphs)) for s in doc.sections],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Markdown headings: spaces and tabs inside are kept, closing #s are not.
+        ("# a   b\nBody text.", ("a   b", "", (), [("", ["Body text."])])),
+        ("# a\t\tb\nBody text.", ("a\t\tb", "", (), [("", ["Body text."])])),
+        ("## Aid   ##\nBody text.", ("Aid", "", (), [("", ["Body text."])])),
+        ("# a #b\nBody text.", ("a #b", "", (), [("", ["Body text."])])),
+        ("# #\nBody text.", ("#", "", (), [("", ["Body text."])])),
+        (
+            "Intro.\n\n# a   b\nBody text.",
+            ("Intro", "", (), [("", ["Intro."]), ("a   b", ["Body text."])]),
+        ),
+        # Four or more #, a line of #, *, - or bullets: text.
+        ("#### Four\nBody text.", ("#### Four", "", (), [("", ["Body text."])])),
+        ("######", ("######", "", (), [("", ["######"])])),
+        ("* * * *", ("* * * *", "", (), [("", ["* * * *"])])),
+        ("- - - -", ("- - - -", "", (), [("", ["- - - -"])])),
+        ("• • • •", ("• • • •", "", (), [("", ["• • • •"])])),
+        # Key-points labels: any spacing inside, an optional colon, nothing after.
+        (
+            "Key points   x\n- a\nBody text.",
+            ("Key points   x", "", (), [("", ["- a", "Body text."])]),
+        ),
+        ("Key \t points :\n- a\nBody text.", ("a", "", ("a",), [("", ["Body text."])])),
+        (
+            "HIGHLIGHTS:\n- a\n\n\n\n- b\nBody text.",
+            ("a", "", ("a", "b"), [("", ["Body text."])]),
+        ),
+        (
+            "Key points\n- a\n  wrapped\n  twice\n- b\nBody text.",
+            ("a wrapped twice", "", ("a wrapped twice", "b"), [("", ["Body text."])]),
+        ),
+        # Heading-like lines with nothing under them stay text.
+        (
+            "Heading\nHeading\nHeading",
+            ("Heading", "", (), [("", ["Heading", "Heading"])]),
+        ),
+        # Nested markup characters are kept as they are.
+        ("*_[`<&\\#>(", ("*_[`<&\\#>(", "", (), [("", ["*_[`<&\\#>("])])),
+        # Datelines: runs of spaces around the separator; no separator, no dateline.
+        (
+            "GENEVA   :   Talks resumed.",
+            ("Talks resumed", "GENEVA", (), [("", ["Talks resumed."])]),
+        ),
+        ("GENEVA,   x", ("GENEVA,   x", "", (), [("", ["GENEVA,   x"])])),
+        ("AB AB AB 1.", ("AB AB AB 1", "", (), [("", ["AB AB AB 1."])])),
+        (
+            "GENEVA, March 14 (Example Wire) — Talks resumed.",
+            (
+                "Talks resumed",
+                "GENEVA, March 14 (Example Wire)",
+                (),
+                [("", ["Talks resumed."])],
+            ),
+        ),
+        # Header fields: runs of spaces after the colon.
+        ("Title:    Talks\n\nBody text.", ("Talks", "", (), [("", ["Body text."])])),
+    ],
+)
+def test_each_worst_case_shape_parses_to_its_structure(text, expected):
+    assert structure(parse(text)) == expected
+
+
+def test_a_markdown_heading_too_long_for_a_section_heading_stays_text():
+    heading = "word " * 60  # 300 characters; a section heading holds 255
+    for separator in ("\n", "\n\n"):
+        doc = parse(f"Intro.{separator}# {heading}\nBody text.")
+        assert all(len(s.heading) <= 255 for s in doc.sections)
+        assert f"# {heading.strip()}" in " ".join(doc.paragraphs)
+
+
+# The parser's hand-written rules agree with the patterns they replaced. Those
+# patterns are kept here as the definition: on short inputs they are exact; on
+# long runs of spaces they took hours.
+
+OLD_MARKDOWN_HEADING = re.compile(
+    r"^(?P<marks>#{1,3})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$"
+)
+OLD_KEY_POINTS_LABEL = re.compile(
+    r"^\s*(?:key\s+points|key\s+takeaways|highlights)\s*:?\s*$", re.IGNORECASE
+)
+OLD_DATELINE = re.compile(
+    r"^(?P<dateline>(?P<place>[^\W\d_][^\W\d_ .'’\-]*(?:[ .'’\-]+[^\W\d_]+)*\.?)"
+    r"(?:,[^:—–\n]{1,80}?|[ \t]*\([^()\n]{1,60}\))?)"
+    r"(?:[ \t]*:[ \t]+|[ \t]+[—–-]{1,2}[ \t]+|[ \t]*[—–][ \t]*)"
+    r"(?P<rest>\S.*)$",
+    re.DOTALL,
+)
+
+
+def pieces(*words: str) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(words), max_size=25).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(pieces("#", "##", "###", " ", "\t", "a", "b c", "\u00a0", "x#"))
+@example("#   ##")
+@example("# a ## ##")
+@example("#\t#")
+def test_markdown_headings_are_read_as_the_old_pattern_read_them(line):
+    old = OLD_MARKDOWN_HEADING.match(line)
+    assert parsing._markdown_heading(line) == (old.group("text") if old else None)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    pieces(
+        "key",
+        "Key",
+        "KEY",
+        "points",
+        "POİNTS",
+        "takeaways",
+        "Highlights",
+        " ",
+        "\t",
+        "\u00a0",
+        "\u2003",
+        ":",
+        "x",
+        "ſ",
+    )
+)
+@example("Key points :")
+@example("Key points::")
+@example("KEY  TAKEAWAYS: ")
+def test_key_points_labels_are_read_as_the_old_pattern_read_them(line):
+    assert parsing._is_key_points_label(line) == bool(OLD_KEY_POINTS_LABEL.match(line))
+
+
+@settings(max_examples=5000, deadline=None)
+@given(
+    pieces(
+        "GENEVA",
+        "NEW",
+        "A",
+        "b",
+        "é",
+        "1",
+        "_",
+        " ",
+        "  ",
+        "\t",
+        ".",
+        "'",
+        "’",
+        "-",
+        "—",
+        "–",
+        ",",
+        ":",
+        "(",
+        ")",
+        "Wire",
+        "x",
+        "\n",
+        "\u00a0",
+    )
+)
+@example("GENEVA - Talks - more")
+@example("A, b  c: x")
+@example("A. - x")
+@example("A ——x")
+@example("A, (Wire) : x")
+def test_datelines_are_read_as_the_old_pattern_read_them(paragraph):
+    old = OLD_DATELINE.match(paragraph)
+    expected = old.group("dateline", "place", "rest") if old else None
+    found = parsing._split_dateline(paragraph)
+    assert (tuple(found) if found else None) == expected

@@ -1,7 +1,10 @@
-"""python manage.py import_seeds [PATH ...] [--draft] [--dry-run] [--force]"""
+"""python manage.py import_seeds [PATH ...] [--draft] [--dry-run] [--force] [--follow-symlinks]"""
 
 from __future__ import annotations
 
+import os
+import re
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -30,7 +33,8 @@ SUMMARY_LABELS = {
 class Command(BaseCommand):
     help = (
         "Import source documents as briefs. Each PATH is a file or a folder "
-        "(its *.txt files, in name order); with no PATH, the seeds/ folder."
+        "(its *.txt files, in name order); with no PATH, the seeds/ folder. "
+        "Symbolic links are not followed."
     )
 
     def add_arguments(self, parser):
@@ -50,6 +54,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Update briefs even where an editor has changed them since their import.",
         )
+        parser.add_argument(
+            "--follow-symlinks",
+            action="store_true",
+            help="Import what a symbolic link given as a PATH points to. "
+            "Links inside a folder are never followed.",
+        )
 
     def handle(
         self,
@@ -58,6 +68,7 @@ class Command(BaseCommand):
         draft: bool,
         dry_run: bool,
         force: bool,
+        follow_symlinks: bool,
         **options,
     ):
         # A fresh database gets the starter vocabulary with its first import.
@@ -67,15 +78,19 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         tagger = build_tagger(unsaved=starter)
         tags = TagCache(tagger.kinds)
-        files = expand(paths or [Path(settings.NEWSROOM_SEEDS_DIR)])
+        files = expand(
+            paths or [Path(settings.NEWSROOM_SEEDS_DIR)],
+            follow_symlinks=follow_symlinks,
+        )
         progress = Progress(self.stdout, total=len(files))
         counts: Counter[Outcome] = Counter()
-        for path in files:
+        for path, follow in files:
             result = import_file(
                 path=path,
                 publish=not draft,
                 force=force,
                 dry_run=dry_run,
+                follow_symlinks=follow,
                 tagger=tagger,
                 tags=tags,
             )
@@ -94,7 +109,7 @@ class Command(BaseCommand):
             verb = "Would load" if dry_run else "Loaded"
             self.stdout.write(
                 f"{verb} the starter vocabulary "
-                f"{source_path_for(Path(starter.path))}: {starter.tags_created} tags, "
+                f"{visible(source_path_for(Path(starter.path)))}: {starter.tags_created} tags, "
                 f"{starter.phrases_added} match phrases"
             )
         prefix = "Dry run, nothing written: " if dry_run else ""
@@ -110,11 +125,11 @@ class Command(BaseCommand):
             if dry_run and result.outcome in (Outcome.CREATED, Outcome.UPDATED)
             else result.outcome.value
         )
-        line = f"{verb}: {result.path}"
+        line = f"{verb}: {visible(result.path)}"
         if result.slug:
             line += f" -> {result.slug}"
         if result.detail:
-            line += f" ({result.detail})"
+            line += f" ({visible(result.detail)})"
         style = {
             Outcome.FAILED: self.style.ERROR,
             Outcome.CONFLICT: self.style.WARNING,
@@ -124,19 +139,74 @@ class Command(BaseCommand):
         self.stdout.write(style(line))
         for warning in result.warnings:
             self.stdout.write(
-                self.style.WARNING(f"  warning: {result.path}: {warning}")
+                self.style.WARNING(
+                    f"  warning: {visible(result.path)}: {visible(warning)}"
+                )
             )
 
 
-def expand(paths: list[Path]) -> list[Path]:
-    """Files as given, and each folder's *.txt files in name order."""
+def expand(paths: list[Path], *, follow_symlinks: bool) -> list[tuple[Path, bool]]:
+    """Each file to import, and whether a symbolic link there may be followed.
+
+    A PATH is a file, or a folder whose *.txt entries are taken in name
+    order (not its subfolders). A link among a folder's entries is listed, so
+    that it is reported, but never followed; a link given as a PATH is
+    followed only with ``follow_symlinks``.
+    """
     files = []
     for path in paths:
-        if path.is_dir():
-            files.extend(sorted(p for p in path.glob("*.txt") if p.is_file()))
+        if _is_folder(path, follow_symlinks=follow_symlinks):
+            files.extend((entry, False) for entry in _folder_entries(path))
         else:
-            files.append(path)
+            files.append((path, follow_symlinks))
     return files
+
+
+def _is_folder(path: Path, *, follow_symlinks: bool) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path, follow_symlinks=follow_symlinks).st_mode)
+    except OSError:  # missing, or a loop of links: reported when it is read
+        return False
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(
+                Path(entry.path)
+                for entry in entries
+                if entry.name.endswith(".txt")
+                and not entry.is_dir(follow_symlinks=False)
+            )
+    except OSError as error:
+        raise CommandError(
+            f"cannot read the folder {visible(str(folder))} ({error.strerror})"
+        ) from None
+
+
+# What could forge an output line or drive a terminal: C0 and C1 control
+# characters and DEL, the Unicode line and paragraph separators, the
+# bidirectional controls (which reorder what follows), and lone surrogates
+# (the bytes of a file name that are not UTF-8).
+_INVISIBLE = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    r"\u2066-\u2069\ud800-\udfff]"
+)
+_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def visible(text: str) -> str:
+    """``text`` for one line of output, each such character written as an
+    escape: ``\\n``, ``\\x1b``, ``\\u202e``, ``\\udce9``."""
+    return _INVISIBLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    return _SHORT_ESCAPES.get(char) or (
+        f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+    )
 
 
 class Progress:
