@@ -135,6 +135,19 @@ def browser_page(chromium, live_server):
 
 
 @pytest.fixture
+def brief(db):
+    """A published brief with tags on it and on its sections (the caching tests' page)."""
+    return published_brief(
+        title="Border trade reopens",
+        sections=(
+            ("", "Opening paragraph.", ("Trade",)),
+            ("Next steps", "A second round in July.", ("Trade", "Borders")),
+        ),
+        tags=("Customs",),
+    )
+
+
+@pytest.fixture
 def full_brief(db):
     """A published brief with every part filled in: key points, sections, tags, attribution."""
     return published_brief(

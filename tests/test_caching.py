@@ -39,18 +39,6 @@ pytestmark = pytest.mark.django_db
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture
-def brief() -> Brief:
-    return published_brief(
-        title="Border trade reopens",
-        sections=(
-            ("", "Opening paragraph.", ("Trade",)),
-            ("Next steps", "A second round in July.", ("Trade", "Borders")),
-        ),
-        tags=("Customs",),
-    )
-
-
 def public_urls(brief: Brief) -> list[str]:
     return [
         "/",

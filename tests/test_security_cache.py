@@ -25,7 +25,6 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from briefs.models import Brief
 from newsroom import checks
 from tests.browser import browser_required
 from tests.factories import published_brief
@@ -41,18 +40,6 @@ MADE_UP_REQUESTS = 40
 # own, so counting and deleting keys touches nothing else.
 REDIS_SPARE_URL = "redis://127.0.0.1:6379/12"
 REDIS_PREFIX = "newsroom-security-cache"
-
-
-@pytest.fixture
-def brief() -> Brief:
-    return published_brief(
-        title="Border trade reopens",
-        sections=(
-            ("", "Opening paragraph.", ("Trade",)),
-            ("Next steps", "A second round in July.", ("Trade", "Borders")),
-        ),
-        tags=("Customs",),
-    )
 
 
 def with_query(url: str, **params) -> str:
