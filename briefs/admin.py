@@ -19,7 +19,7 @@ from adminsortable2.admin import (
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import (
@@ -314,18 +314,14 @@ class BriefForm(forms.ModelForm):
                 choice for choice in Brief.Status.choices if choice[0] in allowed
             ]
 
-    def database_version(self, *, lock: bool = False) -> int | None:
-        """The brief's version now; with ``lock``, held until the save commits.
-
-        The admin validates and saves a change form in one transaction, so on
-        PostgreSQL the row lock closes the gap between this check and the
-        write; SQLite's IMMEDIATE transactions hold the write lock already.
-        """
+    def database_version(self) -> int | None:
+        """The brief's edit version now (for a restore, today's, not the revision's)."""
         if self.current_version is not None:
             return self.current_version
-        briefs = Brief.objects.select_for_update() if lock else Brief.objects.all()
         return (
-            briefs.filter(pk=self.instance.pk).values_list("version", flat=True).first()
+            Brief.objects.filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
         )
 
     @cached_property
@@ -334,21 +330,22 @@ class BriefForm(forms.ModelForm):
 
         Read afresh, not from the form's instance: on a restore the instance
         was loaded after the old revision was put back. For a recovery, the
-        brief as it was when deleted.
+        brief as it was when deleted. A submitted form locks the row until
+        the save commits: the admin validates and saves in one transaction,
+        so on PostgreSQL the lock closes the gap between the checks made on
+        this row (the write rule, the version) and the write; SQLite's
+        IMMEDIATE transactions hold the write lock already.
         """
         if self.recovered_from is not None:
             return self.recovered_from
         if not self.instance.pk:
             return None
-        return Brief.objects.filter(pk=self.instance.pk).first()
+        briefs = Brief.objects.select_for_update() if self.is_bound else Brief.objects
+        return briefs.filter(pk=self.instance.pk).first()
 
     @property
     def asks_change_kind(self) -> bool:
-        return (
-            "change_kind" in self.fields
-            and self.before is not None
-            and (self.before.is_public)
-        )
+        return self.before is not None and self.before.is_public
 
     def clean_tags(self) -> list[str]:
         return existing_tags_only(self.user, self.cleaned_data["tags"])
@@ -400,7 +397,9 @@ class BriefForm(forms.ModelForm):
         cleaned_data["change_note"] = note
 
     def check_version(self, loaded: int | None) -> None:
-        current = self.database_version(lock=True)
+        current = self.current_version
+        if current is None and self.before is not None:
+            current = self.before.version
         if current is None or loaded == current:
             return
         latest = brief_versions(self.instance.pk).first()
@@ -731,7 +730,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             super().save_related(request, form, formsets, change)
         # The public record follows the brief as saved, inlines included.
         before = form.before
-        recovered = getattr(request, "_restoring", None) and form.recovered_from
+        recovered = form.recovered_from is not None
         versions.after_save(
             form.instance,
             was_status=None if before is None or recovered else before.status,
@@ -840,11 +839,8 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
 
         Judged on the brief as it is now, before the old revision is put back.
         """
-        brief = (
-            Brief.objects.filter(pk=as_pk(object_id)).first()
-            if as_pk(object_id)
-            else None
-        )
+        pk = as_pk(object_id)
+        brief = Brief.objects.with_outline().filter(pk=pk).first() if pk else None
         if brief is None:
             raise Http404("No such brief.")
         version = get_object_or_404(brief_versions(brief.pk), pk=as_pk(version_id))
@@ -854,7 +850,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
                 request, f"This revision was not restored. {reason}", messages.ERROR
             )
             return redirect("admin:briefs_brief_history", brief.pk)
-        current = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+        current = brief_to_dict(brief)
         restored = {**snapshot(version), **{k: current[k] for k in KEPT_ON_RESTORE}}
         request._restoring = Restoring(
             via=StatusChange.Via.RESTORE,
@@ -927,6 +923,10 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         try:
             with transaction.atomic(), signals:
                 skipped = restore_brief(version)
+                # Then what a restore never changes is brought back.
+                Brief.objects.filter(pk=version.object_id).update(
+                    **request._restoring.kept
+                )
                 if skipped:
                     context["skipped_tags"] = skipped
                 with self.create_revision(request):
@@ -945,16 +945,6 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         except _ShownOnly as shown:
             return shown.response
         return response
-
-    def changeform_view(
-        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
-    ):
-        restoring = getattr(request, "_restoring", None)
-        if restoring is not None and object_id is not None:
-            # The old revision has just been put back, inside the restore's
-            # transaction: bring back what a restore never changes.
-            Brief.objects.filter(pk=unquote(object_id)).update(**restoring.kept)
-        return super().changeform_view(request, object_id, form_url, extra_context)
 
     def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """A word-level diff between two revisions (by default the last two)."""

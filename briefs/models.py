@@ -476,12 +476,6 @@ class PublicVersion(models.Model):
     def __str__(self) -> str:
         return f"Version {self.number}"
 
-    def get_absolute_url(self) -> str:
-        return reverse(
-            "briefs:version",
-            kwargs={"slug": self.brief.slug, "number": self.number},
-        )
-
     @property
     def label(self) -> str:
         if self.kind == self.Kind.PUBLISHED:

@@ -30,8 +30,8 @@ from briefs.models import Brief, Section, Tag, TagRedirect
 from briefs.retagging import retag_briefs
 from briefs.tag_merging import merge_tags
 from tests.admin_forms import assert_saved, change_url, form_data
-from tests.browser import browser_required
 from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
+from tests.services import redis_or_skip
 from tests.test_settings import settings_in
 
 pytestmark = pytest.mark.django_db
@@ -534,15 +534,6 @@ def test_a_logged_in_reader_who_is_not_staff_shares_the_readers_pages(
 # --- Backends --------------------------------------------------------------------
 
 
-def redis_or_skip() -> None:
-    try:
-        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError as error:
-        if browser_required():  # CI, where Redis runs
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_TEST_URL} ({error})")
-
-
 REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -553,7 +544,7 @@ REDIS = {
 
 
 def test_pages_are_cached_in_redis(client, brief):
-    redis_or_skip()
+    redis_or_skip(REDIS_TEST_URL)
     with override_settings(CACHES=REDIS):
         cache.clear()
         first = client.get(brief.get_absolute_url())

@@ -17,7 +17,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import redis
 from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
@@ -26,8 +25,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from newsroom import checks
-from tests.browser import browser_required
 from tests.factories import published_brief
+from tests.services import redis_or_skip
 from tests.test_caching import public_urls
 from tests.test_security import PRODUCTION, manage
 
@@ -243,21 +242,10 @@ def test_an_invalid_page_is_a_404_that_is_not_stored(client, brief, url):
 # --- Redis ------------------------------------------------------------------------
 
 
-def redis_or_skip() -> redis.Redis:
-    client = redis.Redis.from_url(REDIS_SPARE_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as error:
-        if browser_required():  # CI, where Redis runs
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_SPARE_URL} ({error})")
-    return client
-
-
 @pytest.fixture
 def redis_keys():
     """The page cache in Redis; returns a function that lists this module's keys."""
-    server = redis_or_skip()
+    server = redis_or_skip(REDIS_SPARE_URL)
 
     def keys() -> set[bytes]:
         return set(server.scan_iter(f"{REDIS_PREFIX}:*"))
