@@ -43,10 +43,12 @@ class BriefDiff:
     sections: tuple[SectionChanges, ...]
 
     @property
+    def fields_changed(self) -> bool:
+        return any(c.changed for c in self.fields)
+
+    @property
     def changed(self) -> bool:
-        return any(c.changed for c in self.fields) or any(
-            s.status != "same" for s in self.sections
-        )
+        return self.fields_changed or any(s.status != "same" for s in self.sections)
 
 
 def diff_text(old: str, new: str) -> tuple[Segment, ...]:
