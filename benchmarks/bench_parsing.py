@@ -5,8 +5,8 @@ the importer slow down with the square of the input: runs of spaces and
 tabs, of #, * and -, bullets, heading-like lines, nested markup, one line of
 the whole size, 10,000 identical headings. For each it prints:
 
-- parse: decoding and parsing the bytes (briefs.parsing), best of three;
-- import: one real import (briefs.importing.import_document) into a
+- parse: decoding and parsing the bytes (briefs.ingest.parsing), best of three;
+- import: one real import (briefs.ingest.importing.import_document) into a
   throw-away SQLite database, with its revision, tags and search entries.
   A document too large for one brief is refused; the time is the refusal's.
 
@@ -97,9 +97,9 @@ def timed(action, *args, **kwargs) -> tuple[float, object]:
 
 def run(workdir: Path) -> None:
     setup_django(workdir)
-    from briefs.importing import TagCache, import_document
-    from briefs.parsing import ParseError, decode, parse
-    from briefs.vocabulary import build_tagger, load_starter_vocabulary
+    from briefs.ingest.importing import TagCache, import_document
+    from briefs.ingest.parsing import ParseError, decode, parse
+    from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 
     load_starter_vocabulary()
     tagger = build_tagger()

@@ -55,10 +55,12 @@ from reversion.utils import mute_signals
 from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
-from briefs import search, versions, workflow
-from briefs.diffing import diff_briefs
-from briefs.exporting import brief_to_dict
-from briefs.history import (
+from briefs import search
+from briefs.editorial import versions
+from briefs.editorial import workflow
+from briefs.editorial.diffing import diff_briefs
+from briefs.ingest.exporting import brief_to_dict
+from briefs.editorial.history import (
     KEPT_FIELDS,
     KEPT_ON_RESTORE,
     brief_versions,
@@ -84,8 +86,8 @@ from briefs.models import (
     now_to_the_second,
     uses_per_tag,
 )
-from briefs.retagging import retag_briefs
-from briefs.tag_merging import claim_slug, merge_tags, record_rename
+from briefs.tagging.retagging import retag_briefs
+from briefs.tagging.merging import claim_slug, merge_tags, record_rename
 from briefs.widgets import TagAutocompleteWidget
 
 # Tag inputs on briefs and sections suggest existing tags as editors type.
@@ -909,7 +911,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         """The change form over ``version``'s content of its brief, and only its brief.
 
         As django-reversion's own revision form, but putting back this
-        brief alone (``briefs.history.restore_brief``): the revision is put
+        brief alone (``briefs.editorial.history.restore_brief``): the revision is put
         back in a transaction, the form shown (then rolled back) or saved.
         """
         showing = request.method in ("GET", "HEAD")

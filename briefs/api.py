@@ -6,7 +6,7 @@
 absent here as a slug that never existed. ``briefs/openapi.py`` describes
 both; the rules below are the contract it documents.
 
-- Each brief is ``briefs.exporting.brief_to_dict`` plus two keys: ``url``, the
+- Each brief is ``briefs.ingest.exporting.brief_to_dict`` plus two keys: ``url``, the
   brief's absolute public address, and ``updated_at``, the latest of its last
   save, its publication time (so a scheduled brief that has just gone live
   counts as updated when readers first see it) and its latest update or
@@ -55,7 +55,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
-from briefs.exporting import brief_to_dict
+from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, TaggedBrief, TaggedSection
 from briefs.openapi import openapi_document
 

@@ -31,7 +31,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from briefs.caching import cache_public_page
-from briefs.citation import human_date
+from briefs.reading.citation import human_date
 from briefs.models import (
     Brief,
     Correction,

@@ -265,7 +265,7 @@ class Brief(models.Model):
 
     # The readers' record of change: the number of the current public version
     # (0 until first published) and when the latest update or correction was
-    # made public. Minor edits change neither; see briefs.versions.
+    # made public. Minor edits change neither; see briefs.editorial.versions.
     public_version = models.PositiveIntegerField(default=0, editable=False)
     revised_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from briefs import citation
+from briefs.reading import citation
 from briefs import search as text_search
 from briefs.caching import cache_public_page, page_number
 from briefs.markdown import render_markdown

@@ -7,7 +7,7 @@ import itertools
 
 from django.utils import timezone
 
-from briefs import versions
+from briefs.editorial import versions
 from briefs.models import Brief, KeyPoint, Section
 
 _counter = itertools.count(1)

@@ -14,7 +14,7 @@ from django.urls import get_resolver, resolve
 from django.utils import timezone
 
 from briefs import api
-from briefs.exporting import brief_to_dict
+from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, Tag
 from tests.factories import draft_brief, published_brief, scheduled_brief
 

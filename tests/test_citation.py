@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.citation import (
+from briefs.reading.citation import (
     bibtex,
     bibtex_escape,
     bibtex_key,

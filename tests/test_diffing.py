@@ -1,6 +1,6 @@
 """Word-level diffs between two versions of a brief."""
 
-from briefs.diffing import Segment, diff_briefs, diff_text
+from briefs.editorial.diffing import Segment, diff_briefs, diff_text
 
 
 def brief(**changes):

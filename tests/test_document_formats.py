@@ -195,7 +195,7 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path, settings):
 
 
 def test_read_source_stops_at_the_limit(tmp_path):
-    from briefs.importing import ImportFailure, read_source
+    from briefs.ingest.importing import ImportFailure, read_source
 
     path = tmp_path / "doc.txt"
     path.write_bytes(b"x" * 100)

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError
 
-from briefs.exporting import brief_to_dict, content_fingerprint
+from briefs.ingest.exporting import brief_to_dict, content_fingerprint
 from briefs.models import Brief, KeyPoint, Section, TaggedBrief, TaggedSection
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from briefs import parsing
+from briefs.ingest import parsing
 from briefs.markdown import escape_markdown, render_markdown
-from briefs.parsing import ParsedDocument, ParseError, decode, parse
+from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 

@@ -1,6 +1,6 @@
 """Every admin write path, for every role and every status: who may change what.
 
-One rule (``briefs.workflow.refusal``) decides. Editors may do anything.
+One rule (``briefs.editorial.workflow.refusal``) decides. Editors may do anything.
 Writers edit only drafts and briefs in review that they created or are
 assigned to, and never publish, unpublish, schedule or archive. Each cell
 performs the write through real HTTP requests and asserts whether it
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from reversion.models import Version
 
-from briefs.exporting import brief_to_dict
+from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, Tag, TagPhrase
 from tests.admin_forms import form_data
 from tests.factories import make_brief

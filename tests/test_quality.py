@@ -30,7 +30,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
-from briefs import versions
+from briefs.editorial import versions
 from briefs.models import Brief
 from briefs.views import public_tags
 from tests.browser import browser_required

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reversion.models import Version
 
-from briefs.exporting import brief_to_dict, content_fingerprint
-from briefs.importing import Outcome, import_document
+from briefs.ingest.exporting import brief_to_dict, content_fingerprint
+from briefs.ingest.importing import Outcome, import_document
 from briefs.models import Brief, KeyPoint, Section, TaggedBrief, TaggedSection
-from briefs.parsing import decode, parse
+from briefs.ingest.parsing import decode, parse
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
@@ -210,7 +210,7 @@ def test_a_save_between_the_check_and_the_write_is_not_overwritten(
 ):
     run(seed_copy)
     edit_file(seed_copy)
-    import briefs.importing as importing
+    import briefs.ingest.importing as importing
 
     real_check = importing.edited_since_import
 

@@ -10,10 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
-from briefs.exporting import brief_to_dict, content_fingerprint
+from briefs.ingest.exporting import brief_to_dict, content_fingerprint
 from briefs.models import Brief, Section, Tag, TagPhrase, TagRedirect
-from briefs.retagging import reconcile, retag_briefs
-from briefs.tagging import load_vocabulary as read_vocabulary
+from briefs.tagging.retagging import reconcile, retag_briefs
+from briefs.tagging.tagger import load_vocabulary as read_vocabulary
 from tests.factories import make_brief
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -17,8 +17,8 @@ from django.urls import reverse
 
 from briefs import search as text_search
 from briefs.models import Brief, KeyPoint, SearchEntry, Section, Tag
-from briefs.retagging import retag_briefs
-from briefs.workflow import change_status
+from briefs.tagging.retagging import retag_briefs
+from briefs.editorial.workflow import change_status
 from tests.admin_forms import add_form_row, assert_saved, change_url, form_data
 from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
 
@@ -617,7 +617,7 @@ def test_retag_is_seen_by_the_tag_filter(client):
 
 
 def test_tag_merge_is_seen_by_the_tag_filter(client):
-    from briefs.tag_merging import merge_tags
+    from briefs.tagging.merging import merge_tags
 
     published_brief(title="Solar farms", tags=("Solar",))
     target = Tag.objects.create(name="Renewables")

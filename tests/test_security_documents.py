@@ -35,11 +35,11 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from briefs import importing
-from briefs.importing import ImportFailure, TagCache, plan_brief, read_source
+from briefs.ingest import importing
+from briefs.ingest.importing import ImportFailure, TagCache, plan_brief, read_source
 from briefs.models import Brief, Section
-from briefs.parsing import ParsedDocument, parse
-from briefs.tagging import Tagger
+from briefs.ingest.parsing import ParsedDocument, parse
+from briefs.tagging.tagger import Tagger
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 SIZE = settings.NEWSROOM_IMPORT_MAX_BYTES  # the largest document an import reads

@@ -29,7 +29,7 @@ from briefs.models import (
     TagPhrase,
     TagRedirect,
 )
-from briefs.tag_merging import merge_tags
+from briefs.tagging.merging import merge_tags
 from tests.admin_forms import assert_saved, form_data
 from tests.factories import draft_brief, published_brief
 

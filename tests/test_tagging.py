@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.countries import STOP_PHRASES, country_terms
+from briefs.tagging.countries import STOP_PHRASES, country_terms
 from briefs.markdown import paragraphs_to_markdown
-from briefs.parsing import decode, parse
-from briefs.tagging import (
+from briefs.ingest.parsing import decode, parse
+from briefs.tagging.tagger import (
     Tagger,
     Term,
     VocabularyError,

@@ -19,9 +19,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from briefs import versions
-from briefs.citation import human_date
-from briefs.exporting import export_briefs
+from briefs.editorial import versions
+from briefs.reading.citation import human_date
+from briefs.ingest.exporting import export_briefs
 from briefs.models import Brief, Correction, PublicVersion, Section
 from tests.factories import draft_brief, published_brief, scheduled_brief
 from tests.test_metadata import Head

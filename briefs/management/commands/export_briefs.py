@@ -5,7 +5,7 @@ import re
 
 from django.core.management.base import BaseCommand
 
-from briefs.exporting import export_briefs
+from briefs.ingest.exporting import export_briefs
 
 # JSON escapes only the C0 controls. These also drive a terminal or break a
 # line (DEL, C1 controls, the Unicode line and paragraph separators) or

@@ -11,15 +11,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.importing import (
+from briefs.ingest.importing import (
     ImportResult,
     Outcome,
     TagCache,
     import_file,
     source_path_for,
 )
-from briefs.tagging import VocabularyError
-from briefs.vocabulary import build_tagger, load_starter_vocabulary
+from briefs.tagging.tagger import VocabularyError
+from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 
 SUMMARY_LABELS = {
     Outcome.CREATED: "created",

@@ -7,8 +7,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from briefs.tagging import VocabularyError
-from briefs.vocabulary import load_vocabulary
+from briefs.tagging.tagger import VocabularyError
+from briefs.tagging.vocabulary import load_vocabulary
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from briefs.models import Brief
-from briefs.retagging import retag_briefs
-from briefs.tagging import VocabularyError
+from briefs.tagging.retagging import retag_briefs
+from briefs.tagging.tagger import VocabularyError
 
 
 class Command(BaseCommand):

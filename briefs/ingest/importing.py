@@ -1,6 +1,6 @@
 """Import source documents as briefs: one file, one brief, one transaction.
 
-The parser (``briefs.parsing``) turns text into structure; this module does
+The parser (``briefs.ingest.parsing``) turns text into structure; this module does
 the database work. A brief's identity is its source file's path. An unchanged
 file is left alone; a changed one updates its brief only while no editor has
 changed the brief since the last import.
@@ -24,8 +24,9 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from briefs import caching, search, versions
-from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
+from briefs import caching, search
+from briefs.editorial import versions
+from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.markdown import paragraphs_to_markdown
 from briefs.models import (
     Brief,
@@ -39,9 +40,9 @@ from briefs.models import (
     now_to_the_second,
     unique_anchor,
 )
-from briefs.parsing import ParsedDocument, ParseError, decode, parse
-from briefs.tagging import Tagger, section_text
-from briefs.vocabulary import vocabulary_tagger
+from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
+from briefs.tagging.tagger import Tagger, section_text
+from briefs.tagging.vocabulary import vocabulary_tagger
 
 
 class Outcome(StrEnum):

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from briefs import caching, versions
+from briefs import caching
+from briefs.editorial import versions
 from briefs.models import Brief, StatusChange, now_to_the_second
 
 Status = Brief.Status

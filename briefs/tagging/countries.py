@@ -9,7 +9,7 @@ Jordan the basketball player, Georgia the US state, turkey the bird. Those
 names are ``ambiguous``: they tag only when the same document also has one
 of the country's ``cues`` (a capital, a demonym, a leader) or one of its
 unambiguous phrases, and never as part of a longer capitalised name
-("Chad Smith", "Michael Jordan"; see ``briefs.tagging``). ``STOP_PHRASES``
+("Chad Smith", "Michael Jordan"; see ``briefs.tagging.tagger``). ``STOP_PHRASES``
 are longer names that contain a country's name but mean something else
 ("Papua New Guinean", "Niger Delta", "New Jersey"); they are matched and then
 ignored, so the shorter name inside them never tags.
@@ -22,7 +22,7 @@ from functools import cache
 
 import pycountry
 
-from briefs.tagging import Term
+from briefs.tagging.tagger import Term
 
 # The name a tag gets where ISO's name reads like a catalogue entry, and
 # further names that mean the same country in running text.

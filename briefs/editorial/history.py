@@ -6,7 +6,7 @@ from typing import Any
 
 from reversion.models import Version
 
-from briefs.exporting import sorted_names
+from briefs.ingest.exporting import sorted_names
 from briefs.models import (
     Brief,
     Correction,

@@ -18,11 +18,11 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from briefs import caching
-from briefs.exporting import brief_to_dict, content_fingerprint, sorted_names
-from briefs.importing import TagCache
+from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
+from briefs.ingest.importing import TagCache
 from briefs.models import Brief, Section, TaggedBrief, TaggedSection
-from briefs.tagging import section_text
-from briefs.vocabulary import vocabulary_tagger
+from briefs.tagging.tagger import section_text
+from briefs.tagging.vocabulary import vocabulary_tagger
 
 REVISION_COMMENT = "Re-tagged"
 # Briefs fetched (with their sections and tags) per query batch.

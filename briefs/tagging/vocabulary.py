@@ -4,7 +4,7 @@ Editors own the vocabulary: a tag with match phrases (``TagPhrase`` rows) is
 a term the auto-tagger looks for. The starter file (``seeds/vocabulary.toml``)
 only seeds it: loading adds what is missing and never changes or deletes an
 editor's tags or phrases. Countries and territories come from ISO 3166
-(``briefs.countries``) and merge with the tag of the same name, so a phrase
+(``briefs.tagging.countries``) and merge with the tag of the same name, so a phrase
 an editor adds to "China" counts as China.
 """
 
@@ -19,10 +19,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from briefs.countries import STOP_PHRASES, country_terms
+from briefs.tagging.countries import STOP_PHRASES, country_terms
 from briefs.models import Tag, TagPhrase, TagRedirect
-from briefs.tagging import Tagger, Term, VocabularyError, merge_terms
-from briefs.tagging import load_vocabulary as read_vocabulary_file
+from briefs.tagging.tagger import Tagger, Term, VocabularyError, merge_terms
+from briefs.tagging.tagger import load_vocabulary as read_vocabulary_file
 
 
 @dataclass(frozen=True)

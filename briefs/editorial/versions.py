@@ -21,7 +21,7 @@ import datetime as dt
 
 from django.db.models import F
 
-from briefs.exporting import brief_to_dict
+from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, Correction, PublicVersion, now_to_the_second
 
 MINOR = "minor"

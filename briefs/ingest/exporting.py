@@ -50,7 +50,7 @@ def brief_to_dict(brief: Brief) -> dict[str, Any]:
     """One brief in the export format. Prefetch with ``with_outline()`` first.
 
     ``version`` and ``corrections`` are the readers' record of change (see
-    ``briefs.versions``): the current public version's number, null until
+    ``briefs.editorial.versions``): the current public version's number, null until
     the brief is first published, and the dated public notes.
     """
     return {

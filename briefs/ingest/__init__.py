@@ -1,0 +1,2 @@
+"""Source documents in and briefs out: parsing text into a document,
+importing documents as briefs, and the export format."""
