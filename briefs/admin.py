@@ -56,10 +56,8 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag as TaggitTag
 
 from briefs import search
-from briefs.editorial import versions
-from briefs.editorial import workflow
+from briefs.editorial import versions, workflow
 from briefs.editorial.diffing import diff_briefs
-from briefs.ingest.exporting import brief_to_dict
 from briefs.editorial.history import (
     KEPT_FIELDS,
     KEPT_ON_RESTORE,
@@ -70,6 +68,7 @@ from briefs.editorial.history import (
     snapshot,
     version_brief,
 )
+from briefs.ingest.exporting import brief_to_dict
 from briefs.models import (
     RESERVED_ANCHORS,
     REVISION_LOOKUPS,
@@ -86,8 +85,8 @@ from briefs.models import (
     now_to_the_second,
     uses_per_tag,
 )
-from briefs.tagging.retagging import retag_briefs
 from briefs.tagging.merging import claim_slug, merge_tags, record_rename
+from briefs.tagging.retagging import retag_briefs
 from briefs.widgets import TagAutocompleteWidget
 
 # Tag inputs on briefs and sections suggest existing tags as editors type.

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import json
 import posixpath
 from collections.abc import Callable
@@ -52,9 +51,10 @@ from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import patch_cache_control
 from django.views.decorators.csrf import csrf_exempt
 
+from briefs.caching import conditional
 from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, TaggedBrief, TaggedSection
 from briefs.openapi import openapi_document
@@ -87,9 +87,7 @@ def json_response(
     patch_cache_control(response, no_cache=True)
     if status != 200:
         return response
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-    response["ETag"] = etag
-    return get_conditional_response(request, etag=etag, response=response)
+    return conditional(request, response)
 
 
 ALLOWED_METHODS = ("GET", "HEAD")

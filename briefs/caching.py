@@ -190,6 +190,35 @@ def next_change(now: float) -> float:
     return min(filter(None, [scheduled, midnight])).timestamp()
 
 
+# Validators -------------------------------------------------------------------
+
+
+def strong_etag(body: bytes) -> str:
+    """A strong ETag for exactly these bytes."""
+    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+
+
+def conditional(
+    request: HttpRequest,
+    response: HttpResponse,
+    *,
+    etag: str | None = None,
+    last_modified: int | None = None,
+) -> HttpResponse:
+    """``response`` with its validators, or a 304 when the client's copy is current.
+
+    The one place ETags and 304s are decided, for cached pages and the API
+    alike; ``etag`` defaults to ``strong_etag`` of the body.
+    """
+    etag = etag or strong_etag(response.content)
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    return get_conditional_response(
+        request, etag=etag, last_modified=last_modified, response=response
+    )
+
+
 # Pages ------------------------------------------------------------------------
 
 
@@ -222,7 +251,7 @@ class CachedPage:
                 for name, value in response.headers.items()
                 if name.lower() not in _OWN_HEADERS
             ),
-            etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+            etag=strong_etag(content),
             last_modified=last_modified,
             until=until,
             generation=generation,
@@ -231,20 +260,14 @@ class CachedPage:
     def respond(self, request: HttpRequest, now: float) -> HttpResponse:
         """The page for a reader: a 200, or a 304 when their copy is current."""
         response = HttpResponse(self.content, headers=dict(self.headers))
-        response["ETag"] = self.etag
-        if self.last_modified is not None:
-            response["Last-Modified"] = http_date(self.last_modified)
         max_age = settings.NEWSROOM_PAGE_MAX_AGE
         if self.until is not None:
             # Never let a browser keep the page past a scheduled publication.
             max_age = min(max_age, max(0, int(self.until - now)))
         patch_cache_control(response, public=True, max_age=max_age)
         patch_vary_headers(response, ["Cookie"])
-        return get_conditional_response(
-            request,
-            etag=self.etag,
-            last_modified=self.last_modified,
-            response=response,
+        return conditional(
+            request, response, etag=self.etag, last_modified=self.last_modified
         )
 
 

@@ -31,7 +31,6 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from briefs.caching import cache_public_page
-from briefs.reading.citation import human_date
 from briefs.models import (
     Brief,
     Correction,
@@ -40,6 +39,7 @@ from briefs.models import (
     TaggedBrief,
     TaggedSection,
 )
+from briefs.reading.citation import human_date
 from briefs.site import absolute_url
 from briefs.views import public_tags
 

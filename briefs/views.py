@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from briefs.reading import citation
 from briefs import search as text_search
 from briefs.caching import cache_public_page, page_number
 from briefs.markdown import render_markdown
@@ -46,6 +45,7 @@ from briefs.models import (
     TaggedSection,
     uses_per_tag,
 )
+from briefs.reading import citation
 from briefs.site import absolute_url
 
 # Headings for the tag index, in the order the kinds are offered to editors.

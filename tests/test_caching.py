@@ -28,8 +28,8 @@ from briefs import caching
 from briefs.editorial import workflow
 from briefs.ingest.importing import import_document
 from briefs.models import Brief, Section, Tag, TagRedirect
-from briefs.tagging.retagging import retag_briefs
 from briefs.tagging.merging import merge_tags
+from briefs.tagging.retagging import retag_briefs
 from tests.admin_forms import assert_saved, change_url, form_data
 from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
 from tests.services import redis_or_skip

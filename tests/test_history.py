@@ -3,10 +3,10 @@
 import pytest
 import reversion
 
-from briefs.ingest.exporting import brief_to_dict
 from briefs.editorial.history import brief_versions, snapshot
-from briefs.models import Brief
 from briefs.editorial.versions import RECORD_KEYS
+from briefs.ingest.exporting import brief_to_dict
+from briefs.models import Brief
 from tests.factories import published_brief
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from briefs.ingest import parsing
-from briefs.markdown import escape_markdown, render_markdown
 from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
+from briefs.markdown import escape_markdown, render_markdown
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 

@@ -12,8 +12,8 @@ from reversion.models import Version
 
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint
 from briefs.ingest.importing import Outcome, import_document
-from briefs.models import Brief, KeyPoint, Section, TaggedBrief, TaggedSection
 from briefs.ingest.parsing import decode, parse
+from briefs.models import Brief, KeyPoint, Section, TaggedBrief, TaggedSection
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 

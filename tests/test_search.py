@@ -16,9 +16,9 @@ from django.db import connection
 from django.urls import reverse
 
 from briefs import search as text_search
+from briefs.editorial.workflow import change_status
 from briefs.models import Brief, KeyPoint, SearchEntry, Section, Tag
 from briefs.tagging.retagging import retag_briefs
-from briefs.editorial.workflow import change_status
 from tests.admin_forms import add_form_row, assert_saved, change_url, form_data
 from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
 

@@ -37,8 +37,8 @@ from django.core.management import CommandError, call_command
 
 from briefs.ingest import importing
 from briefs.ingest.importing import ImportFailure, TagCache, plan_brief, read_source
-from briefs.models import Brief, Section
 from briefs.ingest.parsing import ParsedDocument, parse
+from briefs.models import Brief, Section
 from briefs.tagging.tagger import Tagger
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"

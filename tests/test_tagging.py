@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.tagging.countries import STOP_PHRASES, country_terms
-from briefs.markdown import paragraphs_to_markdown
 from briefs.ingest.parsing import decode, parse
+from briefs.markdown import paragraphs_to_markdown
+from briefs.tagging.countries import STOP_PHRASES, country_terms
 from briefs.tagging.tagger import (
     Tagger,
     Term,

@@ -20,9 +20,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.editorial import versions
-from briefs.reading.citation import human_date
 from briefs.ingest.exporting import export_briefs
 from briefs.models import Brief, Correction, PublicVersion, Section
+from briefs.reading.citation import human_date
 from tests.factories import draft_brief, published_brief, scheduled_brief
 from tests.test_metadata import Head
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 from briefs import caching, search
 from briefs.editorial import versions
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
+from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
 from briefs.markdown import paragraphs_to_markdown
 from briefs.models import (
     Brief,
@@ -40,7 +41,6 @@ from briefs.models import (
     now_to_the_second,
     unique_anchor,
 )
-from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
 from briefs.tagging.tagger import Tagger, section_text
 from briefs.tagging.vocabulary import vocabulary_tagger
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.text import slugify
 
-from briefs.tagging.countries import STOP_PHRASES, country_terms
 from briefs.models import Tag, TagPhrase, TagRedirect
+from briefs.tagging.countries import STOP_PHRASES, country_terms
 from briefs.tagging.tagger import Tagger, Term, VocabularyError, merge_terms
 from briefs.tagging.tagger import load_vocabulary as read_vocabulary_file
 
