@@ -48,7 +48,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
@@ -56,7 +56,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from briefs.caching import conditional
 from briefs.ingest.exporting import brief_to_dict
-from briefs.models import Brief, TaggedBrief, TaggedSection
+from briefs.models import Brief, Tag
 from briefs.openapi import openapi_document
 
 PAGE_SIZE = 20
@@ -202,20 +202,6 @@ def parse_updated_since(value: str) -> dt.datetime:
         ) from None
 
 
-def tagged(briefs: QuerySet[Brief], slug: str) -> QuerySet[Brief]:
-    """Briefs carrying the tag ``slug`` themselves or in any of their sections."""
-    return briefs.filter(
-        Exists(
-            TaggedBrief.objects.filter(content_object=OuterRef("pk"), tag__slug=slug)
-        )
-        | Exists(
-            TaggedSection.objects.filter(
-                content_object__brief=OuterRef("pk"), tag__slug=slug
-            )
-        )
-    )
-
-
 def page_url(request: HttpRequest, number: int) -> str:
     """This listing's absolute address at page ``number``, other filters kept."""
     query = request.GET.copy()
@@ -238,7 +224,7 @@ def listing(request: HttpRequest) -> dict[str, Any]:
     if tag is not None:
         if not tag:
             raise ParameterError("tag", "Give a tag's slug, such as ?tag=trade.")
-        briefs = tagged(briefs, tag)
+        briefs = briefs.tagged(Tag.objects.filter(slug=tag))
     updated_since = single(request, "updated_since")
     if updated_since is not None:
         briefs = briefs.filter(changed_at__gte=parse_updated_since(updated_since))

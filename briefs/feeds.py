@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -36,12 +36,9 @@ from briefs.models import (
     Correction,
     Section,
     Tag,
-    TaggedBrief,
-    TaggedSection,
 )
 from briefs.reading.citation import human_date
 from briefs.site import absolute_url
-from briefs.views import public_tags
 
 FEED_LENGTH = 30
 
@@ -180,14 +177,13 @@ class TagBriefsAtom(LatestBriefsAtom):
     """Published briefs that carry a tag, on the brief or on any of its sections."""
 
     def get_object(self, request: HttpRequest, slug: str) -> Tag:
-        tag = public_tags().filter(slug=slug).first()
-        if tag is not None:
-            return tag
-        moved = public_tags().filter(redirects__old_slug=slug).first()
-        if moved is None:
+        tag, moved = Tag.objects.public().at_slug(slug)
+        if tag is None:
             raise Http404("No such tag.")
-        name = request.resolver_match.url_name
-        raise _Moved(reverse(f"briefs:{name}", kwargs={"slug": moved.slug}))
+        if moved:
+            name = request.resolver_match.url_name
+            raise _Moved(reverse(f"briefs:{name}", kwargs={"slug": tag.slug}))
+        return tag
 
     def title(self, obj: Tag) -> str:
         return xml_text(f"{settings.NEWSROOM_SITE_NAME}: briefs tagged {obj.name}")
@@ -203,11 +199,7 @@ class TagBriefsAtom(LatestBriefsAtom):
         return absolute_url(self.request, obj.get_absolute_url())
 
     def briefs(self, obj: Tag) -> QuerySet[Brief]:
-        on_brief = TaggedBrief.objects.filter(tag=obj, content_object=OuterRef("pk"))
-        on_section = TaggedSection.objects.filter(
-            tag=obj, content_object__brief=OuterRef("pk")
-        )
-        return super().briefs(obj).filter(Exists(on_brief) | Exists(on_section))
+        return super().briefs(obj).tagged(obj)
 
 
 class TagBriefsRss(TagBriefsAtom):

@@ -77,3 +77,26 @@ def first_paragraph_text(body: str) -> str:
             )
             return html.unescape(_TAG.sub("", rendered)).strip()
     return ""
+
+
+def render_all(section_model, *, batch_size: int = 500) -> int:
+    """Render every section's body into ``body_html`` again; returns how many changed.
+
+    ``section_model`` is ``briefs.models.Section``, or its historical
+    version in a migration. Sections whose HTML is already current are
+    not written.
+    """
+    changed = []
+    count = 0
+    sections = section_model.objects.only("pk", "body", "body_html").order_by("pk")
+    for section in sections.iterator(chunk_size=batch_size):
+        html = render_markdown(section.body)
+        if html != section.body_html:
+            section.body_html = html
+            changed.append(section)
+        if len(changed) >= batch_size:
+            section_model.objects.bulk_update(changed, ["body_html"])
+            count += len(changed)
+            changed = []
+    section_model.objects.bulk_update(changed, ["body_html"])
+    return count + len(changed)

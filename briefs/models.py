@@ -7,8 +7,9 @@ import datetime as dt
 import reversion
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -28,6 +29,56 @@ def now_to_the_second() -> dt.datetime:
     return timezone.now().replace(microsecond=0)
 
 
+# Sent by ``BriefQuerySet.touch()`` with ``brief_ids``, after the update:
+# ``briefs.signals`` re-indexes those briefs and drops the cached pages.
+briefs_touched = Signal()
+
+
+def of_published(brief: str) -> Exists:
+    """A filter: the brief that field ``brief`` points to is published.
+
+    A correlated look-up by primary key for each row, so filtering a few
+    rows costs the same however many briefs there are; ``brief__in=
+    Brief.objects.published()`` makes SQLite list every published brief first.
+    """
+    return Exists(Brief.objects.published().filter(pk=OuterRef(brief)))
+
+
+class TagQuerySet(models.QuerySet):
+    def public(self) -> TagQuerySet:
+        """Tags used by a published brief or a section of one, with their counts
+        (``brief_count``, ``section_count``), by name.
+
+        A tag used only on drafts or scheduled briefs is not in this queryset,
+        so readers cannot learn that it exists.
+        """
+        on_briefs = TaggedBrief.objects.filter(of_published("content_object"))
+        on_sections = TaggedSection.objects.filter(
+            of_published("content_object__brief")
+        )
+        return (
+            self.filter(
+                Exists(on_briefs.filter(tag=OuterRef("pk")))
+                | Exists(on_sections.filter(tag=OuterRef("pk")))
+            )
+            .annotate(
+                brief_count=uses_per_tag(on_briefs),
+                section_count=uses_per_tag(on_sections),
+            )
+            .order_by("name")
+        )
+
+    def at_slug(self, slug: str) -> tuple[Tag | None, bool]:
+        """The tag at ``slug`` among these, else the one an old slug (from a
+        rename or merge) now leads to; and whether it moved. ``(None, False)``
+        when neither is here."""
+        tag = self.filter(slug=slug).first()
+        if tag is not None:
+            return tag, False
+        moved = self.filter(redirects__old_slug=slug).first()
+        return moved, moved is not None
+
+
 class Tag(TagBase):
     """A tag shared by briefs and sections, so one topic links both."""
 
@@ -40,6 +91,8 @@ class Tag(TagBase):
     kind = models.CharField(
         max_length=20, choices=Kind.choices, default=Kind.TOPIC, db_index=True
     )
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -190,6 +243,38 @@ class BriefQuerySet(models.QuerySet):
 
     def newest_first(self) -> BriefQuerySet:
         return self.order_by("-published_at", "-pk")
+
+    def tagged(self, tags: Tag | models.QuerySet | list[int]) -> BriefQuerySet:
+        """Briefs that carry ``tags`` (a tag, or any of several tags or their
+        ids) themselves or in any of their sections."""
+        lookup = {"tag": tags} if isinstance(tags, Tag) else {"tag__in": tags}
+        return self.filter(
+            Exists(TaggedBrief.objects.filter(content_object=OuterRef("pk"), **lookup))
+            | Exists(
+                TaggedSection.objects.filter(
+                    content_object__brief=OuterRef("pk"), **lookup
+                )
+            )
+        )
+
+    def touch(self, **changes) -> int:
+        """Record that these briefs changed in a write that sent no signals.
+
+        The one way a bulk writer (status changes, re-tagging, tag merges,
+        the importer) says so: sets ``changes``, moves ``updated_at`` to now
+        and ``version`` on by one (so an editor's open form knows it is out
+        of date), then sends ``briefs_touched``, on which the search index
+        re-indexes these briefs and the page cache drops every page.
+        Returns how many briefs were touched.
+        """
+        ids = list(self.values_list("pk", flat=True))
+        if not ids:
+            return 0
+        touched = Brief.objects.filter(pk__in=ids).update(
+            updated_at=timezone.now(), version=F("version") + 1, **changes
+        )
+        briefs_touched.send(sender=Brief, brief_ids=ids)
+        return touched
 
 
 class Brief(models.Model):
@@ -530,6 +615,10 @@ class Section(models.Model):
     body = models.TextField(
         help_text="Markdown. Separate paragraphs with a blank line."
     )
+    # ``body`` rendered, on every save (``briefs.signals``, which sees raw
+    # saves too, as a restore makes); ``manage.py render_sections`` renders
+    # them all again when the renderer changes.
+    body_html = models.TextField(blank=True, editable=False)
 
     tags = NewsroomTaggableManager(through=TaggedSection, blank=True)
     # As Brief.auto_tags: what the auto-tagger proposed for this section last time.
@@ -559,9 +648,9 @@ class Section(models.Model):
     def get_absolute_url(self) -> str:
         return f"{self.brief.get_absolute_url()}#{self.anchor}"
 
-    @property
-    def body_html(self) -> str:
-        return render_markdown(self.body)
+    def render(self) -> None:
+        """Render ``body`` into ``body_html`` (saving does this)."""
+        self.body_html = render_markdown(self.body)
 
 
 def unique_anchor(

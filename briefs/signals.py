@@ -1,19 +1,22 @@
-"""Keep the search index and the page cache in step with every save and delete.
+"""Keep a section's HTML, the search index and the page cache in step with
+every save and delete.
 
-Saving or deleting a brief, a section or a key point re-indexes the brief
-(at once, or once at the end of a ``briefs.search.batch()``). Bulk writes
-send no signals: the importer calls ``briefs.search.reindex_brief`` itself.
-Deleting a brief needs nothing here: its entries go with it (CASCADE).
+Saving a section renders its body into ``body_html``, raw saves (a restore)
+included. Saving or deleting a brief, a section or a key point re-indexes the
+brief (at once, or once at the end of a ``briefs.search.batch()``). Deleting
+a brief needs nothing here: its entries go with it (CASCADE).
 
 Any save or delete of what readers see (briefs, key points, sections, tags
-and tag rows) also drops the cached public pages (``briefs.caching``); bulk
-writers call ``briefs.caching.content_changed`` themselves.
+and tag rows) also drops the cached public pages (``briefs.caching``).
+
+Bulk writes send no signals of their own: they end with
+``Brief.objects.filter(...).touch()``, whose ``briefs_touched`` does both.
 """
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from briefs import caching, search
@@ -26,7 +29,20 @@ from briefs.models import (
     Tag,
     TaggedBrief,
     TaggedSection,
+    briefs_touched,
 )
+
+
+@receiver(pre_save, sender=Section, dispatch_uid="briefs.section_rendered")
+def section_rendered(sender, instance: Section, **kwargs) -> None:
+    instance.render()
+
+
+@receiver(briefs_touched, dispatch_uid="briefs.briefs_touched")
+def briefs_touched_elsewhere(sender, brief_ids: list[int], **kwargs) -> None:
+    for brief_id in brief_ids:
+        search.brief_changed(brief_id)
+    caching.content_changed()
 
 
 @receiver(post_save, sender=Brief, dispatch_uid="briefs.search.brief_saved")

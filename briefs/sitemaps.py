@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from briefs.models import Brief, Tag
-from briefs.views import public_tags
 
 
 class SiteSitemap(Sitemap):
@@ -80,7 +79,7 @@ class TagSitemap(SiteSitemap):
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Tag]:
-        return public_tags().only("slug").order_by("pk")
+        return Tag.objects.public().only("slug").order_by("pk")
 
 
 SITEMAPS = {"pages": PageSitemap, "briefs": BriefSitemap, "tags": TagSitemap}

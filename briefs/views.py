@@ -43,7 +43,7 @@ from briefs.models import (
     Tag,
     TaggedBrief,
     TaggedSection,
-    uses_per_tag,
+    of_published,
 )
 from briefs.reading import citation
 from briefs.site import absolute_url
@@ -60,37 +60,6 @@ KIND_HEADINGS = {
 def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
     """Briefs as a listing shows them: description needs sections, plus tags."""
     return briefs.newest_first().prefetch_related("sections", "tags")
-
-
-def of_published(brief: str) -> Exists:
-    """A filter: the brief that field ``brief`` points to is published.
-
-    A correlated look-up by primary key for each row, so filtering a few
-    rows costs the same however many briefs there are; ``brief__in=
-    Brief.objects.published()`` makes SQLite list every published brief first.
-    """
-    return Exists(Brief.objects.published().filter(pk=OuterRef(brief)))
-
-
-def public_tags() -> QuerySet[Tag]:
-    """Tags used by a published brief or a section of one, with their counts.
-
-    A tag used only on drafts or scheduled briefs is not in this queryset, so
-    readers cannot learn that it exists.
-    """
-    on_briefs = TaggedBrief.objects.filter(of_published("content_object"))
-    on_sections = TaggedSection.objects.filter(of_published("content_object__brief"))
-    return (
-        Tag.objects.filter(
-            Exists(on_briefs.filter(tag=OuterRef("pk")))
-            | Exists(on_sections.filter(tag=OuterRef("pk")))
-        )
-        .annotate(
-            brief_count=uses_per_tag(on_briefs),
-            section_count=uses_per_tag(on_sections),
-        )
-        .order_by("name")
-    )
 
 
 @cache_public_page(query={"page": page_number})
@@ -290,16 +259,7 @@ def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
     candidates = (
         Brief.objects.published()
         .exclude(pk=brief.pk)
-        .filter(
-            Exists(
-                TaggedBrief.objects.filter(tag__in=ids, content_object=OuterRef("pk"))
-            )
-            | Exists(
-                TaggedSection.objects.filter(
-                    tag__in=ids, content_object__brief=OuterRef("pk")
-                )
-            )
-        )
+        .tagged(ids)
         .newest_first()
         .values("pk")[:RELATED_CANDIDATES]
     )
@@ -513,7 +473,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     address. A known kind with no public tags is an empty page.
     """
     kind = request.GET.get("kind")
-    tags = public_tags()
+    tags = Tag.objects.public()
     if kind is not None:
         if kind not in KIND_HEADINGS:
             raise Http404("No such kind of tag.")
@@ -551,12 +511,11 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tag's page, but only when that tag is public: a redirect must not reveal
     the address of a tag used only on drafts.
     """
-    tag = public_tags().filter(slug=slug).first()
+    tag, moved = Tag.objects.public().at_slug(slug)
     if tag is None:
-        moved = public_tags().filter(redirects__old_slug=slug).first()
-        if moved is None:
-            raise Http404("No such tag.")
-        return HttpResponsePermanentRedirect(moved.get_absolute_url())
+        raise Http404("No such tag.")
+    if moved:
+        return HttpResponsePermanentRedirect(tag.get_absolute_url())
     # The tag's counts are already on it (the lede shows them), so pages
     # are numbered without counting again; each list is then one LIMIT.
     longest = max(tag.section_count, tag.brief_count)
@@ -607,7 +566,11 @@ def search(request: HttpRequest) -> HttpResponse:
     tag = None
     if slug:
         # A NUL byte cannot even be sent to PostgreSQL; no tag has one.
-        tag = public_tags().filter(slug=slug).first() if "\x00" not in slug else None
+        tag = (
+            Tag.objects.public().filter(slug=slug).first()
+            if "\x00" not in slug
+            else None
+        )
     unknown_tag = bool(slug) and tag is None
     page = None
     if query and not unknown_tag:
@@ -628,7 +591,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "tag": tag,
             "unknown_tag": unknown_tag,
             "asked_tag": text_search.clean_text(slug),
-            "tag_choices": public_tags().values_list("slug", "name"),
+            "tag_choices": Tag.objects.public().values_list("slug", "name"),
             "page": page,
             "hits": page.object_list if page else [],
             "search_params": urlencode({k: v for k, v in params.items() if v}),

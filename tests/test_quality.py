@@ -31,8 +31,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from briefs.editorial import versions
-from briefs.models import Brief
-from briefs.views import public_tags
+from briefs.models import Brief, Tag
 from tests.browser import browser_required
 
 # 50 KB, counted in thousands: the bar for a brief page without images.
@@ -64,7 +63,7 @@ def seed_public_pages() -> list[PublicPage]:
         note="An earlier version misstated the year the corridor opened.",
     )
     # The tag with the most sections shows both halves of a tag page.
-    tag = public_tags().order_by("-section_count", "-brief_count", "name").first()
+    tag = Tag.objects.public().order_by("-section_count", "-brief_count", "name").first()
     assert tag is not None, "the seed should have public tags"
     return [
         PublicPage("home", "/"),

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
-from briefs import caching
 from briefs.editorial import versions
 from briefs.models import Brief, StatusChange, now_to_the_second
 
@@ -153,9 +152,7 @@ def change_status(
             Brief.objects.filter(pk__in=pks, published_at__isnull=True).update(
                 published_at=now
             )
-        Brief.objects.filter(pk__in=pks).update(
-            status=to_status, updated_at=now, version=F("version") + 1
-        )
+        Brief.objects.filter(pk__in=pks).touch(status=to_status)
         StatusChange.objects.bulk_create(
             StatusChange(
                 brief_id=pk,
@@ -171,7 +168,6 @@ def change_status(
         if to_status == Status.PUBLISHED:
             for brief in Brief.objects.filter(pk__in=pks):
                 versions.record_publication(brief)
-        caching.content_changed()
     return StatusChangeResult(len(targets), tuple(refused))
 
 

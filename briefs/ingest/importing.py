@@ -24,11 +24,11 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from briefs import caching, search
+from briefs import search
 from briefs.editorial import versions
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
-from briefs.markdown import paragraphs_to_markdown
+from briefs.markdown import paragraphs_to_markdown, render_markdown
 from briefs.models import (
     Brief,
     Correction,
@@ -339,7 +339,9 @@ def import_document(
                     reversion.add_to_revision(
                         Brief.objects.for_revision().get(pk=existing.pk)
                     )
-            # The bulk inserts send no signals: re-index the brief once, here.
+            # The brief's own save re-indexes it when the batch ends (after
+            # the bulk inserts of its parts) and drops the cached pages, now
+            # and again at commit.
             with reversion.create_revision(), search.batch():
                 reversion.set_comment(f"Imported from {source_path}")
                 brief = _write(
@@ -351,9 +353,7 @@ def import_document(
                     publish=publish,
                     tags=tags,
                 )
-                search.reindex_brief(brief.pk)
                 _record_public_change(brief, existing)
-                caching.content_changed()
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
     except StaleBrief:
         return ImportResult(
@@ -513,6 +513,7 @@ def _write(
             heading=section["heading"],
             anchor=section["anchor"],
             body=section["body"],
+            body_html=render_markdown(section["body"]),
             auto_tags=section["tags"],
         )
         for position, section in enumerate(plan["sections"])

@@ -16,8 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import models, transaction
-from django.db.models import F, Min, Q
-from django.utils import timezone
+from django.db.models import Min, Q
 
 from briefs import caching
 from briefs.models import (
@@ -115,11 +114,7 @@ def touch_briefs_tagged(tag_ids: list[int]) -> int:
         Q(tagged_items__tag_id__in=tag_ids)
         | Q(sections__tagged_items__tag_id__in=tag_ids)
     ).values("pk")
-    touched = Brief.objects.filter(pk__in=briefs).update(
-        updated_at=timezone.now(), version=F("version") + 1
-    )
-    caching.content_changed()
-    return touched
+    return Brief.objects.filter(pk__in=briefs).touch()
 
 
 def claim_slug(tag: Tag) -> None:

@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 import reversion
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
 
-from briefs import caching
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.importing import TagCache
 from briefs.models import Brief, Section, TaggedBrief, TaggedSection
@@ -257,16 +255,12 @@ def _write(
             Section.objects.bulk_update(remembered, ["auto_tags"])
         # A new version: an editor's form opened before this re-tag cannot
         # silently put the old tags back.
-        fields = {
-            "auto_tags": brief_plan.auto_tags,
-            "updated_at": timezone.now(),
-            "version": F("version") + 1,
-        }
+        fields = {"auto_tags": brief_plan.auto_tags}
         if untouched:
             fields["import_fingerprint"] = _fingerprint(brief.pk)
+            # touch() moves version on in the same update: this is the new one.
             fields["import_version"] = F("version") + 1
-        Brief.objects.filter(pk=brief.pk).update(**fields)
-        caching.content_changed()
+        Brief.objects.filter(pk=brief.pk).touch(**fields)
         reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
 
 
