@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from briefs.control_chars import CONTROL
+
 HEADER_FIELDS = ("title", "source", "published", "byline", "url", "tags")
 MAX_HEADING_LENGTH = 80
 MAX_TITLE_LENGTH = 300
@@ -61,8 +63,6 @@ _LONG_DASHES = "—–"
 _TWO_BLANKS = frozenset({"  ", " \t", "\t ", "\t\t"})
 _MAX_DATELINE_MORE = 80  # ", March 14 (Example Wire)"
 _MAX_DATELINE_AGENCY = 60  # "(Example Wire)"
-# C0 and C1 control characters other than tab, line feed and carriage return.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
 # Text files hold almost none of these; binary files are full of them.
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f]")
 
@@ -139,7 +139,7 @@ def parse(text: str) -> ParsedDocument:
         raise ParseError("binary file (it contains NUL bytes), not a text document")
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     # Stray control characters are invisible noise from copy and paste.
-    text = _CONTROL.sub(" ", text)
+    text = CONTROL.sub(" ", text)
     lines = [line.rstrip() for line in text.split("\n")]
     if not any(line.strip() for line in lines):
         raise ParseError("empty document: there is no text in it")

@@ -11,6 +11,8 @@ import hashlib
 import re
 import unicodedata
 
+from briefs.control_chars import CONTROL
+
 MONTHS = (
     "January",
     "February",
@@ -26,8 +28,6 @@ MONTHS = (
     "December",
 )
 
-# C0 controls (other than tab and newline) and DEL mean nothing in a citation.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
 
 # Characters that mean something to BibTeX or LaTeX, and what stands for each.
@@ -48,7 +48,7 @@ _BIBTEX_SPECIAL_RE = re.compile("|".join(re.escape(c) for c in _BIBTEX_SPECIAL))
 
 def clean(text: str) -> str:
     """``text`` on one line: control characters dropped, runs of space made one."""
-    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+    return _SPACE.sub(" ", CONTROL.sub("", text)).strip()
 
 
 def human_date(day: dt.date) -> str:

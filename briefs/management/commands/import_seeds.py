@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections import Counter
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from briefs.control_chars import visible
 from briefs.ingest.importing import (
     ImportResult,
     Outcome,
@@ -182,31 +182,6 @@ def _folder_entries(folder: Path) -> list[Path]:
         raise CommandError(
             f"cannot read the folder {visible(str(folder))} ({error.strerror})"
         ) from None
-
-
-# What could forge an output line or drive a terminal: C0 and C1 control
-# characters and DEL, the Unicode line and paragraph separators, the
-# bidirectional controls (which reorder what follows), and lone surrogates
-# (the bytes of a file name that are not UTF-8).
-_INVISIBLE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
-    r"\u2066-\u2069\ud800-\udfff]"
-)
-_SHORT_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
-
-
-def visible(text: str) -> str:
-    """``text`` for one line of output, each such character written as an
-    escape: ``\\n``, ``\\x1b``, ``\\u202e``, ``\\udce9``."""
-    return _INVISIBLE.sub(_escape, text)
-
-
-def _escape(match: re.Match[str]) -> str:
-    char = match.group()
-    code = ord(char)
-    return _SHORT_ESCAPES.get(char) or (
-        f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
-    )
 
 
 class Progress:
