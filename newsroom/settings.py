@@ -110,7 +110,8 @@ MIDDLEWARE = [
     "newsroom.middleware.SecurityHeadersMiddleware",
     # Refuses NUL bytes and query strings that are not UTF-8 before the cache or any view.
     "newsroom.middleware.RefuseUnreadableInputMiddleware",
-    # Readers' cached pages, before sessions, auth, CSRF and URL resolving.
+    # The page cache: answers readers before sessions, auth, CSRF and URL
+    # resolving, and stores the pages the views below render for them.
     "briefs.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -225,6 +226,10 @@ NEWSROOM_PAGE_CACHE_SECONDS = int(
 # How long browsers and proxies may reuse a page without asking again. 0: they
 # revalidate every time (a cheap 304), so an edit reaches readers at once.
 NEWSROOM_PAGE_MAX_AGE = int(os.environ.get("NEWSROOM_PAGE_MAX_AGE", "0"))
+# What cached pages are keyed under: a deploy sets it to its git commit, so
+# every host of one release shares pages and a new release starts with none.
+# Empty: a stamp of the project files' names, sizes and modification times.
+NEWSROOM_RELEASE = os.environ.get("NEWSROOM_RELEASE", "").strip()
 
 # Briefs
 NEWSROOM_SITE_NAME = os.environ.get("NEWSROOM_SITE_NAME", "Newsroom")

@@ -4,19 +4,21 @@ Every public page but search is cached (briefs/caching.py). Any change a
 reader could see, whichever way it is made (an admin save, an import, a
 re-tag, a status change, a tag merge), shows on the very next request; a
 scheduled brief shows when its moment comes; staff never share pages with
-readers; and conditional requests get a 304.
+readers; a new release never serves the old one's pages; conditional
+requests get a 304; and a cache that is down never breaks a page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import time
 
 import pytest
 import redis
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client, override_settings
@@ -27,7 +29,7 @@ from django.utils.http import parse_http_date
 from briefs import caching
 from briefs.editorial import workflow
 from briefs.ingest.importing import import_document
-from briefs.models import Brief, Section, Tag, TagRedirect
+from briefs.models import Brief, Tag, TagRedirect
 from briefs.tagging.merging import merge_tags
 from briefs.tagging.retagging import retag_briefs
 from tests.admin_forms import assert_saved, change_url, form_data
@@ -64,17 +66,24 @@ def queries_for(client: Client, url: str, **kwargs) -> tuple[int, object]:
     return len(queries), response
 
 
+def stored_pages() -> set[str]:
+    """The keys of the pages in the test cache (local memory, read directly)."""
+    return {key for key in cache._cache if ":newsroom:page:" in key}
+
+
 # --- Hits ---------------------------------------------------------------------
 
 
-def test_a_second_request_is_served_from_the_cache_with_no_query(client, brief):
+def test_a_second_request_is_served_from_the_cache_with_no_query(
+    client, brief, django_assert_num_queries
+):
     for url in public_urls(brief):
         first = client.get(url)
         assert first.status_code == 200, url
 
-        count, again = queries_for(client, url)
+        with django_assert_num_queries(0):
+            again = client.get(url)
 
-        assert count == 0, url
         assert again.content == first.content, url
         assert again["ETag"] == first["ETag"], url
         assert again["Content-Type"] == first["Content-Type"], url
@@ -117,81 +126,46 @@ def test_a_miss_costs_the_page_and_at_most_one_more_query(client, brief, setting
     assert uncached <= miss <= uncached + 1
 
 
-def test_head_is_answered_from_the_same_page(client, brief):
+def test_head_is_answered_from_the_same_page(client, brief, django_assert_num_queries):
     url = brief.get_absolute_url()
     get = client.get(url)
 
-    with CaptureQueriesContext(connection) as queries:
+    with django_assert_num_queries(0):
         head = client.head(url)
 
-    assert len(queries) == 0
     assert head.status_code == 200
     assert head.content == b""
     assert head["ETag"] == get["ETag"]
     assert head["Last-Modified"] == get["Last-Modified"]
 
 
-class CacheCalls:
-    """The default cache, recording the name of every method called on it."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-
-    def __getattr__(self, name: str):
-        attribute = getattr(cache, name)
-        if callable(attribute):
-            self.calls.append(name)
-        return attribute
-
-
-def test_readers_are_answered_before_sessions_and_url_resolving(client, brief):
+def test_a_hit_is_answered_before_sessions_and_url_resolving_as_the_miss_was(
+    client, brief
+):
     url = brief.get_absolute_url()
-    client.get(url)
-
+    miss = client.get(url)
     hit = client.get(url)
     not_modified = client.get(url, headers={"if-none-match": hit["ETag"]})
-    with override_settings(
-        MIDDLEWARE=[
-            name
-            for name in settings.MIDDLEWARE
-            if name != "briefs.caching.PageCacheMiddleware"
-        ]
-    ):
-        from_view = client.get(url)
-        not_modified_by_view = client.get(url, headers={"if-none-match": hit["ETag"]})
+    cache.clear()
+    not_modified_by_view = client.get(url, headers={"if-none-match": hit["ETag"]})
 
-    # The middleware answered: no session, no user, no URL resolved.
+    # The cache answered: no session, no user, no URL resolved.
+    assert hasattr(miss.wsgi_request, "session")
     assert not hasattr(hit.wsgi_request, "session")
     assert hit.wsgi_request.resolver_match is None
-    assert hasattr(from_view.wsgi_request, "session")
-    # The same bytes and the same headers (security headers included) as the
-    # decorator's answer, for a 200 and for a 304. Changing MIDDLEWARE moved
-    # the generation on (tests/conftest.py), so only Last-Modified differs.
-    assert hit.content == from_view.content
-    assert headers_but_date(hit) == headers_but_date(from_view)
+    # The same bytes and the same headers, security headers included.
+    assert hit.content == miss.content
+    assert dict(hit.headers) == dict(miss.headers)
     assert hit["X-Frame-Options"] == "DENY"
     assert "Content-Security-Policy" in hit
+    assert hasattr(not_modified_by_view.wsgi_request, "session")
     assert not_modified.status_code == not_modified_by_view.status_code == 304
+    # Emptying the cache started a new generation: only its date may differ.
     assert headers_but_date(not_modified) == headers_but_date(not_modified_by_view)
 
 
 def headers_but_date(response) -> dict[str, str]:
     return {k: v for k, v in response.headers.items() if k != "Last-Modified"}
-
-
-def test_a_hit_is_one_cache_round_trip_and_a_fill_few_more(client, brief, monkeypatch):
-    url = brief.get_absolute_url()
-    client.get("/")  # the generation's Freshness is cached
-    spy = CacheCalls()
-    monkeypatch.setattr(caching, "cache", spy)
-
-    client.get(url)
-    fill, spy.calls = spy.calls, []
-    client.get(url)
-
-    assert spy.calls == ["get_many"]
-    # The middleware's look-up, the decorator's (with the Freshness), the store.
-    assert fill == ["get_many", "get_many", "set"]
 
 
 def test_requests_answered_from_the_cache_are_logged(client, brief, caplog):
@@ -203,7 +177,7 @@ def test_requests_answered_from_the_cache_are_logged(client, brief, caplog):
     assert (record.method, record.path, record.status) == ("GET", "/", 200)
 
 
-def test_a_host_not_allowed_is_refused_not_looked_up(client, brief):
+def test_a_host_not_allowed_is_refused_even_for_a_cached_page(client, brief):
     client.get("/")
 
     assert client.get("/", headers={"host": "evil.example"}).status_code == 400
@@ -228,15 +202,13 @@ def test_search_is_not_cached(client, brief):
 @pytest.mark.parametrize(
     "url", ["/search/?q=border", "/api/briefs/", "/healthz", "/no-such-page/"]
 )
-def test_pages_that_are_never_cached_are_never_looked_up(
-    client, brief, monkeypatch, url
-):
-    spy = CacheCalls()
-    monkeypatch.setattr(caching, "cache", spy)
+def test_pages_that_are_never_cached_are_never_stored(client, brief, url):
+    first = client.get(url)
 
-    client.get(url)
+    again = client.get(url)
 
-    assert spy.calls == []
+    assert again.status_code == first.status_code
+    assert stored_pages() == set()
 
 
 def test_errors_and_redirects_are_not_stored(client, brief):
@@ -249,22 +221,25 @@ def test_errors_and_redirects_are_not_stored(client, brief):
             count, response = queries_for(client, url)
             assert response.status_code == status
             assert count > 0
+    assert stored_pages() == set()
 
 
 # --- Conditional requests ------------------------------------------------------
 
 
 @pytest.mark.parametrize("url", ["/", "detail", "/tags/", "/feeds/briefs.atom"])
-def test_a_current_etag_or_date_gets_a_304_with_no_query(client, brief, url):
+def test_a_current_etag_or_date_gets_a_304_with_no_query(
+    client, brief, url, django_assert_num_queries
+):
     url = brief.get_absolute_url() if url == "detail" else url
     first = client.get(url)
     etag, modified = first["ETag"], first["Last-Modified"]
 
-    count, by_etag = queries_for(client, url, headers={"if-none-match": etag})
+    with django_assert_num_queries(0):
+        by_etag = client.get(url, headers={"if-none-match": etag})
     by_date = client.get(url, headers={"if-modified-since": modified})
     other = client.get(url, headers={"if-none-match": '"something-else"'})
 
-    assert count == 0
     assert (by_etag.status_code, by_etag.content) == (304, b"")
     assert by_etag["ETag"] == etag
     assert by_date.status_code == 304
@@ -416,31 +391,37 @@ def test_a_deleted_brief_goes_at_once(client, editor_client, brief):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_pages_move_on_again_once_the_transaction_commits(client, brief):
+def test_a_page_rendered_before_the_commit_is_not_kept(
+    client, brief, django_assert_num_queries
+):
     """Another process may render from data not yet committed; that page must not stay."""
     with transaction.atomic():
-        for section in Section.objects.filter(brief=brief):
-            section.save()
-        during = caching.generation()
-        client.get("/")  # stored under this generation
+        brief.title = "Retitled in a transaction"
+        brief.save()
+        client.get("/")
+        with django_assert_num_queries(0):
+            client.get("/")  # stored while the write was not yet committed
 
-    assert caching.generation() == during + 1  # once, however many rows
-    count, _ = queries_for(client, "/")
+    count, response = queries_for(client, "/")
+
     assert count > 0
+    assert "Retitled in a transaction" in response.content.decode()
 
 
 # --- Time -----------------------------------------------------------------------
 
 
-def test_a_scheduled_brief_appears_when_due_with_no_save(client, clock, brief):
+def test_a_scheduled_brief_appears_when_due_with_no_save(
+    client, clock, brief, django_assert_num_queries
+):
     due = scheduled_brief(title="Embargoed brief", tags=("Customs",))
     for url in ("/", "/tags/customs/", "/feeds/briefs.atom", "/sitemap.xml"):
         assert_fresh(
             client, url, due.slug if url == "/sitemap.xml" else due.title, present=False
         )
     assert client.get(due.get_absolute_url()).status_code == 404
-    count, _ = queries_for(client, "/")
-    assert count == 0  # cached, and nothing will be saved
+    with django_assert_num_queries(0):
+        client.get("/")  # cached, and nothing will be saved
 
     clock.advance(due.published_at - caching.timezone.now() + dt.timedelta(seconds=1))
 
@@ -517,19 +498,123 @@ def test_a_preview_is_never_cached_nor_shown_to_readers(editor_client, make):
     assert preview_again.status_code == 200
 
 
-def test_a_logged_in_reader_who_is_not_staff_shares_the_readers_pages(
-    client, django_user_model, brief
+def test_a_logged_in_reader_who_is_not_staff_gets_the_readers_pages(
+    editor, django_user_model, brief
 ):
-    client.get("/")
-    user = django_user_model.objects.create_user("reader", password="pw-123456-x")
+    staff = Client()
+    staff.force_login(editor)
+    hidden = draft_brief(title="Not yet out")
+    for url in ["/", hidden.get_absolute_url(), *public_urls(brief)]:
+        staff.get(url)  # rendered for staff first
     member = Client()
-    member.force_login(user)
+    member.force_login(
+        django_user_model.objects.create_user("reader", password="pw-123456-x")
+    )
+    reader = Client()
 
-    count, response = queries_for(member, "/")
+    for url in public_urls(brief):
+        page, readers = member.get(url), reader.get(url)
+        assert page.status_code == 200, url
+        assert page.content == readers.content, url
+        assert page["ETag"] == readers["ETag"], url
+        assert page["Cache-Control"] == "public, max-age=0", url
+        assert "Cookie" in page["Vary"], url
+        again = member.get(url, headers={"if-none-match": page["ETag"]})
+        assert again.status_code == 304, url
+    assert member.get(hidden.get_absolute_url()).status_code == 404
+    brief.title = "Seen by members at once"
+    brief.save()
+    assert_fresh(member, "/", "Seen by members at once")
 
-    # The session and the user; the page itself comes from the cache.
-    assert count == 2
-    assert response["Cache-Control"] == "public, max-age=0"
+
+# --- Releases --------------------------------------------------------------------
+
+
+@pytest.fixture
+def release(monkeypatch):
+    """Sets the release as a deploy would (a new process): ``release("abc")``."""
+
+    def deploy(name: str) -> None:
+        # No setting_changed signal: a new release must be enough on its own.
+        monkeypatch.setattr(django_settings, "NEWSROOM_RELEASE", name)
+        caching.release_id.cache_clear()
+
+    yield deploy
+    caching.release_id.cache_clear()
+
+
+def test_a_new_release_never_serves_the_old_ones_pages(
+    client, brief, release, django_assert_num_queries
+):
+    url = brief.get_absolute_url()
+    release("3f9c2e1")
+    client.get(url)
+    old_pages = stored_pages()
+
+    release("8b0d4a7")
+    count, response = queries_for(client, url)
+
+    assert count > 0
+    assert response.status_code == 200
+    assert stored_pages() > old_pages  # a page of the new release's own
+    release("3f9c2e1")  # rolled back: its pages are still good
+    with django_assert_num_queries(0):
+        client.get(url)
+
+
+def project(root) -> None:
+    for path, text in [
+        ("briefs/views.py", "def index(): ...\n"),
+        ("templates/base.html", "<main></main>\n"),
+        ("static/site.css", "main {}\n"),
+    ]:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+
+
+def test_without_a_release_set_any_change_to_the_project_files_is_a_new_one(tmp_path):
+    project(tmp_path)
+    stamp = caching.source_stamp(tmp_path)
+    views = tmp_path / "briefs" / "views.py"
+    changes = [
+        lambda: views.write_text("def index(): return 1\n"),
+        lambda: os.utime(views, ns=(0, views.stat().st_mtime_ns + 1)),
+        lambda: (tmp_path / "templates" / "new.html").write_text(""),
+        lambda: views.rename(tmp_path / "briefs" / "pages.py"),
+    ]
+    stamps = [stamp]
+    for change in changes:
+        change()
+        stamps.append(caching.source_stamp(tmp_path))
+
+    assert len(set(stamps)) == len(stamps)
+    (tmp_path / "briefs" / "__pycache__").mkdir()
+    (tmp_path / "briefs" / "__pycache__" / "pages.pyc").write_bytes(b"x")
+    (tmp_path / "seeds").mkdir()
+    (tmp_path / "seeds" / "001.txt").write_text("Title: not code")
+    assert caching.source_stamp(tmp_path) == stamps[-1]
+
+
+@pytest.mark.parametrize("name", ["", "3f9c2e1"], ids=["stamp", "set"])
+def test_a_release_set_by_the_deploy_is_all_that_counts(
+    tmp_path, monkeypatch, release, name
+):
+    project(tmp_path)
+    monkeypatch.setattr(django_settings, "BASE_DIR", tmp_path)
+    release(name)
+    before = caching.release_id()
+
+    (tmp_path / "templates" / "base.html").write_text("<main>New</main>\n")
+    release(name)
+
+    assert (caching.release_id() == before) is bool(name)
+
+
+def test_settings_read_the_release_from_the_environment():
+    result = settings_in({"NEWSROOM_RELEASE": " 3f9c2e1 \n"}, "s.NEWSROOM_RELEASE")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "'3f9c2e1'"
 
 
 # --- Backends --------------------------------------------------------------------
@@ -544,13 +629,13 @@ REDIS = {
 }
 
 
-def test_pages_are_cached_in_redis(client, brief):
+def test_pages_are_cached_in_redis(client, brief, django_assert_num_queries):
     redis_or_skip(REDIS_TEST_URL)
     with override_settings(CACHES=REDIS):
         cache.clear()
         first = client.get(brief.get_absolute_url())
-        count, again = queries_for(client, brief.get_absolute_url())
-        assert count == 0
+        with django_assert_num_queries(0):
+            again = client.get(brief.get_absolute_url())
         assert again.content == first.content
         stored = redis.Redis.from_url(REDIS_TEST_URL).scan_iter("newsroom-tests:*")
         assert any(b":newsroom:page:" in key for key in stored)
@@ -562,16 +647,27 @@ def test_pages_are_cached_in_redis(client, brief):
         cache.clear()
 
 
-def test_pages_are_still_served_when_the_cache_is_down(client, brief):
+def test_pages_are_still_served_when_the_cache_is_down(
+    client, editor_client, brief, caplog
+):
     down = {"default": {**REDIS["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    reader = Client()
     with override_settings(CACHES=down):
-        response = client.get(brief.get_absolute_url())
+        response = reader.get(brief.get_absolute_url())
         brief.title = "Saved while the cache is down"
         brief.save()
-        again = client.get(brief.get_absolute_url())
+        again = reader.get(brief.get_absolute_url())
+        not_modified = reader.get(
+            brief.get_absolute_url(), headers={"if-none-match": again["ETag"]}
+        )
+        staff = editor_client.get(brief.get_absolute_url())
 
-    assert response.status_code == again.status_code == 200
+    assert response.status_code == again.status_code == staff.status_code == 200
     assert "Saved while the cache is down" in again.content.decode()
+    assert again["Cache-Control"] == "public, max-age=0"
+    assert not_modified.status_code == 304
+    assert staff["Cache-Control"] == "private, no-store"
+    assert "Could not read the page cache; rendering instead." in caplog.messages
 
 
 def test_settings_use_redis_when_redis_url_is_set():
@@ -608,6 +704,6 @@ def test_settings_use_local_memory_without_redis_and_store_pages_only_in_one_pro
     assert production.stdout.strip() == f"({locmem}, 0)"
 
 
-def test_the_suite_never_clears_a_real_redis(settings):
+def test_the_suite_never_clears_a_real_redis():
     # tests/settings.py: the suite empties the cache before every test.
-    assert settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
+    assert django_settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
