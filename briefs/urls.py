@@ -14,7 +14,7 @@ urlpatterns = [
     path("briefs/<str:slug>/versions/<int:number>/", views.version, name="version"),
     path("tags/", views.tag_list, name="tags"),
     path("tags/<str:slug>/", views.tag_detail, name="tag"),
-    path("search/", views.search, name="search"),
+    path("search/", views.search_results, name="search"),
     path("feeds/briefs.atom", feeds.LatestBriefsAtom(), name="feed-atom"),
     path("feeds/briefs.rss", feeds.LatestBriefsRss(), name="feed-rss"),
     path("feeds/tags/<str:slug>.atom", feeds.TagBriefsAtom(), name="tag-feed-atom"),
@@ -27,7 +27,6 @@ urlpatterns = [
         name="sitemap",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("api/briefs/", api.brief_list, name="api-briefs"),
-    path("api/briefs/<str:slug>/", api.brief_detail, name="api-brief"),
-    path("api/openapi.json", api.openapi, name="api-openapi"),
+    # api-briefs, api-brief and api-openapi, routed by django-ninja.
+    *api.urlpatterns,
 ]

@@ -6,7 +6,8 @@ from typing import Any
 
 from reversion.models import Version
 
-from briefs.ingest.exporting import sorted_names
+from briefs.ingest.exporting import BriefContent, Source
+from briefs.ingest.exporting import Section as ExportedSection
 from briefs.models import (
     Brief,
     Correction,
@@ -27,7 +28,8 @@ def brief_versions(brief_pk: int):
 
 
 def snapshot(version: Version) -> dict[str, Any]:
-    """The whole brief as ``version``'s revision recorded it, in the export format."""
+    """The whole brief as ``version``'s revision recorded it, in the export
+    format without the record of change (``BriefContent``)."""
     by_model: dict[type, list[dict[str, Any]]] = {}
     for item in version.revision.version_set.select_related("content_type"):
         model = item.content_type.model_class()
@@ -53,41 +55,37 @@ def snapshot(version: Version) -> dict[str, Any]:
     tag_ids = {t["tag_id"] for t in (*tagged_sections, *tagged_brief)}
     names = {tag.pk: tag.name for tag in Tag.objects.filter(pk__in=tag_ids)}
 
-    def tag_names(rows):
-        return sorted_names(
+    def tag_names(rows) -> list[str]:
+        return [
             names.get(row["tag_id"], f"(deleted tag {row['tag_id']})") for row in rows
-        )
+        ]
 
-    published_at = brief.get("published_at")
-    return {
-        "slug": brief["slug"],
-        "title": brief["title"],
-        "status": brief["status"],
-        "dateline": brief["dateline"],
-        "summary": brief["summary"],
-        "published_at": published_at.isoformat() if published_at else None,
-        "source_name": brief.get("source_name", ""),
-        "byline": brief.get("byline", ""),
-        "source_url": brief.get("source_url", ""),
-        "key_points": [p["text"] for p in key_points],
-        "sections": [
-            {
-                "heading": s["heading"],
-                "anchor": s["anchor"],
-                "body": s["body"],
-                "tags": tag_names(
+    # Fields a brief gained later are missing from older revisions.
+    return BriefContent(
+        slug=brief["slug"],
+        title=brief["title"],
+        status=brief["status"],
+        dateline=brief["dateline"],
+        summary=brief["summary"],
+        published_at=brief.get("published_at"),
+        source_name=brief.get("source_name", ""),
+        byline=brief.get("byline", ""),
+        source_url=brief.get("source_url", ""),
+        key_points=[p["text"] for p in key_points],
+        sections=[
+            ExportedSection(
+                heading=s["heading"],
+                anchor=s["anchor"],
+                body=s["body"],
+                tags=tag_names(
                     t for t in tagged_sections if t["content_object_id"] == s["pk"]
                 ),
-            }
+            )
             for s in sections
         ],
-        "tags": tag_names(tagged_brief),
-        "source": (
-            {"path": brief["source_path"], "sha256": brief["source_sha256"]}
-            if brief.get("source_path")
-            else None
-        ),
-    }
+        tags=tag_names(tagged_brief),
+        source=Source.of(brief.get("source_path", ""), brief.get("source_sha256", "")),
+    ).model_dump()
 
 
 # What restoring an old revision never changes: the brief's publication, its
