@@ -38,7 +38,7 @@ from briefs.models import (
     Tag,
 )
 from briefs.reading.citation import human_date
-from briefs.site import absolute_url
+from briefs.reading.metadata import absolute_url
 
 FEED_LENGTH = 30
 

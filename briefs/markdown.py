@@ -13,6 +13,7 @@ import html
 import re
 from functools import lru_cache
 
+from django.utils.html import strip_tags
 from markdown_it import MarkdownIt
 
 # Characters that can start inline markup anywhere in a line.
@@ -63,9 +64,6 @@ def render_markdown(body: str) -> str:
     return md.renderer.render(tokens, md.options, {})
 
 
-_TAG = re.compile(r"<[^>]+>")
-
-
 def first_paragraph_text(body: str) -> str:
     """The plain text of the body's first paragraph, or ''."""
     tokens = _parser().parse(body)
@@ -75,7 +73,7 @@ def first_paragraph_text(body: str) -> str:
             rendered = _parser().renderer.renderInline(
                 inline.children or [], _parser().options, {}
             )
-            return html.unescape(_TAG.sub("", rendered)).strip()
+            return html.unescape(strip_tags(rendered)).strip()
     return ""
 
 

@@ -5,8 +5,8 @@ matching published briefs, best first, each with the section that matches
 best, its anchor, and snippets highlighted with ``<mark>``. The text lives in
 ``SearchEntry`` rows (one per section, repeating the brief's title and key
 points), written here and nowhere else: ``reindex_brief`` after any change
-to a brief (``briefs.signals`` calls it on every save and delete; bulk
-writers call it themselves), ``reindex_all`` to rebuild everything.
+to a brief (``briefs.signals`` calls it on every save and delete, and for
+bulk writes on ``briefs_touched``), ``reindex_all`` to rebuild everything.
 
 The index itself is each database's own, created by migration 0005:
 
@@ -38,9 +38,10 @@ from functools import cached_property
 
 from django.db import NotSupportedError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.expressions import RawSQL
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString, mark_safe
 
+from briefs.control_chars import CONTROL
 from briefs.markdown import render_markdown
 from briefs.models import (
     Brief,
@@ -50,6 +51,7 @@ from briefs.models import (
     Tag,
     TaggedBrief,
     TaggedSection,
+    of_published,
 )
 
 # A query is cut to this many characters, then to this many words of at most
@@ -81,9 +83,10 @@ PG_SNIPPET_OPTIONS = (
 PG_HIGHLIGHT_OPTIONS = f"StartSel={OPEN}, StopSel={CLOSE}, HighlightAll=true"
 
 _SPACE = re.compile(r"\s+")
-# Control characters other than whitespace, and the private-use markers.
-_UNWANTED = re.compile(f"[\x00-\x08\x0e-\x1f\x7f-\x9f{OPEN}{CLOSE}{LESS_THAN}]")
-_HTML_TAG = re.compile(r"<[^>]*>")
+# Vertical tab and form feed separate words like any other space, so they
+# become spaces before ``CONTROL`` would drop them and join the words.
+_WORD_SEPARATING_CONTROLS = {ord("\v"): " ", ord("\f"): " "}
+_UNWANTED = re.compile(f"{CONTROL.pattern}|[{OPEN}{CLOSE}{LESS_THAN}]")
 _MARKED = re.compile(f"{OPEN}([^{OPEN}{CLOSE}]+){CLOSE}")
 
 
@@ -118,12 +121,13 @@ def query_terms(query: str) -> list[str]:
 
 def clean_text(text: str) -> str:
     """``text`` on one line, without the match markers or control characters."""
+    text = text.translate(_WORD_SEPARATING_CONTROLS)
     return _SPACE.sub(" ", _UNWANTED.sub("", text)).strip()
 
 
 def plain_text(markdown: str) -> str:
     """The words a reader sees in a Markdown body, as plain text on one line."""
-    return clean_text(html.unescape(_HTML_TAG.sub("", render_markdown(markdown))))
+    return clean_text(html.unescape(strip_tags(render_markdown(markdown))))
 
 
 def marked_html(text: str) -> SafeString:
@@ -171,9 +175,6 @@ class SearchResults:
         self._backend = _backend() if terms else None
 
     def count(self) -> int:
-        return self._count
-
-    def __len__(self) -> int:
         return self._count
 
     @cached_property
@@ -245,22 +246,27 @@ def search(query: str, *, tag: Tag | None = None) -> SearchResults:
 
 
 def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
-    """SQL (and params) for "readers may see entry ``e``", tag applied.
+    """SQL (and params) for "readers may see this entry", tag applied.
 
-    A condition on the entry row aliased ``e``: correlated EXISTS looked up
-    by primary key (and the tag rows' indexes), so each matching entry costs
-    the same however many briefs there are. An ``e.id IN (every visible
-    entry)`` would build the list of all published entries on every search.
+    A condition on a row of ``briefs_searchentry``, which the backends' SQL
+    must therefore name by its table name, not an alias. Correlated EXISTS
+    looked up by primary key (and the tag rows' indexes), so each matching
+    entry costs the same however many briefs there are. An ``id IN (every
+    visible entry)`` would build the list of all published entries on every
+    search.
     """
-    brief_id = RawSQL("e.brief_id", ())
-    condition = Exists(Brief.objects.published().filter(pk=brief_id))
+    condition = of_published("brief")
     if tag is not None:
+        # Entry by entry, not brief by brief as Brief.objects.tagged() (the
+        # brief or any of its sections): a hit links to its best-matching
+        # section, and with a tag asked for, that section must be one about
+        # the tag. So the words must be found in a section carrying the tag,
+        # or anywhere in a brief carrying it as a whole, and the link goes to
+        # that section rather than to a better match elsewhere in the brief.
         condition &= Exists(
-            TaggedBrief.objects.filter(content_object=brief_id, tag=tag)
+            TaggedBrief.objects.filter(content_object=OuterRef("brief"), tag=tag)
         ) | Exists(
-            TaggedSection.objects.filter(
-                content_object=RawSQL("e.section_id", ()), tag=tag
-            )
+            TaggedSection.objects.filter(content_object=OuterRef("section"), tag=tag)
         )
     # Only the condition is wanted: compile the WHERE clause on its own.
     query = SearchEntry.objects.filter(condition).order_by().values("pk").query
@@ -272,7 +278,8 @@ def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
 
 
 class _Backend:
-    """What both backends share: ``_hits`` builds an ``allowed`` CTE of matching entries."""
+    """What both backends share: ``_hits`` builds an ``allowed`` CTE of matching
+    entries, from ``briefs_searchentry`` unaliased (see ``_allowed_entries``)."""
 
     # Whether the database's score grows with relevance (ts_rank) or shrinks (bm25).
     HIGHER_IS_BETTER: bool
@@ -329,8 +336,10 @@ class _SQLite(_Backend):
                 SELECT rowid AS entry_id, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS score
                 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
             ), allowed AS (
-                SELECT h.entry_id, h.score, e.brief_id, e.position
-                FROM hits h JOIN briefs_searchentry e ON e.id = h.entry_id
+                SELECT hits.entry_id, hits.score,
+                    briefs_searchentry.brief_id, briefs_searchentry.position
+                FROM hits JOIN briefs_searchentry
+                    ON briefs_searchentry.id = hits.entry_id
                 WHERE {allowed_sql}
             )
         """
@@ -367,10 +376,10 @@ class _PostgreSQL(_Backend):
         allowed_sql, allowed_params = allowed
         sql = f"""
             WITH allowed AS (
-                SELECT e.id AS entry_id, e.brief_id, e.position,
-                    ts_rank_cd(e.document, {self.TSQUERY}, 1) AS score
-                FROM briefs_searchentry e
-                WHERE e.document @@ {self.TSQUERY} AND {allowed_sql}
+                SELECT id AS entry_id, brief_id, position,
+                    ts_rank_cd(document, {self.TSQUERY}, 1) AS score
+                FROM briefs_searchentry
+                WHERE document @@ {self.TSQUERY} AND {allowed_sql}
             )
         """
         words = " ".join(terms)
@@ -470,11 +479,6 @@ def reindex_brief(brief_id: int) -> None:
             | Q(section__in=Section.objects.filter(brief_id=brief_id).values("pk"))
         ).delete()
         SearchEntry.objects.bulk_create(_entries([brief_id]))
-
-
-def remove_brief(brief_id: int) -> None:
-    """Drop the brief's entries (deleting a brief does this by itself)."""
-    SearchEntry.objects.filter(brief_id=brief_id).delete()
 
 
 def reindex_all(*, batch_size: int = 200) -> tuple[int, int]:

@@ -18,7 +18,9 @@ from briefs.models import Brief, Tag
 
 
 class SiteSitemap(Sitemap):
-    """Absolute addresses on ``NEWSROOM_SITE_URL`` when it is set, else on the request's host."""
+    """Absolute addresses on ``NEWSROOM_SITE_URL`` when it is set, else on the
+    request's host: the origin ``briefs.reading.metadata.absolute_url`` gives
+    every other page, in the two parts Django's sitemap asks for."""
 
     def get_domain(self, site=None) -> str:
         if settings.NEWSROOM_SITE_URL:

@@ -1,5 +1,9 @@
 """Public reader pages: the latest briefs, one brief and its public versions,
-and the tags.
+the tags, search results and robots.txt.
+
+Views handle the request and decide the query shape; what a page says about
+a brief beyond its fields (citations, structured data, related briefs) comes
+from ``briefs.reading``, and search itself from ``briefs.search``.
 
 Every query here starts from ``Brief.objects.published()``, the one boundary
 between drafts and readers. Each view decides its own query shape, so the
@@ -13,13 +17,11 @@ and a search costs a fixed handful of indexed queries anyway.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Exists, Func, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -28,25 +30,21 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
-from briefs import search as text_search
+from briefs import search
 from briefs.caching import cache_public_page, page_number
-from briefs.markdown import render_markdown
-from briefs.models import (
-    Brief,
-    Correction,
-    PublicVersion,
-    Section,
-    Tag,
-    TaggedBrief,
-    TaggedSection,
-    of_published,
+from briefs.models import Brief, Correction, PublicVersion, Section, Tag, of_published
+from briefs.reading.citation import cite
+from briefs.reading.metadata import (
+    absolute_url,
+    brief_structured_data,
+    share_links,
+    version_url,
 )
-from briefs.reading import citation
-from briefs.site import absolute_url
+from briefs.reading.related import brief_topics, reading_minutes, related_briefs
+from briefs.reading.snapshots import snapshot_text
 
 # Headings for the tag index, in the order the kinds are offered to editors.
 KIND_HEADINGS = {
@@ -160,200 +158,6 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def version_url(request: HttpRequest, brief: Brief, number: int) -> str:
-    """The absolute address of the brief's public version ``number``."""
-    path = reverse("briefs:version", kwargs={"slug": brief.slug, "number": number})
-    return absolute_url(request, path)
-
-
-def cite(
-    *,
-    title: str,
-    author: str,
-    slug: str,
-    published: dt.datetime | None,
-    url: str,
-    version: int | None = None,
-) -> dict[str, str]:
-    """A plain-text citation and a BibTeX entry of the brief at ``url``.
-
-    With ``version``, both name that public version; ``url`` should then be
-    its address, and the title and author those of its text.
-    """
-    day = timezone.localdate(published) if published else None
-    publisher = settings.NEWSROOM_PUBLISHER
-    facts = {
-        "title": title,
-        "publisher": publisher,
-        "url": url,
-        "published": day,
-        "author": author,
-        "accessed": timezone.localdate(),
-        "version": version,
-    }
-    key = citation.bibtex_key(
-        publisher=publisher, slug=slug, published=day, version=version
-    )
-    return {
-        "text": citation.citation_text(**facts),
-        "bibtex": citation.bibtex(key=key, **facts),
-    }
-
-
-def brief_topics(brief: Brief, sections: list[Section]) -> list[Tag]:
-    """The brief's own tags and its sections' tags, once each, by name.
-
-    Needs ``with_outline()``: it reads only prefetched tags.
-    """
-    tags = {tag.pk: tag for tag in brief.tags.all()}
-    for section in sections:
-        tags.update((tag.pk, tag) for tag in section.tags.all())
-    return sorted(tags.values(), key=lambda tag: (tag.name.casefold(), tag.name))
-
-
-# Adult silent reading of non-fiction, words per minute.
-WORDS_PER_MINUTE = 220
-_WORD = re.compile(r"\w+(?:['’.-]\w+)*")
-
-
-def reading_minutes(brief: Brief, sections: list[Section]) -> int:
-    """Minutes to read the brief's key points and sections; never less than 1."""
-    texts = [brief.title, *(point.text for point in brief.key_points.all())]
-    texts += [f"{section.heading} {section.body}" for section in sections]
-    words = sum(len(_WORD.findall(text)) for text in texts)
-    return max(1, round(words / WORDS_PER_MINUTE))
-
-
-RELATED_BRIEFS = 4
-# Related briefs are chosen among this many of the newest that share a tag,
-# so the brief page costs the same however many briefs carry its tags.
-RELATED_CANDIDATES = 100
-
-
-def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
-    """Other published briefs that share the most of ``topics``, then the newest.
-
-    Chosen among the RELATED_CANDIDATES newest briefs that share any of
-    ``topics``: on a large archive an old brief sharing one more tag loses to
-    a recent one, which is what readers of a news brief want anyway. A tag
-    counts once per brief whether it is on the brief or on one of its
-    sections. One query, whatever the number of briefs or tags.
-    """
-    if not topics:
-        return []
-    ids = [tag.pk for tag in topics]
-    on_brief = TaggedBrief.objects.filter(
-        tag=OuterRef("pk"), content_object=OuterRef(OuterRef("pk"))
-    )
-    on_section = TaggedSection.objects.filter(
-        tag=OuterRef("pk"), content_object__brief=OuterRef(OuterRef("pk"))
-    )
-    shared = (
-        Tag.objects.filter(pk__in=ids)
-        .filter(Exists(on_brief) | Exists(on_section))
-        .order_by()
-        # COUNT as a plain function: one row per outer brief, no GROUP BY.
-        .annotate(n=Func("pk", function="COUNT"))
-        .values("n")
-    )
-    candidates = (
-        Brief.objects.published()
-        .exclude(pk=brief.pk)
-        .tagged(ids)
-        .newest_first()
-        .values("pk")[:RELATED_CANDIDATES]
-    )
-    return list(
-        Brief.objects.published()
-        .filter(pk__in=candidates)
-        .annotate(shared=Subquery(shared, output_field=IntegerField()))
-        .only("title", "slug", "dateline", "published_at")
-        .order_by("-shared", "-published_at", "-pk")[:RELATED_BRIEFS]
-    )
-
-
-def share_links(title: str, url: str) -> list[tuple[str, str]]:
-    """(label, href) for sharing ``url`` by email and on social sites.
-
-    Plain links: no third-party script, style or image is ever loaded.
-    """
-    text = f"{title} {url}"
-    return [
-        (
-            "Email",
-            f"mailto:?{urlencode({'subject': title, 'body': url}, quote_via=quote)}",
-        ),
-        ("Bluesky", f"https://bsky.app/intent/compose?{urlencode({'text': text})}"),
-        (
-            "LinkedIn",
-            f"https://www.linkedin.com/sharing/share-offsite/?{urlencode({'url': url})}",
-        ),
-        (
-            "X",
-            f"https://twitter.com/intent/tweet?{urlencode({'text': title, 'url': url})}",
-        ),
-    ]
-
-
-def brief_structured_data(
-    request: HttpRequest,
-    brief: Brief,
-    *,
-    sections: list[Section],
-    topics: list[Tag],
-    url: str,
-    notes: list[Correction],
-    version: int | None = None,
-) -> dict:
-    """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised).
-
-    ``dateModified`` is the latest update or correction (else publication),
-    never the last save: a minor edit is not news. ``notes`` are the brief's
-    updates and corrections; the corrections become ``correction``.
-    ``version`` is the current public version (None for a preview).
-    """
-    data = {
-        "@context": "https://schema.org",
-        "@type": "NewsArticle",
-        "headline": brief.title,
-        "url": url,
-        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "description": brief.description,
-        "inLanguage": settings.LANGUAGE_CODE,
-        "keywords": [tag.name for tag in topics],
-        "articleSection": [section.heading for section in sections if section.heading],
-        "publisher": {
-            "@type": "Organization",
-            "name": settings.NEWSROOM_PUBLISHER,
-            "url": absolute_url(request, reverse("briefs:index")),
-        },
-    }
-    if brief.published_at:
-        data["datePublished"] = brief.published_at.isoformat()
-    if brief.modified_at:
-        data["dateModified"] = brief.modified_at.isoformat()
-    if version:
-        data["version"] = version
-    corrections = [
-        {
-            "@type": "CorrectionComment",
-            "text": note.note,
-            "datePublished": note.created_at.isoformat(),
-        }
-        for note in notes
-        if note.kind == Correction.Kind.CORRECTION
-    ]
-    if corrections:
-        data["correction"] = corrections
-    if brief.dateline:
-        data["dateline"] = brief.dateline
-    if brief.byline:
-        data["author"] = {"@type": "Person", "name": brief.byline}
-    if brief.source_url:
-        data["isBasedOn"] = brief.source_url
-    return data
-
-
 def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:
     """The published brief at ``slug`` and its public versions, or a 404.
 
@@ -433,35 +237,6 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
     response["X-Robots-Tag"] = "noindex"
     return response
-
-
-def snapshot_text(snapshot: dict) -> dict:
-    """A version's snapshot (the export format) as the version page shows it.
-
-    Section bodies become HTML through ``render_markdown``, which escapes raw
-    HTML; everything else stays text for the template to escape. Keys missing
-    from an older snapshot read as empty.
-    """
-    published = snapshot.get("published_at")
-    sections = [
-        {
-            "heading": section.get("heading", ""),
-            "anchor": section.get("anchor", ""),
-            "body_html": render_markdown(section.get("body", "")),
-        }
-        for section in snapshot.get("sections", [])
-    ]
-    return {
-        "title": snapshot.get("title", ""),
-        "dateline": snapshot.get("dateline", ""),
-        "published_at": dt.datetime.fromisoformat(published) if published else None,
-        "byline": snapshot.get("byline", ""),
-        "source_name": snapshot.get("source_name", ""),
-        "source_url": snapshot.get("source_url", ""),
-        "key_points": snapshot.get("key_points", []),
-        "sections": sections,
-        "outline": [section for section in sections if section["heading"]],
-    }
 
 
 @cache_public_page(query={"kind": str})
@@ -550,7 +325,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
+def search_results(request: HttpRequest) -> HttpResponse:
     """Full-text search of published briefs: ``?q=`` words, ``?tag=`` slug, ``?page=``.
 
     Any ``q`` gives a page: words are taken from it and anything else is
@@ -559,9 +334,7 @@ def search(request: HttpRequest) -> HttpResponse:
     there; a page number that is not a number or is past the last is a 404,
     as on the index.
     """
-    query = text_search.clean_text(request.GET.get("q", ""))[
-        : text_search.MAX_QUERY_CHARS
-    ]
+    query = search.clean_text(request.GET.get("q", ""))[: search.MAX_QUERY_CHARS]
     slug = request.GET.get("tag", "")
     tag = None
     if slug:
@@ -575,7 +348,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if query and not unknown_tag:
         paginator = Paginator(
-            text_search.search(query, tag=tag), settings.NEWSROOM_BRIEFS_PER_PAGE
+            search.search(query, tag=tag), settings.NEWSROOM_BRIEFS_PER_PAGE
         )
         try:
             page = paginator.page(request.GET.get("page", 1))
@@ -590,7 +363,7 @@ def search(request: HttpRequest) -> HttpResponse:
             "query": query,
             "tag": tag,
             "unknown_tag": unknown_tag,
-            "asked_tag": text_search.clean_text(slug),
+            "asked_tag": search.clean_text(slug),
             "tag_choices": Tag.objects.public().values_list("slug", "name"),
             "page": page,
             "hits": page.object_list if page else [],

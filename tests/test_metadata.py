@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.models import Brief, Tag
-from briefs.views import RELATED_BRIEFS, reading_minutes
+from briefs.reading.related import RELATED_BRIEFS, reading_minutes
 from tests.factories import draft_brief, published_brief, scheduled_brief
 from tests.test_settings import settings_in
 

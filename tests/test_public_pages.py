@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -341,6 +342,12 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         "/feeds/tags/shared.rss",
         "/sitemap.xml",
         "/robots.txt",
+        # Words and a tag that all three briefs have.
+        "/search/?q=opening+paragraph",
+        "/search/?q=key+point&tag=shared",
+        "/api/briefs/",
+        "/api/briefs/?tag=shared",
+        f"/api/briefs/{shown.slug}/",
     ]
     hidden_tags = [
         f"{name}-{level}-tag"
@@ -354,6 +361,7 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         + [f"/tags/{slug}/" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.atom" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.rss" for slug in hidden_tags]
+        + [f"/api/briefs/{brief.slug}/" for brief in hidden]
     )
     pages = {}
     for url in public_urls:
@@ -380,6 +388,40 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     assert "/tags/visible-section-tag/" in pages["/sitemap.xml"]
     # The shared tag counts the published brief and its two sections only.
     assert "1 brief, 2 sections" in pages["/tags/"]
+    for search in ("/search/?q=opening+paragraph", "/search/?q=key+point&tag=shared"):
+        assert "Visible brief title" in pages[search], search
+        assert "1 brief matches" in pages[search], search
+    for listing in ("/api/briefs/", "/api/briefs/?tag=shared"):
+        assert [brief["title"] for brief in json.loads(pages[listing])["results"]] == [
+            "Visible brief title"
+        ], listing
+    assert json.loads(pages[f"/api/briefs/{shown.slug}/"])["title"] == (
+        "Visible brief title"
+    )
+
+    # Pages that repeat what the reader asked for, which names the hidden
+    # brief or tag: what they found is checked instead.
+    for name in ("Visible", "Draftonly", "Scheduledonly"):
+        response = client.get("/search/", {"q": f"{name} body"})
+        assert response.status_code == 200
+        html = response.content.decode()
+        found = name == "Visible"
+        assert (f"/briefs/{name.lower()}-brief-title/" in html) is found, name
+        assert ("No briefs match" in html) is not found, name
+    # A tag used only on drafts answers exactly as a tag that never existed.
+    unknown_search = client.get("/search/", {"q": "opening", "tag": "never-existed"})
+    unknown_api = client.get("/api/briefs/", {"tag": "never-existed"})
+    assert unknown_search.status_code == 404
+    assert unknown_api.status_code == 200
+    assert unknown_api.json()["results"] == []
+    for slug in hidden_tags:
+        response = client.get("/search/", {"q": "opening", "tag": slug})
+        assert response.status_code == 404, slug
+        html = response.content.decode().replace(slug, "never-existed")
+        assert html == unknown_search.content.decode(), slug
+        response = client.get("/api/briefs/", {"tag": slug})
+        assert response.status_code == 200, slug
+        assert response.json() == unknown_api.json(), slug
 
 
 # --- Query counts ------------------------------------------------------------

@@ -259,6 +259,26 @@ def test_tag_filter_matches_brief_tags_and_section_tags(client):
     assert hit.section.heading == "Grid"
 
 
+def test_a_section_tag_filters_to_that_section_not_its_brief(client):
+    # Unlike the tag page and the API (a brief carrying the tag on any
+    # section), search with a tag finds words in the tagged sections only,
+    # unless the brief itself carries the tag.
+    published_brief(
+        title="Grid report",
+        sections=(("Grid", "Pylons.", ("Energy",)), ("Water", "Reservoir.", ())),
+    )
+    published_brief(
+        title="Energy review",
+        tags=("Energy",),
+        sections=(("Dams", "Reservoir.", ()),),
+    )
+
+    assert found(client, "reservoir", tag="energy") == ["Energy review"]
+    assert sorted(found(client, "reservoir")) == ["Energy review", "Grid report"]
+    assert found(client, "pylons", tag="energy") == ["Grid report"]
+    assert client.get("/api/briefs/", {"tag": "energy"}).json()["count"] == 2
+
+
 def test_tag_filter_is_offered_and_kept(client):
     published_brief(title="Energy one", tags=("Energy",))
     content = get(client, q="energy", tag="energy").content.decode()

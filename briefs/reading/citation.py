@@ -1,7 +1,8 @@
 """How to cite a brief: a plain-text citation and a BibTeX entry.
 
-Pure functions, no Django: facts in, text out. The caller supplies the
-absolute URL and the dates.
+``citation_text``, ``bibtex`` and their helpers are pure: facts in, text
+out, the caller supplying the absolute URL and the dates. ``cite`` is what
+the pages call: it adds the publisher from settings and the local dates.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+
+from django.conf import settings
+from django.utils import timezone
 
 from briefs.control_chars import CONTROL
 
@@ -159,3 +163,34 @@ def bibtex(
         fields.append(("urldate", f"{{{accessed.isoformat()}}}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@online{{{key},\n{body}\n}}"
+
+
+def cite(
+    *,
+    title: str,
+    author: str,
+    slug: str,
+    published: dt.datetime | None,
+    url: str,
+    version: int | None = None,
+) -> dict[str, str]:
+    """A plain-text citation and a BibTeX entry of the brief at ``url``:
+    ``{"text": ..., "bibtex": ...}``.
+
+    Dated in the site's time zone, accessed today. With ``version``, both
+    name that public version; ``url`` should then be its address, and the
+    title and author those of its text.
+    """
+    day = timezone.localdate(published) if published else None
+    publisher = settings.NEWSROOM_PUBLISHER
+    facts = {
+        "title": title,
+        "publisher": publisher,
+        "url": url,
+        "published": day,
+        "author": author,
+        "accessed": timezone.localdate(),
+        "version": version,
+    }
+    key = bibtex_key(publisher=publisher, slug=slug, published=day, version=version)
+    return {"text": citation_text(**facts), "bibtex": bibtex(key=key, **facts)}

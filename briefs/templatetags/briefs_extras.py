@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from briefs.markdown import first_paragraph_text
-from briefs.site import absolute_url
+from briefs.reading.metadata import absolute_url
 
 register = template.Library()
 

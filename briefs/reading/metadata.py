@@ -1,0 +1,113 @@
+"""How a brief describes itself to search engines and other sites: the site's
+absolute addresses, schema.org structured data and share links."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+
+from briefs.models import Brief, Correction, Section, Tag
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """``path`` (starting with /) as an absolute URL.
+
+    The origin is ``NEWSROOM_SITE_URL`` when set, so that every address a
+    reader or crawler keeps names one host whatever host served the page;
+    otherwise it is the request's own scheme and host (already checked
+    against ALLOWED_HOSTS).
+    """
+    if settings.NEWSROOM_SITE_URL:
+        return settings.NEWSROOM_SITE_URL + path
+    return request.build_absolute_uri(path)
+
+
+def version_url(request: HttpRequest, brief: Brief, number: int) -> str:
+    """The absolute address of the brief's public version ``number``."""
+    path = reverse("briefs:version", kwargs={"slug": brief.slug, "number": number})
+    return absolute_url(request, path)
+
+
+def share_links(title: str, url: str) -> list[tuple[str, str]]:
+    """(label, href) for sharing ``url`` by email and on social sites.
+
+    Plain links: no third-party script, style or image is ever loaded.
+    """
+    text = f"{title} {url}"
+    return [
+        (
+            "Email",
+            f"mailto:?{urlencode({'subject': title, 'body': url}, quote_via=quote)}",
+        ),
+        ("Bluesky", f"https://bsky.app/intent/compose?{urlencode({'text': text})}"),
+        (
+            "LinkedIn",
+            f"https://www.linkedin.com/sharing/share-offsite/?{urlencode({'url': url})}",
+        ),
+        (
+            "X",
+            f"https://twitter.com/intent/tweet?{urlencode({'text': title, 'url': url})}",
+        ),
+    ]
+
+
+def brief_structured_data(
+    request: HttpRequest,
+    brief: Brief,
+    *,
+    sections: list[Section],
+    topics: list[Tag],
+    url: str,
+    notes: list[Correction],
+    version: int | None = None,
+) -> dict:
+    """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised).
+
+    ``dateModified`` is the latest update or correction (else publication),
+    never the last save: a minor edit is not news. ``notes`` are the brief's
+    updates and corrections; the corrections become ``correction``.
+    ``version`` is the current public version (None for a preview).
+    """
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": brief.title,
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "description": brief.description,
+        "inLanguage": settings.LANGUAGE_CODE,
+        "keywords": [tag.name for tag in topics],
+        "articleSection": [section.heading for section in sections if section.heading],
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.NEWSROOM_PUBLISHER,
+            "url": absolute_url(request, reverse("briefs:index")),
+        },
+    }
+    if brief.published_at:
+        data["datePublished"] = brief.published_at.isoformat()
+    if brief.modified_at:
+        data["dateModified"] = brief.modified_at.isoformat()
+    if version:
+        data["version"] = version
+    corrections = [
+        {
+            "@type": "CorrectionComment",
+            "text": note.note,
+            "datePublished": note.created_at.isoformat(),
+        }
+        for note in notes
+        if note.kind == Correction.Kind.CORRECTION
+    ]
+    if corrections:
+        data["correction"] = corrections
+    if brief.dateline:
+        data["dateline"] = brief.dateline
+    if brief.byline:
+        data["author"] = {"@type": "Person", "name": brief.byline}
+    if brief.source_url:
+        data["isBasedOn"] = brief.source_url
+    return data
