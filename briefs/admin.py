@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-import operator
 from contextlib import nullcontext
-from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from contextvars import ContextVar
 
 import reversion
 from adminsortable2.admin import (
-    CustomInlineFormSet,
     SortableAdminBase,
     SortableStackedInline,
     SortableTabularInline,
 )
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
@@ -44,10 +38,10 @@ from django.db.models.signals import (
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
+from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -59,18 +53,22 @@ from briefs import search
 from briefs.editorial import versions, workflow
 from briefs.editorial.diffing import diff_briefs
 from briefs.editorial.history import (
-    KEPT_FIELDS,
-    KEPT_ON_RESTORE,
     brief_versions,
     recover_clash,
-    recovered_fields,
-    restore_brief,
     snapshot,
     version_brief,
 )
-from briefs.ingest.exporting import brief_to_dict
+from briefs.editorial.restoring import Restoring, restore_diff
+from briefs.forms import (
+    BriefForm,
+    LoadedRowsFormSet,
+    MergeTagsForm,
+    SectionForm,
+    SectionFormSet,
+    TagAutocompleteWidget,
+    TagForm,
+)
 from briefs.models import (
-    RESERVED_ANCHORS,
     REVISION_LOOKUPS,
     Brief,
     Correction,
@@ -82,12 +80,10 @@ from briefs.models import (
     TaggedSection,
     TagPhrase,
     TagRedirect,
-    now_to_the_second,
     uses_per_tag,
 )
 from briefs.tagging.merging import claim_slug, merge_tags, record_rename
 from briefs.tagging.retagging import retag_briefs
-from briefs.widgets import TagAutocompleteWidget
 
 # Tag inputs on briefs and sections suggest existing tags as editors type.
 TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
@@ -98,127 +94,11 @@ if admin.site.is_registered(TaggitTag):
     admin.site.unregister(TaggitTag)
 
 
-class LoadedRowField(forms.ModelChoiceField):
-    """An inline row's hidden id, found among the rows its formset has loaded.
-
-    Django's own field looks every submitted row up with a query of its own:
-    saving a brief with fifty sections would make fifty. A pk that is not
-    among the loaded rows falls back to Django's lookup and its errors.
-    """
-
-    rows: dict[str, models.Model]
-
-    def to_python(self, value):
-        if value not in self.empty_values and str(value) in self.rows:
-            return self.rows[str(value)]
-        return super().to_python(value)
-
-
-class LoadedRowsFormSet(CustomInlineFormSet):
-    """adminsortable2's inline formset, reading submitted rows from one query."""
-
-    def add_fields(self, form, index) -> None:
-        super().add_fields(form, index)
-        name = self._pk_field.name
-        field = form.fields.get(name)
-        if type(field) is forms.ModelChoiceField:
-            loaded = LoadedRowField(
-                queryset=field.queryset,
-                initial=field.initial,
-                required=field.required,
-                widget=field.widget,
-            )
-            loaded.rows = self.loaded_rows
-            form.fields[name] = loaded
-
-    @cached_property
-    def loaded_rows(self) -> dict[str, models.Model]:
-        return {str(row.pk): row for row in self.get_queryset()}
-
-
 class KeyPointInline(SortableTabularInline):
     model = KeyPoint
     formset = LoadedRowsFormSet
     fields = ["text"]
     extra = 0
-
-
-def existing_tags_only(user, names: list[str]) -> list[str]:
-    """``names``, unless ``user`` may not create tags and one is new: a form error.
-
-    Writers choose from the existing tags (any case matches); editors, who
-    keep the vocabulary, create tags by typing a new name.
-    """
-    if user is None or user.has_perm("briefs.add_tag"):
-        return names
-    if not names:
-        return names
-    matches = Tag.objects.filter(
-        functools.reduce(operator.or_, (Q(name__iexact=name) for name in names))
-    )
-    known = {name.casefold() for name in matches.values_list("name", flat=True)}
-    unknown = [name for name in names if name.casefold() not in known]
-    if unknown:
-        raise forms.ValidationError(
-            "%(names)s %(verb)s not a tag yet. Choose from the existing tags, or "
-            "ask an editor to create %(it)s.",
-            params={
-                "names": ", ".join(f"“{name}”" for name in unknown),
-                "verb": "is" if len(unknown) == 1 else "are",
-                "it": "it" if len(unknown) == 1 else "them",
-            },
-            code="unknown_tag",
-        )
-    return names
-
-
-class SectionForm(forms.ModelForm):
-    class Meta:
-        model = Section
-        fields = ["heading", "anchor", "body", "tags"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 100})}
-
-    # Set by SectionInline.get_formset: the person saving.
-    user = None
-
-    def clean_tags(self) -> list[str]:
-        return existing_tags_only(self.user, self.cleaned_data["tags"])
-
-    def clean_anchor(self) -> str | None:
-        anchor = self.cleaned_data["anchor"]
-        if anchor in RESERVED_ANCHORS:
-            raise forms.ValidationError(
-                "The brief page already uses #%(anchor)s; choose another anchor.",
-                params={"anchor": anchor},
-            )
-        # None, not "": Section.save() then makes an anchor from the heading,
-        # and the formset's (brief, anchor) uniqueness check skips the row, so
-        # several new sections can leave the anchor empty in one save.
-        return anchor or None
-
-
-class SectionFormSet(LoadedRowsFormSet):
-    def clean(self) -> None:
-        """A new section may not take an anchor a section not in this form has.
-
-        Django leaves the brief out of an inline row's own uniqueness checks,
-        and the formset compares its rows only with each other; the brief's
-        other sections are checked here, so a clash is a form error, not a
-        database error.
-        """
-        super().clean()
-        edited = {form.instance.pk for form in self.initial_forms}
-        others = {
-            row.anchor for pk, row in self.loaded_rows.items() if int(pk) not in edited
-        }
-        for form in self.extra_forms:
-            anchor = getattr(form, "cleaned_data", {}).get("anchor")
-            if anchor and anchor in others:
-                form.add_error(
-                    "anchor",
-                    f"Another section of this brief already uses #{anchor}; "
-                    "choose another anchor.",
-                )
 
 
 class SectionInline(SortableStackedInline):
@@ -237,198 +117,6 @@ class SectionInline(SortableStackedInline):
         # Every section's tags in one query; the form reads them from the
         # prefetch (NewsroomTaggableManager), not one query per section.
         return super().get_queryset(request).prefetch_related("tags")
-
-
-def as_pk(value: str) -> int | None:
-    """``value`` as a primary key, or None when it is not one (``"²"`` included)."""
-    return int(value) if value.isascii() and value.isdigit() else None
-
-
-class _ShownOnly(Exception):
-    """Carries a restore form out of the transaction that put the revision back."""
-
-    def __init__(self, response: HttpResponse):
-        self.response = response
-
-
-@dataclass(frozen=True)
-class Restoring:
-    """A restore or recovery under way in this request (see BriefAdmin.revision_view)."""
-
-    via: str
-    # Written back over the old revision before the form is shown or saved.
-    kept: dict[str, Any]
-    # The brief's edit version today (a restore), so the save continues from it.
-    current_version: int | None = None
-    # The brief as it was when deleted (a recovery).
-    deleted: Brief | None = None
-
-
-class BriefForm(forms.ModelForm):
-    # The version of the brief this form was opened at. A save from an older
-    # version than the database's is refused: nothing is overwritten silently.
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    # Asked only when the brief is live (see BriefAdmin.get_fieldsets).
-    change_kind = forms.ChoiceField(
-        label="What kind of change is this?",
-        choices=[
-            (value, f"{name}: {meaning}")
-            for value, name, meaning in versions.CHANGE_KINDS
-        ],
-        widget=forms.RadioSelect,
-        required=False,
-    )
-    change_note = forms.CharField(
-        label="Public note",
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
-        max_length=1000,
-        required=False,
-        help_text="For an update or a correction: what changed, in a sentence "
-        "readers will see under the brief, dated.",
-    )
-
-    # Set by BriefAdmin.get_form: the editor, for a restore the brief's
-    # version before the old revision was put back, and for a recovery the
-    # brief as it was when deleted.
-    user = None
-    current_version: int | None = None
-    recovered_from: Brief | None = None
-
-    class Meta:
-        model = Brief
-        # The fields this form's own logic needs; BriefAdmin's fieldsets add the rest.
-        fields = ["slug", "status", "published_at"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # Brief.save() makes a unique slug (title, title-2, …) when it is empty.
-        if "slug" in self.fields:  # absent when the brief is shown read-only
-            slug = self.fields["slug"]
-            slug.required = False
-            slug.help_text = f"{slug.help_text} Leave empty to make one from the title."
-        if self.instance.pk:
-            self.fields["loaded_version"].initial = self.database_version()
-        if "status" in self.fields and self.user is not None:
-            current = self.instance.status if self.instance.pk else None
-            allowed = workflow.allowed_statuses(self.user, current)
-            self.fields["status"].choices = [
-                choice for choice in Brief.Status.choices if choice[0] in allowed
-            ]
-
-    def database_version(self) -> int | None:
-        """The brief's edit version now (for a restore, today's, not the revision's)."""
-        if self.current_version is not None:
-            return self.current_version
-        return (
-            Brief.objects.filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-
-    @cached_property
-    def before(self) -> Brief | None:
-        """The brief as it is in the database now (None for a new one).
-
-        Read afresh, not from the form's instance: on a restore the instance
-        was loaded after the old revision was put back. For a recovery, the
-        brief as it was when deleted. A submitted form locks the row until
-        the save commits: the admin validates and saves in one transaction,
-        so on PostgreSQL the lock closes the gap between the checks made on
-        this row (the write rule, the version) and the write; SQLite's
-        IMMEDIATE transactions hold the write lock already.
-        """
-        if self.recovered_from is not None:
-            return self.recovered_from
-        if not self.instance.pk:
-            return None
-        briefs = Brief.objects.select_for_update() if self.is_bound else Brief.objects
-        return briefs.filter(pk=self.instance.pk).first()
-
-    @property
-    def asks_change_kind(self) -> bool:
-        return self.before is not None and self.before.is_public
-
-    def clean_tags(self) -> list[str]:
-        return existing_tags_only(self.user, self.cleaned_data["tags"])
-
-    def clean(self) -> dict:
-        cleaned_data = super().clean()
-        if self.user is not None:
-            status = cleaned_data.get("status")
-            before = self.before
-            if status is not None and before is not None and status == before.status:
-                status = None  # the status is not changing
-            reason = workflow.refusal(self.user, before, to_status=status)
-            if reason is not None:
-                raise forms.ValidationError(reason, code="not_allowed")
-        if (
-            self.asks_change_kind
-            and cleaned_data.get("status") == Brief.Status.PUBLISHED
-        ):
-            self.check_change_kind(cleaned_data)
-        if self.instance.pk:
-            self.check_version(cleaned_data.get("loaded_version"))
-        # Brief.save() would date it too, but the published_brief_has_date
-        # constraint is validated before save(); date it here so the editor
-        # does not see a constraint error for choosing "Published".
-        if (
-            cleaned_data.get("status") == Brief.Status.PUBLISHED
-            and cleaned_data.get("published_at") is None
-            and "published_at" not in self.errors
-        ):
-            cleaned_data["published_at"] = now_to_the_second()
-        return cleaned_data
-
-    def check_change_kind(self, cleaned_data: dict) -> None:
-        """A live brief that stays live: the editor says what kind of change this is."""
-        kind = cleaned_data.get("change_kind")
-        note = cleaned_data.get("change_note", "").strip()
-        if not kind:
-            self.add_error(
-                "change_kind",
-                "This brief is live: say whether this is a minor edit, an update "
-                "or a correction.",
-            )
-        elif kind != versions.MINOR and not note:
-            name = {value: name for value, name, _ in versions.CHANGE_KINDS}[kind]
-            self.add_error(
-                "change_note",
-                f"Write the public note readers will see for this {name.lower()}.",
-            )
-        cleaned_data["change_note"] = note
-
-    def check_version(self, loaded: int | None) -> None:
-        current = self.current_version
-        if current is None and self.before is not None:
-            current = self.before.version
-        if current is None or loaded == current:
-            return
-        latest = brief_versions(self.instance.pk).first()
-        saver = latest.revision.user if latest else None
-        if saver is not None and self.user is not None and saver.pk == self.user.pk:
-            when = timezone.localtime(latest.revision.date_created)
-            what = format_html(
-                "You saved this brief in another tab or window (at {}) after "
-                "opening this form",
-                when.strftime("%H:%M:%S"),
-            )
-        elif saver is not None:
-            what = format_html(
-                "{} saved this brief while you were editing it", saver.get_username()
-            )
-        else:
-            what = "This brief was changed (by an import or a bulk action) while you were editing it"
-        compare = reverse("admin:briefs_brief_compare", args=[self.instance.pk])
-        raise forms.ValidationError(
-            format_html(
-                "{}, so your changes have not been saved. They are still in this "
-                'form: copy what you need, <a href="{}">see what changed</a>, then '
-                '<a href="">reload the brief</a> and apply your changes again.',
-                what,
-                compare,
-            ),
-            code="stale",
-        )
 
 
 class TagKindListFilter(admin.SimpleListFilter):
@@ -529,6 +217,25 @@ class MineListFilter(admin.SimpleListFilter):
             user = request.user
             return queryset.filter(Q(created_by=user) | Q(assigned_to=user))
         return queryset
+
+
+def as_pk(value: str) -> int | None:
+    """``value`` as a primary key, or None when it is not one (``"²"`` included)."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+class _ShownOnly(Exception):
+    """Carries a restore form out of the transaction that put the revision back."""
+
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+# The restore or recovery under way, from restore_view to get_form: Django's
+# changeform_view, between the two, passes nothing of its caller's on, and
+# the admin is one object shared by every request. Set only for the call
+# into changeform_view, and reset after it.
+_restoring: ContextVar[Restoring | None] = ContextVar("restoring", default=None)
 
 
 @admin.register(Brief)
@@ -644,12 +351,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        restoring = getattr(request, "_restoring", None)
-        attrs = {
-            "user": request.user,
-            "current_version": restoring.current_version if restoring else None,
-            "recovered_from": restoring.deleted if restoring else None,
-        }
+        attrs = {"user": request.user, "restoring": _restoring.get()}
         return type(form.__name__, (form,), attrs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Brief | None = None):
@@ -699,7 +401,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
         return workflow.can_publish(request.user)
 
     def save_model(self, request: HttpRequest, obj: Brief, form, change: bool) -> None:
-        restoring = getattr(request, "_restoring", None)
+        restoring = form.restoring
         before = form.before
         from_status = before.status if before is not None else ""
         if not change:
@@ -717,11 +419,7 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             to_status=obj.status,
             via=via,
             user=request.user,
-            note=(
-                f"Recovered after deletion; it was {restoring.deleted.state_label}"
-                if via == StatusChange.Via.RECOVER
-                else ""
-            ),
+            note=restoring.status_note if restoring else "",
         )
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -805,15 +503,12 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
     @admin.action(description="Re-tag selected briefs", permissions=["retag"])
     def retag(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
         """Run the auto-tagger again; it keeps editors' own additions and removals."""
-        allowed, refused = [], []
-        for brief in Brief.objects.filter(pk__in=queryset.values("pk")):
-            reason = workflow.refusal(request.user, brief)
-            if reason is None:
-                allowed.append(brief.pk)
-            else:
-                refused.append((brief, reason))
+        allowed, refused = workflow.judge(
+            request.user, Brief.objects.filter(pk__in=queryset.values("pk"))
+        )
         if allowed:
-            report = retag_briefs(briefs=Brief.objects.filter(pk__in=allowed))
+            pks = [brief.pk for brief in allowed]
+            report = retag_briefs(briefs=Brief.objects.filter(pk__in=pks))
             self.message_user(request, f"{report.summary()}.", messages.SUCCESS)
         self._report_refused(request, refused)
 
@@ -851,23 +546,17 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
                 request, f"This revision was not restored. {reason}", messages.ERROR
             )
             return redirect("admin:briefs_brief_history", brief.pk)
-        current = brief_to_dict(brief)
-        restored = {**snapshot(version), **{k: current[k] for k in KEPT_ON_RESTORE}}
-        request._restoring = Restoring(
-            via=StatusChange.Via.RESTORE,
-            kept={name: getattr(brief, name) for name in KEPT_FIELDS},
-            current_version=brief.version,
-        )
         context = {
             "title": f"Restore an earlier revision of “{brief.title}”",
             "brief_is_live": brief.is_public,
             "brief_state": brief.state_label,
-            "diff": diff_briefs(current, restored),
+            "diff": restore_diff(brief, version),
             "revision": version.revision,
         }
         return self.restore_view(
             request,
             version,
+            Restoring.revision_of(brief),
             self.revision_form_template,
             {**(extra_context or {}), **context},
         )
@@ -891,27 +580,29 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
                 request, f"This brief was not recovered. {refusal}", messages.ERROR
             )
             return redirect("admin:briefs_brief_recoverlist")
-        request._restoring = Restoring(
-            via=StatusChange.Via.RECOVER,
-            kept=recovered_fields(deleted.pk),
-            deleted=deleted,
-        )
         context = {"title": f"Recover “{deleted.title}”", "recover": True}
         return self.restore_view(
             request,
             version,
+            Restoring.recovery_of(deleted),
             self.recover_form_template,
             {**(extra_context or {}), **context},
         )
 
     def restore_view(
-        self, request: HttpRequest, version: Version, template: str, context: dict
+        self,
+        request: HttpRequest,
+        version: Version,
+        restoring: Restoring,
+        template: str,
+        context: dict,
     ) -> HttpResponse:
         """The change form over ``version``'s content of its brief, and only its brief.
 
         As django-reversion's own revision form, but putting back this
-        brief alone (``briefs.editorial.history.restore_brief``): the revision is put
-        back in a transaction, the form shown (then rolled back) or saved.
+        brief alone (``Restoring.put_back``): the revision is put back in a
+        transaction, the form shown (then rolled back) or saved. The form
+        and its save read ``restoring`` (see ``get_form``).
         """
         showing = request.method in ("GET", "HEAD")
         # Showing the form changes nothing: no signal may act on the rows
@@ -921,13 +612,10 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
             if showing
             else nullcontext()
         )
+        token = _restoring.set(restoring)
         try:
             with transaction.atomic(), signals:
-                skipped = restore_brief(version)
-                # Then what a restore never changes is brought back.
-                Brief.objects.filter(pk=version.object_id).update(
-                    **request._restoring.kept
-                )
+                skipped = restoring.put_back(version)
                 if skipped:
                     context["skipped_tags"] = skipped
                 with self.create_revision(request):
@@ -945,6 +633,8 @@ class BriefAdmin(SortableAdminBase, VersionAdmin):
                         raise _ShownOnly(response)
         except _ShownOnly as shown:
             return shown.response
+        finally:
+            _restoring.reset(token)
         return response
 
     def compare_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -1014,46 +704,6 @@ class TagRedirectInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         # Renames and merges add these; a hand-made one could point anywhere.
         return False
-
-
-class TagForm(forms.ModelForm):
-    class Meta:
-        model = Tag
-        fields = ["name", "slug", "kind"]
-        help_texts = {
-            "slug": "The tag's address. After a change the old address redirects "
-            "here; an address that redirected to another tag now shows this one.",
-        }
-
-    def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        clash = (
-            Tag.objects.filter(name__iexact=name).exclude(pk=self.instance.pk).first()
-        )
-        if clash is not None:
-            raise forms.ValidationError(
-                "The tag “%(name)s” already exists (tag names ignore case). "
-                "To combine the two, use “Merge selected tags…” in the tag list.",
-                params={"name": clash.name},
-            )
-        return name
-
-
-class MergeTagsForm(forms.Form):
-    target = forms.ModelChoiceField(
-        queryset=Tag.objects.none(),
-        widget=forms.RadioSelect,
-        empty_label=None,
-        label="Keep this tag",
-        help_text="The other tags are merged into it and deleted; "
-        "their addresses redirect to it.",
-    )
-
-    def __init__(self, *args, tags: QuerySet[Tag], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["target"]
-        field.queryset = tags
-        field.label_from_instance = lambda tag: f"{tag.name} ({tag.get_kind_display()})"
 
 
 @admin.register(Tag)

@@ -158,6 +158,25 @@ def test_restoring_never_takes_a_brief_offline_even_from_a_doctored_form(
     )
 
 
+def test_a_restore_page_shown_leaves_the_next_ordinary_save_ordinary(chief):
+    """What a restore keeps and records belongs to its own form only."""
+    brief = draft_brief(title="First title", created_by=chief.user)
+    assert_saved(save(chief, brief, title="Second title"))
+    url = reverse(
+        "admin:briefs_brief_revision", args=[brief.pk, revisions(brief)[-1].pk]
+    )
+    assert chief.get(url).status_code == 200
+
+    assert_saved(save(chief, brief, status="review"))
+
+    change = StatusChange.objects.filter(brief=brief).order_by("-pk").first()
+    assert (change.from_status, change.to_status, change.via) == (
+        "draft",
+        "review",
+        "form",
+    )
+
+
 def test_the_restore_page_of_a_draft_says_it_stays_a_draft(chief):
     brief = draft_brief(title="First title", created_by=chief.user)
     assert_saved(save(chief, brief, title="Second title"))

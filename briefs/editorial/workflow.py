@@ -74,6 +74,21 @@ def may_change(user, brief: Brief | None, *, to_status: str | None = None) -> bo
     return refusal(user, brief, to_status=to_status) is None
 
 
+def judge(
+    user, briefs: Iterable[Brief], *, to_status: str | None = None
+) -> tuple[list[Brief], list[tuple[Brief, str]]]:
+    """``briefs`` split by ``refusal``: those ``user`` may write, and those
+    refused, each with the reason."""
+    allowed, refused = [], []
+    for brief in briefs:
+        reason = refusal(user, brief, to_status=to_status)
+        if reason is None:
+            allowed.append(brief)
+        else:
+            refused.append((brief, reason))
+    return allowed, refused
+
+
 def allowed_statuses(user, current: str | None) -> list[str]:
     """The statuses ``user`` may choose for a brief now at ``current``."""
     if can_publish(user):
@@ -137,39 +152,29 @@ def change_status(
             .exclude(status=to_status)
             .order_by("pk")
         )
-        refused = []
-        targets = []
-        for brief in candidates:
-            reason = refusal(user, brief, to_status=to_status)
-            if reason is None:
-                targets.append((brief.pk, brief.status))
-            else:
-                refused.append((brief, reason))
+        targets, refused = judge(user, candidates, to_status=to_status)
         if not targets:
             return StatusChangeResult(0, tuple(refused))
-        pks = [pk for pk, _ in targets]
+        pks = [brief.pk for brief in targets]
         if to_status == Status.PUBLISHED:
             Brief.objects.filter(pk__in=pks, published_at__isnull=True).update(
                 published_at=now
             )
         Brief.objects.filter(pk__in=pks).touch(status=to_status)
         StatusChange.objects.bulk_create(
+            # Each brief's status as read, before the update above.
             StatusChange(
-                brief_id=pk,
-                from_status=from_status,
+                brief_id=brief.pk,
+                from_status=brief.status,
                 to_status=to_status,
                 via=via,
                 user=user if getattr(user, "is_authenticated", False) else None,
                 note=note,
                 changed_at=now,
             )
-            for pk, from_status in targets
+            for brief in targets
         )
         if to_status == Status.PUBLISHED:
             for brief in Brief.objects.filter(pk__in=pks):
                 versions.record_publication(brief)
     return StatusChangeResult(len(targets), tuple(refused))
-
-
-def history(brief: Brief) -> Iterable[StatusChange]:
-    return brief.status_changes.select_related("user")
