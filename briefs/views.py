@@ -35,6 +35,7 @@ from django.views.decorators.http import require_safe
 
 from briefs import search
 from briefs.caching import cache_public_page, page_number
+from briefs.editorial.workflow import can_preview
 from briefs.models import Brief, Correction, PublicVersion, Section, Tag, of_published
 from briefs.reading.citation import cite
 from briefs.reading.metadata import (
@@ -78,11 +79,6 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request, "briefs/brief_list.html", {"page": page, "briefs": page.object_list}
     )
-
-
-def can_preview(user) -> bool:
-    """Staff who may view briefs see unpublished ones at their public address."""
-    return user.is_active and user.is_staff and user.has_perm("briefs.view_brief")
 
 
 @cache_public_page

@@ -36,6 +36,11 @@ def owns(user, brief: Brief) -> bool:
     )
 
 
+def can_preview(user) -> bool:
+    """Staff who may view briefs see unpublished ones at their public address."""
+    return user.is_active and user.is_staff and user.has_perm("briefs.view_brief")
+
+
 def refusal(user, brief: Brief | None, *, to_status: str | None = None) -> str | None:
     """Why ``user`` may not make this write to a brief, or None when they may.
 
