@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefs.reading.citation import (
+    Work,
     bibtex,
     bibtex_escape,
     bibtex_key,
@@ -23,12 +24,14 @@ JUNE_1 = dt.date(2025, 6, 1)
 
 def test_citation_with_author_date_and_access_date():
     text = citation_text(
-        title="Border trade reopens",
-        publisher="Newsroom",
-        url=URL,
-        published=JUNE_1,
-        author="A. Analyst",
-        accessed=dt.date(2025, 7, 3),
+        Work(
+            title="Border trade reopens",
+            publisher="Newsroom",
+            url=URL,
+            published=JUNE_1,
+            author="A. Analyst",
+            accessed=dt.date(2025, 7, 3),
+        )
     )
 
     assert text == (
@@ -39,7 +42,12 @@ def test_citation_with_author_date_and_access_date():
 
 def test_citation_without_author_starts_with_the_title_and_has_no_access_date():
     text = citation_text(
-        title="Border trade reopens", publisher="Newsroom", url=URL, published=JUNE_1
+        Work(
+            title="Border trade reopens",
+            publisher="Newsroom",
+            url=URL,
+            published=JUNE_1,
+        )
     )
 
     assert text == f"“Border trade reopens.” Newsroom, 1 June 2025. {URL}."
@@ -47,7 +55,12 @@ def test_citation_without_author_starts_with_the_title_and_has_no_access_date():
 
 def test_citation_keeps_the_titles_own_punctuation_and_says_nd_without_a_date():
     text = citation_text(
-        title="Will the border reopen?", publisher="Newsroom", url=URL, published=None
+        Work(
+            title="Will the border reopen?",
+            publisher="Newsroom",
+            url=URL,
+            published=None,
+        )
     )
 
     assert text.startswith("“Will the border reopen?” Newsroom, n.d.")
@@ -56,11 +69,13 @@ def test_citation_keeps_the_titles_own_punctuation_and_says_nd_without_a_date():
 
 def test_citation_is_one_line_without_control_characters():
     text = citation_text(
-        title="Line one\nline\ttwo\x07 \x00end",
-        publisher="News\x1broom",
-        url=URL,
-        published=JUNE_1,
-        author=" A.\r\nAnalyst ",
+        Work(
+            title="Line one\nline\ttwo\x07 \x00end",
+            publisher="News\x1broom",
+            url=URL,
+            published=JUNE_1,
+            author=" A.\r\nAnalyst ",
+        )
     )
 
     assert text.startswith("A. Analyst. “Line one line two end.” Newsroom,")
@@ -74,13 +89,15 @@ def test_human_date_is_the_same_in_every_locale():
 
 def test_bibtex_entry():
     entry = bibtex(
+        Work(
+            title="Border trade reopens",
+            publisher="Newsroom",
+            url=URL,
+            published=JUNE_1,
+            author="A. Analyst",
+            accessed=dt.date(2025, 7, 3),
+        ),
         key="newsroom-2025-border-trade-reopens",
-        title="Border trade reopens",
-        publisher="Newsroom",
-        url=URL,
-        published=JUNE_1,
-        author="A. Analyst",
-        accessed=dt.date(2025, 7, 3),
     )
 
     assert entry == (
@@ -98,7 +115,7 @@ def test_bibtex_entry():
 
 def test_bibtex_leaves_out_what_is_not_known():
     entry = bibtex(
-        key="k", title="T", publisher="P", url=URL, published=None, author=""
+        Work(title="T", publisher="P", url=URL, published=None, author=""), key="k"
     )
 
     assert "author" not in entry
@@ -115,12 +132,14 @@ def test_bibtex_escapes_every_special_character():
 
 def test_bibtex_entry_with_a_hostile_title_keeps_its_braces_balanced():
     entry = bibtex(
+        Work(
+            title="}, note = {injected} @misc{x, \\",
+            publisher="Pub {lishing}",
+            url="https://example.org/a}b{c\\d%20e",
+            published=JUNE_1,
+            author="Smith}",
+        ),
         key="k",
-        title="}, note = {injected} @misc{x, \\",
-        publisher="Pub {lishing}",
-        url="https://example.org/a}b{c\\d%20e",
-        published=JUNE_1,
-        author="Smith}",
     )
 
     assert "note = {injected}" not in entry
@@ -159,7 +178,8 @@ def test_bibtex_escape_leaves_no_special_character_bare(text):
 @given(st.text(min_size=1))
 def test_bibtex_entry_always_has_balanced_braces(title):
     entry = bibtex(
-        key="k", title=title, publisher=title, url=URL, published=JUNE_1, author=title
+        Work(title=title, publisher=title, url=URL, published=JUNE_1, author=title),
+        key="k",
     )
 
     assert braces_balance(entry)
@@ -207,13 +227,15 @@ VERSION_URL = f"{URL}versions/3/"
 
 def test_citation_of_a_version_names_it_after_the_title():
     text = citation_text(
-        title="Border trade reopens",
-        publisher="Newsroom",
-        url=VERSION_URL,
-        published=JUNE_1,
-        author="A. Analyst",
-        accessed=dt.date(2025, 7, 3),
-        version=3,
+        Work(
+            title="Border trade reopens",
+            publisher="Newsroom",
+            url=VERSION_URL,
+            published=JUNE_1,
+            author="A. Analyst",
+            accessed=dt.date(2025, 7, 3),
+            version=3,
+        )
     )
 
     assert text == (
@@ -227,12 +249,14 @@ def test_bibtex_of_a_version_has_its_number_and_a_key_of_its_own():
         publisher="Newsroom", slug="border-trade-reopens", published=JUNE_1, version=3
     )
     entry = bibtex(
+        Work(
+            title="Border trade reopens",
+            publisher="Newsroom",
+            url=VERSION_URL,
+            published=JUNE_1,
+            version=3,
+        ),
         key=key,
-        title="Border trade reopens",
-        publisher="Newsroom",
-        url=VERSION_URL,
-        published=JUNE_1,
-        version=3,
     )
 
     assert key == "newsroom-2025-border-trade-reopens-v3"
@@ -248,5 +272,5 @@ def test_bibtex_of_a_version_has_its_number_and_a_key_of_its_own():
     )
     # Without a version, nothing changes.
     assert "version" not in bibtex(
-        key="k", title="T", publisher="P", url=URL, published=JUNE_1
+        Work(title="T", publisher="P", url=URL, published=JUNE_1), key="k"
     )

@@ -1,6 +1,6 @@
 """How to cite a brief: a plain-text citation and a BibTeX entry.
 
-``citation_text``, ``bibtex`` and their helpers are pure: facts in, text
+``citation_text``, ``bibtex`` and their helpers are pure: a ``Work`` in, text
 out, the caller supplying the absolute URL and the dates. ``cite`` is what
 the pages call: it adds the publisher from settings and the local dates.
 """
@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils import timezone
@@ -65,16 +66,21 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else f"{text}."
 
 
-def citation_text(
-    *,
-    title: str,
-    publisher: str,
-    url: str,
-    published: dt.date | None,
-    author: str = "",
-    accessed: dt.date | None = None,
-    version: int | None = None,
-) -> str:
+@dataclass(frozen=True)
+class Work:
+    """What a citation says of a brief, or of one public version of it
+    (``version``, cited at its own ``url``)."""
+
+    title: str
+    publisher: str
+    url: str
+    published: dt.date | None
+    author: str = ""
+    accessed: dt.date | None = None
+    version: int | None = None
+
+
+def citation_text(work: Work) -> str:
     """A citation in a common web style.
 
     ``A. Analyst. "Title." Publisher, 1 June 2025. https://…. Accessed 2 June 2025.``
@@ -82,17 +88,21 @@ def citation_text(
     With ``version`` (one public version, cited at its own address) it says
     ``Version 3.`` after the title.
     """
-    title, publisher, author = clean(title), clean(publisher), clean(author)
-    when = human_date(published) if published else "n.d."
+    title, publisher, author = (
+        clean(work.title),
+        clean(work.publisher),
+        clean(work.author),
+    )
+    when = human_date(work.published) if work.published else "n.d."
     parts = [_sentence(author)] if author else []
     # The title's own closing punctuation goes inside the quotes.
     parts.append(f"“{_sentence(title)}”")
-    if version is not None:
-        parts.append(f"Version {version}.")
+    if work.version is not None:
+        parts.append(f"Version {work.version}.")
     parts.append(f"{publisher}, {when}.")
-    parts.append(f"{url}.")
-    if accessed:
-        parts.append(f"Accessed {human_date(accessed)}.")
+    parts.append(f"{work.url}.")
+    if work.accessed:
+        parts.append(f"Accessed {human_date(work.accessed)}.")
     return " ".join(parts)
 
 
@@ -131,17 +141,7 @@ def _bibtex_url(url: str) -> str:
     return url.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
 
 
-def bibtex(
-    *,
-    key: str,
-    title: str,
-    publisher: str,
-    url: str,
-    published: dt.date | None,
-    author: str = "",
-    accessed: dt.date | None = None,
-    version: int | None = None,
-) -> str:
+def bibtex(work: Work, *, key: str) -> str:
     """A BibTeX ``@online`` entry (biblatex's type for web pages).
 
     The title is double-braced so that BibTeX styles keep its capitals
@@ -149,18 +149,18 @@ def bibtex(
     a URL. ``version`` becomes biblatex's ``version`` field.
     """
     fields = []
-    if author:
-        fields.append(("author", f"{{{bibtex_escape(author)}}}"))
-    fields.append(("title", f"{{{{{bibtex_escape(title)}}}}}"))
-    fields.append(("organization", f"{{{bibtex_escape(publisher)}}}"))
-    if version is not None:
-        fields.append(("version", f"{{{version}}}"))
-    if published:
-        fields.append(("date", f"{{{published.isoformat()}}}"))
-        fields.append(("year", f"{{{published.year}}}"))
-    fields.append(("url", f"{{{_bibtex_url(url)}}}"))
-    if accessed:
-        fields.append(("urldate", f"{{{accessed.isoformat()}}}"))
+    if work.author:
+        fields.append(("author", f"{{{bibtex_escape(work.author)}}}"))
+    fields.append(("title", f"{{{{{bibtex_escape(work.title)}}}}}"))
+    fields.append(("organization", f"{{{bibtex_escape(work.publisher)}}}"))
+    if work.version is not None:
+        fields.append(("version", f"{{{work.version}}}"))
+    if work.published:
+        fields.append(("date", f"{{{work.published.isoformat()}}}"))
+        fields.append(("year", f"{{{work.published.year}}}"))
+    fields.append(("url", f"{{{_bibtex_url(work.url)}}}"))
+    if work.accessed:
+        fields.append(("urldate", f"{{{work.accessed.isoformat()}}}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@online{{{key},\n{body}\n}}"
 
@@ -183,14 +183,14 @@ def cite(
     """
     day = timezone.localdate(published) if published else None
     publisher = settings.NEWSROOM_PUBLISHER
-    facts = {
-        "title": title,
-        "publisher": publisher,
-        "url": url,
-        "published": day,
-        "author": author,
-        "accessed": timezone.localdate(),
-        "version": version,
-    }
+    work = Work(
+        title=title,
+        publisher=publisher,
+        url=url,
+        published=day,
+        author=author,
+        accessed=timezone.localdate(),
+        version=version,
+    )
     key = bibtex_key(publisher=publisher, slug=slug, published=day, version=version)
-    return {"text": citation_text(**facts), "bibtex": bibtex(key=key, **facts)}
+    return {"text": citation_text(work), "bibtex": bibtex(work, key=key)}
