@@ -97,13 +97,13 @@ def timed(action, *args, **kwargs) -> tuple[float, object]:
 
 def run(workdir: Path) -> None:
     setup_django(workdir)
-    from briefs.ingest.importing import TagCache, import_document
+    from briefs.ingest.importing import TagRows, import_document
     from briefs.ingest.parsing import ParseError, decode, parse
     from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 
     load_starter_vocabulary()
     tagger = build_tagger()
-    tags = TagCache(tagger.kinds)
+    tags = TagRows(tagger.kinds)
 
     def parse_bytes(data: bytes) -> None:
         with contextlib.suppress(ParseError):

@@ -355,10 +355,13 @@ class Brief(models.Model):
     revised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     tags = NewsroomTaggableManager(through=TaggedBrief, blank=True)
-    # Tag names the auto-tagger proposed last time. Compared with the tags the
+    # The tags the auto-tagger proposed last time. Compared with the tags the
     # brief has now, they tell an editor's removals and additions apart from
-    # the tagger's, so re-tagging keeps both.
-    auto_tags = models.JSONField(default=list, blank=True, editable=False)
+    # the tagger's, so re-tagging keeps both. Rows, not names: a renamed tag
+    # is still the same proposal, and a merge moves them as it moves tag rows.
+    proposed_tags = models.ManyToManyField(
+        Tag, related_name="+", blank=True, editable=False
+    )
 
     objects = BriefQuerySet.as_manager()
 
@@ -621,8 +624,10 @@ class Section(models.Model):
     body_html = models.TextField(blank=True, editable=False)
 
     tags = NewsroomTaggableManager(through=TaggedSection, blank=True)
-    # As Brief.auto_tags: what the auto-tagger proposed for this section last time.
-    auto_tags = models.JSONField(default=list, blank=True, editable=False)
+    # As Brief.proposed_tags: what the auto-tagger proposed for this section last time.
+    proposed_tags = models.ManyToManyField(
+        Tag, related_name="+", blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["position", "pk"]
@@ -708,9 +713,13 @@ class SearchEntry(models.Model):
 
 
 # History: a brief's revision holds its key points, sections and the tag rows
-# of both, so restoring a revision restores the tags too.
+# of both, so restoring a revision restores the tags too. The tagger's memory
+# (proposed_tags) is not content and stays out: a revision would name tags
+# that a merge may since have deleted.
 reversion.register(TaggedBrief)
 reversion.register(TaggedSection)
 reversion.register(KeyPoint)
-reversion.register(Section, follow=["tagged_items"])
-reversion.register(Brief, follow=["key_points", "sections", "tagged_items"])
+reversion.register(Section, follow=["tagged_items"], exclude=["proposed_tags"])
+reversion.register(
+    Brief, follow=["key_points", "sections", "tagged_items"], exclude=["proposed_tags"]
+)

@@ -213,3 +213,27 @@ def test_a_folder_import_takes_its_own_txt_files_not_its_subfolders(tmp_path):
     output = run(tmp_path)
     assert output.splitlines()[0].startswith(f"created: {tmp_path / 'b.txt'} -> ")
     assert "1 file: 1 created, 0 updated, 0 unchanged, 0 conflicts, 0 failed" in output
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr_apart_from_the_lines(tmp_path):
+    shutil.copy(SEED, tmp_path / "a.txt")
+    shutil.copy(SEED, tmp_path / "b.txt")
+    out, err = io.StringIO(), Terminal()
+    call_command("import_seeds", str(tmp_path), stdout=out, stderr=err)
+    assert "2/2" in err.getvalue()
+    lines = out.getvalue().splitlines()
+    assert [line.split(":")[0] for line in lines[:2]] == ["created", "created"]
+    assert "\r" not in out.getvalue()
+
+
+def test_captured_or_piped_output_gets_no_progress_bar(tmp_path):
+    shutil.copy(SEED, tmp_path / "a.txt")
+    shutil.copy(SEED, tmp_path / "b.txt")
+    err = io.StringIO()
+    call_command("import_seeds", str(tmp_path), stdout=io.StringIO(), stderr=err)
+    assert err.getvalue() == ""

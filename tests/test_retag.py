@@ -13,7 +13,7 @@ from reversion.models import Version
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint
 from briefs.models import Brief, Section, Tag, TagPhrase, TagRedirect
 from briefs.tagging.retagging import reconcile, retag_briefs
-from briefs.tagging.tagger import load_vocabulary as read_vocabulary
+from briefs.tagging.tagger import read_vocabulary
 from tests.factories import make_brief
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -39,13 +39,18 @@ def names(tags) -> set[str]:
     return {tag.name for tag in tags.all()}
 
 
+def proposed(owner: Brief | Section) -> list[str]:
+    """What the tagger proposed for ``owner`` last time, by name."""
+    return sorted(names(owner.proposed_tags))
+
+
 def snapshot() -> list:
     """Everything re-tagging may write, for every brief."""
     return [
         (
             brief_to_dict(brief),
-            brief.auto_tags,
-            [s.auto_tags for s in brief.sections.all()],
+            proposed(brief),
+            [proposed(s) for s in brief.sections.all()],
         )
         for brief in Brief.objects.with_outline().order_by("pk")
     ] + [Version.objects.count(), Tag.objects.count()]
@@ -192,9 +197,9 @@ def test_import_remembers_what_the_tagger_proposed(tmp_path):
     brief = Brief.objects.get()
     assert names(brief.tags) == {"Editor's pick", "Iran", "Iraq", "Water"}
     # The header's tag is the source's, not the tagger's.
-    assert brief.auto_tags == ["Iran", "Iraq", "Water"]
+    assert proposed(brief) == ["Iran", "Iraq", "Water"]
     opening = brief.sections.get()
-    assert opening.auto_tags == ["Iran", "Iraq", "Water"] == sorted(names(opening.tags))
+    assert proposed(opening) == ["Iran", "Iraq", "Water"] == sorted(names(opening.tags))
 
 
 def test_the_seed_is_tagged_as_a_reader_would(seed_copy):
@@ -266,7 +271,7 @@ def test_retag_adds_new_proposals_after_an_edit_and_records_a_revision(seed_copy
         "Re-tagged 1 of 1 brief: 2 tags added, 0 removed",
     ]
     assert {"Iran", "Iraq"} <= names(section(REGIONAL).tags)
-    assert {"Iran", "Iraq"} <= set(section(REGIONAL).auto_tags)
+    assert {"Iran", "Iraq"} <= set(proposed(section(REGIONAL)))
     brief = Brief.objects.get()
     comments = [v.revision.comment for v in Version.objects.get_for_object(brief)]
     assert comments[0] == "Re-tagged"
@@ -308,6 +313,34 @@ def test_retag_removes_stale_auto_tags_but_not_the_editors(seed_copy):
     now = names(section(REGIONAL).tags)
     assert not now & {"Gaza", "Palestine", "Ceasefire"}
     assert {"Editor's pick", "Afghanistan"} <= now
+
+
+def test_retag_forgets_a_withdrawn_proposal_an_editor_removed_quietly(seed_copy):
+    command("import_seeds", seed_copy)
+    # An editor removed Afghanistan from the brief and the section...
+    afghanistan = Tag.objects.get(name="Afghanistan")
+    Brief.objects.get().tags.remove(afghanistan)
+    regional = section(REGIONAL)
+    regional.tags.remove(afghanistan)
+    # ...and from its text, so the tagger no longer proposes it.
+    regional.body = regional.body.replace("Afghanistan", "the region").replace(
+        "Afghan ", ""
+    )
+    regional.save()
+    revisions = Version.objects.count()
+
+    report = retag_briefs(briefs=Brief.objects.all())
+
+    # Nothing to change on the brief: only the tagger's memory, without a revision.
+    assert report.changed == 0
+    assert Version.objects.count() == revisions
+    assert "Afghanistan" not in proposed(Brief.objects.get())
+    assert "Afghanistan" not in proposed(section(REGIONAL))
+    # Forgotten: when the text names it again, it is a new proposal.
+    regional = section(REGIONAL)
+    regional.body += "\n\nThe ministers discussed Afghanistan."
+    regional.save()
+    assert "“Regional and global issues”: added Afghanistan" in command("retag")
 
 
 def test_retag_follows_a_vocabulary_edit(seed_copy):
@@ -410,7 +443,7 @@ def test_reconcile_follows_the_formula_case_insensitively():
     # is the same tag. Editor's pick: the editor's.
     assert result.change.added == ("Iraq",)
     assert result.change.removed == ("Gaza",)
-    assert result.auto_tags == ["China", "Iran", "Iraq"]
+    assert result.proposed_tags == ["China", "Iran", "Iraq"]
     assert result.memory_changed
 
 

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from briefs.ingest import importing
-from briefs.ingest.importing import ImportFailure, TagCache, plan_brief, read_source
+from briefs.ingest.importing import ImportFailure, TagRows, plan_brief, read_source
 from briefs.ingest.parsing import ParsedDocument, parse
 from briefs.models import Brief, Section
 from briefs.tagging.tagger import Tagger
@@ -246,7 +246,7 @@ def test_ten_thousand_identical_headings_get_anchors_in_one_look_up_each(
     monkeypatch.setattr(importing, "unique_anchor", counted)
     monkeypatch.setattr(CountingSet, "lookups", 0)
     doc = parse("Title: Same\n\n" + "Heading\nText.\n" * 10_000)
-    plan = plan_brief(doc, tagger=Tagger([]), tags=TagCache())
+    plan = plan_brief(doc, tagger=Tagger([]), tags=TagRows())
     anchors = [section["anchor"] for section in plan["sections"]]
     assert anchors == ["heading", *(f"heading-{n}" for n in range(2, 10_001))]
     assert CountingSet.lookups <= 2 * len(anchors)

@@ -18,13 +18,13 @@ from briefs.tagging.tagger import (
     Tagger,
     Term,
     VocabularyError,
-    load_vocabulary,
     merge_terms,
+    read_vocabulary,
     section_text,
 )
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-VOCABULARY = load_vocabulary(SEEDS / "vocabulary.toml")
+VOCABULARY = read_vocabulary(SEEDS / "vocabulary.toml")
 
 # The tagger imports use: countries merged with the starter vocabulary.
 TAGGER = Tagger(merge_terms(country_terms(), VOCABULARY), stop_phrases=STOP_PHRASES)
@@ -448,13 +448,13 @@ def test_a_malformed_vocabulary_is_an_error(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text('[[term]]\nkind = "topic"\n')
     with pytest.raises(VocabularyError, match="has no name"):
-        load_vocabulary(path)
+        read_vocabulary(path)
     path.write_text("[[term]\n")
     with pytest.raises(VocabularyError, match="cannot read"):
-        load_vocabulary(path)
+        read_vocabulary(path)
     path.write_text('[[term]]\nname = "X"\nmatch = "x"\n')
     with pytest.raises(VocabularyError, match="match must be a list"):
-        load_vocabulary(path)
+        read_vocabulary(path)
 
 
 # Unicode and text forms ----------------------------------------------------------------

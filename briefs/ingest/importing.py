@@ -3,7 +3,8 @@
 The parser (``briefs.ingest.parsing``) turns text into structure; this module does
 the database work. A brief's identity is its source file's path. An unchanged
 file is left alone; a changed one updates its brief only while no editor has
-changed the brief since the last import.
+changed the brief since the last import. ``import_paths`` is a whole run:
+the files and folders given, with the starter vocabulary loaded first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import errno
 import hashlib
 import os
 import stat
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -25,6 +28,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from briefs import search
+from briefs.control_chars import visible
 from briefs.editorial import versions
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
@@ -42,7 +46,16 @@ from briefs.models import (
     unique_anchor,
 )
 from briefs.tagging.tagger import Tagger, section_text
-from briefs.tagging.vocabulary import vocabulary_tagger
+from briefs.tagging.vocabulary import (
+    VocabularyLoad,
+    build_tagger,
+    load_starter_vocabulary,
+    vocabulary_tagger,
+)
+
+# The rows of the tagger's memory (Brief.proposed_tags, Section.proposed_tags).
+BriefProposal = Brief.proposed_tags.through
+SectionProposal = Section.proposed_tags.through
 
 
 class Outcome(StrEnum):
@@ -146,8 +159,12 @@ def _refuse_unless_regular(status: os.stat_result) -> None:
     raise ImportFailure(f"not a regular file ({kind}); only files are imported")
 
 
-class TagCache:
-    """Tag names to Tag rows for one import run, case-insensitively."""
+class TagRows:
+    """Tag rows by name, case-insensitively, for one run: an import or a re-tag.
+
+    Reads every tag once; ``get_or_create`` creates a missing one, with the
+    kind ``kinds`` gives its name (casefolded), else as a topic.
+    """
 
     def __init__(self, kinds: dict[str, str] | None = None):
         self.kinds = kinds or {}
@@ -159,6 +176,7 @@ class TagCache:
         return tag.name if tag else name
 
     def get_or_create(self, name: str) -> Tag:
+        """The tag called ``name`` in any case, created if there is none."""
         key = name.casefold()
         if key not in self._tags:
             tag = Tag.objects.filter(name__iexact=name).first()
@@ -170,14 +188,12 @@ class TagCache:
         return self._tags[key]
 
 
-def plan_brief(
-    doc: ParsedDocument, *, tagger: Tagger, tags: TagCache
-) -> dict[str, Any]:
+def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[str, Any]:
     """The content an import writes for ``doc``, in the export format's shape.
 
-    Plus ``auto_tags``, not content: the tag names the tagger proposed for the
-    brief (a section's tags are all proposed), which re-tagging compares with
-    the tags the brief has later.
+    Plus ``proposed_tags``, not content: the tag names the tagger proposed for
+    the brief (a section's tags are all proposed), which re-tagging compares
+    with the tags the brief has later.
     """
     bodies = [paragraphs_to_markdown(s.paragraphs) for s in doc.sections]
     # The text re-tagging sees too, so a re-tag right after an import changes nothing.
@@ -219,7 +235,7 @@ def plan_brief(
         "key_points": list(doc.key_points),
         "sections": sections,
         "tags": sorted_names(brief_tags.values()),
-        "auto_tags": sorted_names(tags.name(name) for name in found.brief),
+        "proposed_tags": sorted_names(tags.name(name) for name in found.brief),
     }
 
 
@@ -277,7 +293,7 @@ def import_document(
     force: bool = False,
     dry_run: bool = False,
     tagger: Tagger | None = None,
-    tags: TagCache | None = None,
+    tags: TagRows | None = None,
 ) -> ImportResult:
     """Create or update the brief for one source document.
 
@@ -301,7 +317,7 @@ def import_document(
     warnings = (*warnings, *doc.warnings)
 
     tagger = tagger or vocabulary_tagger(dry_run=dry_run)
-    tags = tags or TagCache(tagger.kinds)
+    tags = tags or TagRows(tagger.kinds)
     plan = plan_brief(doc, tagger=tagger, tags=tags)
     try:
         _refuse_too_large(key_points=len(doc.key_points), parts=_parts(plan))
@@ -381,7 +397,7 @@ def import_file(
     dry_run: bool = False,
     follow_symlinks: bool = False,
     tagger: Tagger | None = None,
-    tags: TagCache | None = None,
+    tags: TagRows | None = None,
 ) -> ImportResult:
     """Read ``path`` (no further than the size limit) and import it.
 
@@ -408,6 +424,100 @@ def import_file(
         tagger=tagger,
         tags=tags,
     )
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """What one run did: each file's result, in order, and the starter
+    vocabulary it loaded first (None when the database had a vocabulary)."""
+
+    results: tuple[ImportResult, ...]
+    starter: VocabularyLoad | None
+
+    @property
+    def counts(self) -> Counter[Outcome]:
+        return Counter(result.outcome for result in self.results)
+
+
+def import_paths(
+    *,
+    paths: Sequence[Path],
+    publish: bool = True,
+    dry_run: bool = False,
+    force: bool = False,
+    follow_symlinks: bool = False,
+    progress: Callable[[ImportResult, int], None] | None = None,
+) -> ImportRun:
+    """Import every file ``paths`` name (see ``source_files``), one by one.
+
+    A database with no vocabulary yet gets the starter vocabulary first; a
+    dry run writes nothing but tags with it all the same. ``progress`` is
+    called after each file with its result and the number of files in the
+    run. A file that cannot be imported is a FAILED result; raises
+    VocabularyError when the starter vocabulary cannot be loaded and
+    ImportFailure when a folder cannot be listed.
+    """
+    starter = load_starter_vocabulary(dry_run=dry_run)
+    tagger = build_tagger(unsaved=starter)
+    tags = TagRows(tagger.kinds)
+    files = source_files(paths, follow_symlinks=follow_symlinks)
+    results = []
+    for path, follow in files:
+        result = import_file(
+            path=path,
+            publish=publish,
+            force=force,
+            dry_run=dry_run,
+            follow_symlinks=follow,
+            tagger=tagger,
+            tags=tags,
+        )
+        results.append(result)
+        if progress is not None:
+            progress(result, len(files))
+    return ImportRun(results=tuple(results), starter=starter)
+
+
+def source_files(
+    paths: Sequence[Path], *, follow_symlinks: bool
+) -> list[tuple[Path, bool]]:
+    """Each file to import, and whether a symbolic link there may be followed.
+
+    A path is a file, or a folder whose *.txt entries are taken in name
+    order (not its subfolders). A link among a folder's entries is listed, so
+    that it is reported, but never followed; a link given as a path is
+    followed only with ``follow_symlinks``. Raises ImportFailure for a folder
+    that cannot be listed.
+    """
+    files = []
+    for path in paths:
+        if _is_folder(path, follow_symlinks=follow_symlinks):
+            files.extend((entry, False) for entry in _folder_entries(path))
+        else:
+            files.append((path, follow_symlinks))
+    return files
+
+
+def _is_folder(path: Path, *, follow_symlinks: bool) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(path, follow_symlinks=follow_symlinks).st_mode)
+    except OSError:  # missing, or a loop of links: reported when it is read
+        return False
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(
+                Path(entry.path)
+                for entry in entries
+                if entry.name.endswith(".txt")
+                and not entry.is_dir(follow_symlinks=False)
+            )
+    except OSError as error:
+        raise ImportFailure(
+            f"cannot read the folder {visible(str(folder))} ({error.strerror})"
+        ) from None
 
 
 def _is_utf8(name: str) -> bool:
@@ -462,7 +572,7 @@ def _write(
     source_path: str,
     sha256: str,
     publish: bool,
-    tags: TagCache,
+    tags: TagRows,
 ) -> Brief:
     fields = {
         "title": plan["title"],
@@ -473,7 +583,6 @@ def _write(
         "source_path": source_path,
         "source_sha256": sha256,
         "import_fingerprint": content_fingerprint(plan),
-        "auto_tags": plan["auto_tags"],
     }
     published_at = _published_at(doc.published)
     if brief is None:
@@ -501,6 +610,7 @@ def _write(
         brief.key_points.all().delete()
         brief.sections.all().delete()
         TaggedBrief.objects.filter(content_object=brief).delete()
+        BriefProposal.objects.filter(brief=brief).delete()
 
     KeyPoint.objects.bulk_create(
         KeyPoint(brief=brief, text=text, position=position)
@@ -514,7 +624,6 @@ def _write(
             anchor=section["anchor"],
             body=section["body"],
             body_html=render_markdown(section["body"]),
-            auto_tags=section["tags"],
         )
         for position, section in enumerate(plan["sections"])
     )
@@ -526,5 +635,15 @@ def _write(
     TaggedBrief.objects.bulk_create(
         TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
         for name in plan["tags"]
+    )
+    # The tagger's memory: every tag a section has now was proposed.
+    SectionProposal.objects.bulk_create(
+        SectionProposal(section=section, tag=tags.get_or_create(name))
+        for section, planned in zip(sections, plan["sections"], strict=True)
+        for name in planned["tags"]
+    )
+    BriefProposal.objects.bulk_create(
+        BriefProposal(brief=brief, tag=tags.get_or_create(name))
+        for name in plan["proposed_tags"]
     )
     return brief

@@ -5,9 +5,9 @@ a TagRedirect keeps the old address working. A live tag always owns its own
 slug: a redirect for a slug some tag now has is removed, so the two never
 compete (the tag page looks for a live tag first anyway).
 
-Brief.auto_tags and Section.auto_tags remember tag *names* the auto-tagger
-proposed; a merge or rename rewrites them so re-tagging still tells the
-tagger's choices from an editor's.
+Brief.proposed_tags and Section.proposed_tags (what the auto-tagger proposed
+last time) point at tags as tag rows do: a rename leaves them be, and a merge
+moves them to the kept tag with the rest.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import models, transaction
-from django.db.models import Min, Q
+from django.db import transaction
+from django.db.models import Min, Q, QuerySet
 
 from briefs import caching
 from briefs.models import (
@@ -39,15 +39,25 @@ class MergeResult:
     duplicates: int  # rows dropped because the item already had the target
     phrases: int  # match phrases moved to the target
     redirects: int  # redirects now leading to the target (old and new)
-    auto_tag_lists: int  # auto_tags lists rewritten
+    proposals: int  # the auto-tagger's remembered proposals moved to the target
+
+
+# Tables whose rows point at a tag for an item, and the item's field: the
+# tag rows of briefs and sections, and the auto-tagger's memory of both.
+TAGGED = (
+    (TaggedBrief, "content_object"),
+    (TaggedSection, "content_object"),
+    (Brief.proposed_tags.through, "brief"),
+    (Section.proposed_tags.through, "section"),
+)
 
 
 def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
     """Fold ``sources`` into ``target`` in one transaction, then delete them.
 
     Every brief and section tagged with a source ends up tagged with the
-    target once; match phrases and redirects move over; each source slug
-    redirects to the target; auto_tags lists name the target instead. The
+    target once, and so does the auto-tagger's memory of them; match phrases
+    and redirects move over; each source slug redirects to the target. The
     target itself among ``sources`` is ignored. Nothing changes when no other
     tag is given.
     """
@@ -55,14 +65,12 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
     source_ids = [tag.pk for tag in sources]
     with transaction.atomic():
         touch_briefs_tagged(source_ids)
-        duplicates = _drop_duplicate_items(TaggedBrief, source_ids, target)
-        duplicates += _drop_duplicate_items(TaggedSection, source_ids, target)
-        brief_items = TaggedBrief.objects.filter(tag_id__in=source_ids).update(
-            tag=target
-        )
-        section_items = TaggedSection.objects.filter(tag_id__in=source_ids).update(
-            tag=target
-        )
+        moved = {
+            through: _move_rows(
+                through.objects.filter(tag_id__in=source_ids), item=item, target=target
+            )
+            for through, item in TAGGED
+        }
         phrases = _move_phrases(source_ids, target)
 
         moved_redirects = TagRedirect.objects.filter(tag_id__in=source_ids).update(
@@ -71,20 +79,21 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
         TagRedirect.objects.bulk_create(
             [TagRedirect(old_slug=tag.slug, tag=target) for tag in sources]
         )
-        auto_tag_lists = _rename_in_auto_tags(
-            old_names=[tag.name for tag in sources], new_name=target.name
-        )
-        Tag.objects.filter(pk__in=source_ids).delete()
+        # The rows left on the sources would repeat a tag on their item: they
+        # go with the sources.
+        _, deleted = Tag.objects.filter(pk__in=source_ids).delete()
         caching.content_changed()
     return MergeResult(
         target=target,
         merged=tuple(tag.name for tag in sources),
-        brief_items=brief_items,
-        section_items=section_items,
-        duplicates=duplicates,
+        brief_items=moved[TaggedBrief],
+        section_items=moved[TaggedSection],
+        duplicates=deleted.get(TaggedBrief._meta.label, 0)
+        + deleted.get(TaggedSection._meta.label, 0),
         phrases=phrases,
         redirects=moved_redirects + len(sources),
-        auto_tag_lists=auto_tag_lists,
+        proposals=moved[Brief.proposed_tags.through]
+        + moved[Section.proposed_tags.through],
     )
 
 
@@ -92,14 +101,13 @@ def record_rename(*, tag: Tag, old_name: str, old_slug: str) -> None:
     """After ``tag`` was saved with a new name and/or slug, keep old links working.
 
     A new slug leaves a redirect from the old one; a slug the tag takes over
-    stops redirecting elsewhere. A new name replaces the old one in auto_tags.
-    Call inside the transaction that saved the tag.
+    stops redirecting elsewhere; a new name shows on every brief that has
+    the tag. Call inside the transaction that saved the tag.
     """
     if tag.slug != old_slug:
         claim_slug(tag)
         TagRedirect.objects.update_or_create(old_slug=old_slug, defaults={"tag": tag})
     if tag.name != old_name:
-        _rename_in_auto_tags(old_names=[old_name], new_name=tag.name)
         touch_briefs_tagged([tag.pk])
 
 
@@ -122,22 +130,17 @@ def claim_slug(tag: Tag) -> None:
     TagRedirect.objects.filter(old_slug=tag.slug).delete()
 
 
-def _drop_duplicate_items(
-    through: type[models.Model], source_ids: list[int], target: Tag
-) -> int:
-    """Delete source rows that would tag an item twice once moved to ``target``."""
-    rows = through.objects.filter(tag_id__in=source_ids)
-    has_target = through.objects.filter(tag=target).values("content_object_id")
-    dropped, _ = rows.filter(content_object_id__in=has_target).delete()
-    # An item tagged with two sources keeps one of those rows.
-    keep = (
-        rows.order_by()
-        .values("content_object_id")
-        .annotate(keep=Min("pk"))
-        .values("keep")
+def _move_rows(rows: QuerySet, *, item: str, target: Tag) -> int:
+    """Point ``rows`` (of a table in TAGGED, for the source tags) at ``target``,
+    one row per item: the first, where the item lacks the target. Returns how
+    many moved; the rest stay on the sources."""
+    first = rows.order_by().values(item).annotate(first=Min("pk")).values("first")
+    has_target = rows.model.objects.filter(tag=target).values(item)
+    return (
+        rows.filter(pk__in=first)
+        .exclude(**{f"{item}__in": has_target})
+        .update(tag=target)
     )
-    extra, _ = rows.exclude(pk__in=keep).delete()
-    return dropped + extra
 
 
 def _move_phrases(source_ids: list[int], target: Tag) -> int:
@@ -149,43 +152,3 @@ def _move_phrases(source_ids: list[int], target: Tag) -> int:
     keep = phrases.order_by().values("phrase").annotate(keep=Min("pk")).values("keep")
     phrases.exclude(pk__in=keep).delete()
     return phrases.update(tag=target)
-
-
-def _rename_in_auto_tags(*, old_names: list[str], new_name: str) -> int:
-    """Replace ``old_names`` (any case) with ``new_name`` in every auto_tags list.
-
-    Returns how many lists changed. Tag names compare case-insensitively,
-    as tags do.
-    """
-    old = {name.casefold() for name in old_names}
-    if not old:
-        return 0
-    changed = 0
-    for model in (Brief, Section):
-        # auto_tags is JSON, which no lookup searches case-insensitively on
-        # every database; scan the lists, which are short.
-        updated = []
-        for item in model.objects.exclude(auto_tags=[]).only("pk", "auto_tags"):
-            names = _renamed(item.auto_tags, old, new_name)
-            if names != item.auto_tags:
-                item.auto_tags = names
-                updated.append(item)
-        model.objects.bulk_update(updated, ["auto_tags"], batch_size=500)
-        changed += len(updated)
-    return changed
-
-
-def _renamed(names: list[str], old: set[str], new_name: str) -> list[str]:
-    """``names`` with each of ``old`` (casefolded) replaced by ``new_name``, deduplicated."""
-    if not any(isinstance(name, str) and name.casefold() in old for name in names):
-        return names
-    result: list[str] = []
-    seen: set[str] = set()
-    for name in names:
-        if isinstance(name, str) and name.casefold() in old:
-            name = new_name
-        key = name.casefold() if isinstance(name, str) else name
-        if key not in seen:
-            seen.add(key)
-            result.append(name)
-    return result

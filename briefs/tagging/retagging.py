@@ -1,7 +1,7 @@
 """Re-tag briefs with the current vocabulary, keeping editors' tag decisions.
 
 Each brief and section remembers what the tagger proposed last time
-(``auto_tags``). Against that memory, a tag the brief has now but the tagger
+(``proposed_tags``, rows that point at the tags). Against that memory, a tag the brief has now but the tagger
 never proposed is an editor's addition, and a proposed tag the brief no longer
 has is an editor's removal; both stand. Only the tagger's own earlier
 proposals are withdrawn when it stops proposing them.
@@ -9,15 +9,16 @@ proposals are withdrawn when it stops proposing them.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import reversion
-from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db import models, transaction
+from django.db.models import F, Prefetch, QuerySet
 
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
-from briefs.ingest.importing import TagCache
+from briefs.ingest.importing import BriefProposal, SectionProposal, TagRows
 from briefs.models import Brief, Section, TaggedBrief, TaggedSection
 from briefs.tagging.tagger import section_text
 from briefs.tagging.vocabulary import vocabulary_tagger
@@ -25,6 +26,8 @@ from briefs.tagging.vocabulary import vocabulary_tagger
 REVISION_COMMENT = "Re-tagged"
 # Briefs fetched (with their sections and tags) per query batch.
 BATCH_SIZE = 100
+# Rows of the tagger's memory deleted or created per query.
+WRITE_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ class Reconciled:
     """The outcome for one brief or section: what changes, and the new memory."""
 
     change: TagChange
-    auto_tags: list[str]
+    proposed_tags: list[str]
     memory_changed: bool
 
 
@@ -132,14 +135,13 @@ def reconcile(
     result = (now.keys() - (before - proposed.keys())) | (
         proposed.keys() - (before - now.keys())
     )
-    auto_tags = sorted_names(proposed.values())
     return Reconciled(
         change=TagChange(
             added=tuple(sorted_names(proposed[k] for k in result - now.keys())),
             removed=tuple(sorted_names(now[k] for k in now.keys() - result)),
         ),
-        auto_tags=auto_tags,
-        memory_changed=list(last) != auto_tags,
+        proposed_tags=sorted_names(proposed.values()),
+        memory_changed=before != proposed.keys(),
     )
 
 
@@ -152,16 +154,16 @@ def retag_briefs(*, briefs: QuerySet[Brief], dry_run: bool = False) -> RetagRepo
     Raises VocabularyError if the starter vocabulary must be loaded and cannot be.
     """
     tagger = vocabulary_tagger(dry_run=dry_run)
-    tags = TagCache(tagger.kinds)
+    tags = TagRows(tagger.kinds)
     pks = list(briefs.order_by("pk").values_list("pk", flat=True))
     changes: list[BriefChange] = []
-    quiet_briefs: list[Brief] = []
-    quiet_sections: list[Section] = []
+    quiet = _MemoryWrites(tags)
     # Batches by primary key, not a streaming cursor: the loop writes to the
     # tables it reads, which SQLite does not isolate from an open cursor.
     for offset in range(0, len(pks), BATCH_SIZE):
-        batch = Brief.objects.filter(pk__in=pks[offset : offset + BATCH_SIZE])
-        for brief in batch.for_revision().order_by("pk"):
+        batch = pks[offset : offset + BATCH_SIZE]
+        memory = _remembered(batch)
+        for brief in _with_tags(Brief.objects.filter(pk__in=batch)).order_by("pk"):
             sections = list(brief.sections.all())
             found = tagger.tag_document(
                 title=brief.title,
@@ -170,13 +172,13 @@ def retag_briefs(*, briefs: QuerySet[Brief], dry_run: bool = False) -> RetagRepo
             )
             brief_plan = reconcile(
                 current=(item.tag.name for item in brief.tagged_items.all()),
-                last=brief.auto_tags,
+                last=(name for _, name in memory[Brief, brief.pk]),
                 new=(tags.name(name) for name in found.brief),
             )
             section_plans = [
                 reconcile(
                     current=(item.tag.name for item in section.tagged_items.all()),
-                    last=section.auto_tags,
+                    last=(name for _, name in memory[Section, section.pk]),
                     new=(tags.name(name) for name in names),
                 )
                 for section, names in zip(sections, found.sections, strict=True)
@@ -192,23 +194,101 @@ def retag_briefs(*, briefs: QuerySet[Brief], dry_run: bool = False) -> RetagRepo
                     if plan.change
                 ),
             )
-            if change.tags or change.sections:
+            changed = bool(change.tags or change.sections)
+            if changed:
                 changes.append(change)
-                if not dry_run:
-                    _write(brief, sections, brief_plan, section_plans, tags=tags)
-            elif not dry_run:
-                if brief_plan.memory_changed:
-                    brief.auto_tags = brief_plan.auto_tags
-                    quiet_briefs.append(brief)
-                for section, plan in zip(sections, section_plans, strict=True):
-                    if plan.memory_changed:
-                        section.auto_tags = plan.auto_tags
-                        quiet_sections.append(section)
-    if quiet_briefs or quiet_sections:
+            if dry_run:
+                continue
+            # A changed brief's memory is written with its tags; the rest at the end.
+            writes = _MemoryWrites(tags) if changed else quiet
+            writes.add(brief, memory[Brief, brief.pk], brief_plan)
+            for section, plan in zip(sections, section_plans, strict=True):
+                writes.add(section, memory[Section, section.pk], plan)
+            if changed:
+                _write(brief, sections, brief_plan, section_plans, tags, writes)
+    if quiet:
         with transaction.atomic():
-            Brief.objects.bulk_update(quiet_briefs, ["auto_tags"], batch_size=500)
-            Section.objects.bulk_update(quiet_sections, ["auto_tags"], batch_size=500)
+            quiet.save()
     return RetagReport(dry_run=dry_run, checked=len(pks), changes=tuple(changes))
+
+
+def _with_tags(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
+    """``briefs`` with their key points, sections and tag rows, each row with its tag."""
+    return briefs.prefetch_related(
+        "key_points",
+        Prefetch("tagged_items", queryset=TaggedBrief.objects.select_related("tag")),
+        Prefetch(
+            "sections",
+            queryset=Section.objects.prefetch_related(
+                Prefetch(
+                    "tagged_items",
+                    queryset=TaggedSection.objects.select_related("tag"),
+                )
+            ),
+        ),
+    )
+
+
+# The tagger's memory of one brief or section: (row id, tag name) pairs.
+_Remembered = list[tuple[int, str]]
+
+
+def _remembered(brief_ids: list[int]) -> dict[tuple[type, int], _Remembered]:
+    """The memory of the briefs ``brief_ids`` and of their sections, by (model, id)."""
+    memory: dict[tuple[type, int], _Remembered] = defaultdict(list)
+    for model, rows in (
+        (Brief, BriefProposal.objects.filter(brief_id__in=brief_ids)),
+        (Section, SectionProposal.objects.filter(section__brief_id__in=brief_ids)),
+    ):
+        owner = f"{model._meta.model_name}_id"
+        for pk, owner_id, name in rows.values_list("pk", owner, "tag__name"):
+            memory[model, owner_id].append((pk, name))
+    return memory
+
+
+class _MemoryWrites:
+    """Changes to the tagger's memory, gathered, then written in a few bulk queries."""
+
+    def __init__(self, tags: TagRows):
+        self.tags = tags
+        self.stale: dict[type[models.Model], list[int]] = defaultdict(list)
+        self.new: dict[type[models.Model], list[tuple[models.Model, str]]] = (
+            defaultdict(list)
+        )
+
+    def __bool__(self) -> bool:
+        return any(self.stale.values()) or any(self.new.values())
+
+    def add(self, owner: Brief | Section, rows: _Remembered, plan: Reconciled) -> None:
+        """Make ``owner``'s memory, read as ``rows``, ``plan.proposed_tags``."""
+        if not plan.memory_changed:
+            return
+        through = BriefProposal if isinstance(owner, Brief) else SectionProposal
+        keep = {name.casefold() for name in plan.proposed_tags}
+        had = {name.casefold() for _, name in rows}
+        self.stale[through] += [pk for pk, name in rows if name.casefold() not in keep]
+        self.new[through] += [
+            (owner, name) for name in plan.proposed_tags if name.casefold() not in had
+        ]
+
+    def save(self) -> None:
+        """Write what was gathered (creating any tag that is missing) and forget it."""
+        for through, pks in self.stale.items():
+            for start in range(0, len(pks), WRITE_BATCH):
+                through.objects.filter(pk__in=pks[start : start + WRITE_BATCH]).delete()
+        for through, new in self.new.items():
+            through.objects.bulk_create(
+                (
+                    through(
+                        **{owner._meta.model_name: owner},
+                        tag=self.tags.get_or_create(name),
+                    )
+                    for owner, name in new
+                ),
+                batch_size=WRITE_BATCH,
+            )
+        self.stale.clear()
+        self.new.clear()
 
 
 def _write(
@@ -216,8 +296,8 @@ def _write(
     sections: Sequence[Section],
     brief_plan: Reconciled,
     section_plans: Sequence[Reconciled],
-    *,
-    tags: TagCache,
+    tags: TagRows,
+    memory: _MemoryWrites,
 ) -> None:
     """Apply one brief's changes in bulk, in one transaction, with a revision."""
     with transaction.atomic(), reversion.create_revision():
@@ -246,16 +326,10 @@ def _write(
             for section, plan in zip(sections, section_plans, strict=True)
             for name in plan.change.added
         )
-        remembered = []
-        for section, plan in zip(sections, section_plans, strict=True):
-            if plan.memory_changed:
-                section.auto_tags = plan.auto_tags
-                remembered.append(section)
-        if remembered:
-            Section.objects.bulk_update(remembered, ["auto_tags"])
+        memory.save()
         # A new version: an editor's form opened before this re-tag cannot
         # silently put the old tags back.
-        fields = {"auto_tags": brief_plan.auto_tags}
+        fields = {}
         if untouched:
             fields["import_fingerprint"] = _fingerprint(brief.pk)
             # touch() moves version on in the same update: this is the new one.

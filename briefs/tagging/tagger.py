@@ -60,8 +60,11 @@ class VocabularyError(ValueError):
     """The vocabulary file is malformed; the message names the problem."""
 
 
-def load_vocabulary(path: Path) -> tuple[Term, ...]:
-    """Read a TOML vocabulary: ``[[term]]`` tables with name, kind and match."""
+def read_vocabulary(path: Path) -> tuple[Term, ...]:
+    """Read a TOML vocabulary: ``[[term]]`` tables with name, kind and match.
+
+    Raises VocabularyError for a file that cannot be read or is malformed.
+    """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -212,16 +215,6 @@ class Tagger:
         """Names of the terms that tag ``text`` on its own, in vocabulary order."""
         weights = self.weights(text)
         return tuple(t.name for t in self.terms if weights.get(t.name, 0) >= TAG_WEIGHT)
-
-    def count(self, text: str) -> dict[str, int]:
-        """How often each term occurs in ``text`` (terms that occur only)."""
-        mentions = self.mentions(text)
-        confirmed = _confirmed(mentions)
-        counts: dict[str, int] = defaultdict(int)
-        for mention in mentions:
-            if _counts(mention, confirmed):
-                counts[self.terms[mention.term].name] += 1
-        return dict(counts)
 
     def tag_document(
         self, *, title: str, key_points: Iterable[str], sections: Iterable[str]

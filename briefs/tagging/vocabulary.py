@@ -21,8 +21,13 @@ from django.utils.text import slugify
 
 from briefs.models import Tag, TagPhrase, TagRedirect
 from briefs.tagging.countries import STOP_PHRASES, country_terms
-from briefs.tagging.tagger import Tagger, Term, VocabularyError, merge_terms
-from briefs.tagging.tagger import load_vocabulary as read_vocabulary_file
+from briefs.tagging.tagger import (
+    Tagger,
+    Term,
+    VocabularyError,
+    merge_terms,
+    read_vocabulary,
+)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,7 @@ def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
     or merged name now redirects to; only tags created here take the file's
     kind. Raises VocabularyError for a file that cannot be read or is malformed.
     """
-    terms = read_vocabulary_file(path)
+    terms = read_vocabulary(path)
     for term in terms:
         if term.kind not in Tag.Kind.values:
             raise VocabularyError(

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import stat
-from collections import Counter
+import sys
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
 
 from briefs.control_chars import visible
 from briefs.ingest.importing import (
+    ImportFailure,
     ImportResult,
     Outcome,
-    TagCache,
-    import_file,
+    import_paths,
     source_path_for,
 )
 from briefs.tagging.tagger import VocabularyError
-from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 
 SUMMARY_LABELS = {
     Outcome.CREATED: "created",
@@ -71,46 +69,44 @@ class Command(BaseCommand):
         follow_symlinks: bool,
         **options,
     ):
-        # A fresh database gets the starter vocabulary with its first import.
-        try:
-            starter = load_starter_vocabulary(dry_run=dry_run)
-        except VocabularyError as error:
-            raise CommandError(str(error)) from error
-        tagger = build_tagger(unsaved=starter)
-        tags = TagCache(tagger.kinds)
-        files = expand(
-            paths or [Path(settings.NEWSROOM_SEEDS_DIR)],
-            follow_symlinks=follow_symlinks,
-        )
-        progress = Progress(self.stdout, total=len(files))
-        counts: Counter[Outcome] = Counter()
-        for path, follow in files:
-            result = import_file(
-                path=path,
-                publish=not draft,
-                force=force,
-                dry_run=dry_run,
-                follow_symlinks=follow,
-                tagger=tagger,
-                tags=tags,
-            )
-            counts[result.outcome] += 1
-            progress.clear()
-            self.report(result, dry_run=dry_run)
-            progress.advance()
-        progress.clear()
+        # The bar goes to a terminal only, so captured output and pipes hold
+        # the per-file lines alone; it is cleared before each line is printed.
+        stream = options.get("stderr") or sys.stderr
+        with tqdm(
+            file=stream, disable=not stream.isatty(), unit="file", leave=False
+        ) as bar:
 
-        total = sum(counts.values())
+            def progress(result: ImportResult, total: int) -> None:
+                bar.total = total
+                bar.clear()
+                self.report(result, dry_run=dry_run)
+                bar.update()
+
+            try:
+                run = import_paths(
+                    paths=paths or [Path(settings.NEWSROOM_SEEDS_DIR)],
+                    publish=not draft,
+                    dry_run=dry_run,
+                    force=force,
+                    follow_symlinks=follow_symlinks,
+                    progress=progress,
+                )
+            except (VocabularyError, ImportFailure) as error:
+                raise CommandError(str(error)) from error
+
+        counts = run.counts
+        total = len(run.results)
         summary = ", ".join(
             f"{counts[outcome]} {SUMMARY_LABELS[outcome]}" for outcome in Outcome
         )
-        if starter:
+        if run.starter:
             # Said last, by the summary: the per-file lines come first.
             verb = "Would load" if dry_run else "Loaded"
             self.stdout.write(
                 f"{verb} the starter vocabulary "
-                f"{visible(source_path_for(Path(starter.path)))}: {starter.tags_created} tags, "
-                f"{starter.phrases_added} match phrases"
+                f"{visible(source_path_for(Path(run.starter.path)))}: "
+                f"{run.starter.tags_created} tags, "
+                f"{run.starter.phrases_added} match phrases"
             )
         prefix = "Dry run, nothing written: " if dry_run else ""
         self.stdout.write(f"{prefix}{total} file{'s' if total != 1 else ''}: {summary}")
@@ -143,66 +139,3 @@ class Command(BaseCommand):
                     f"  warning: {visible(result.path)}: {visible(warning)}"
                 )
             )
-
-
-def expand(paths: list[Path], *, follow_symlinks: bool) -> list[tuple[Path, bool]]:
-    """Each file to import, and whether a symbolic link there may be followed.
-
-    A PATH is a file, or a folder whose *.txt entries are taken in name
-    order (not its subfolders). A link among a folder's entries is listed, so
-    that it is reported, but never followed; a link given as a PATH is
-    followed only with ``follow_symlinks``.
-    """
-    files = []
-    for path in paths:
-        if _is_folder(path, follow_symlinks=follow_symlinks):
-            files.extend((entry, False) for entry in _folder_entries(path))
-        else:
-            files.append((path, follow_symlinks))
-    return files
-
-
-def _is_folder(path: Path, *, follow_symlinks: bool) -> bool:
-    try:
-        return stat.S_ISDIR(os.stat(path, follow_symlinks=follow_symlinks).st_mode)
-    except OSError:  # missing, or a loop of links: reported when it is read
-        return False
-
-
-def _folder_entries(folder: Path) -> list[Path]:
-    try:
-        with os.scandir(folder) as entries:
-            return sorted(
-                Path(entry.path)
-                for entry in entries
-                if entry.name.endswith(".txt")
-                and not entry.is_dir(follow_symlinks=False)
-            )
-    except OSError as error:
-        raise CommandError(
-            f"cannot read the folder {visible(str(folder))} ({error.strerror})"
-        ) from None
-
-
-class Progress:
-    """A progress bar on a terminal, redrawn under the per-file lines; nothing otherwise."""
-
-    WIDTH = 30
-
-    def __init__(self, stream, *, total: int):
-        self.stream = stream
-        self.total = total
-        self.done = 0
-        self.enabled = total > 1 and stream.isatty()
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.enabled:
-            filled = self.WIDTH * self.done // self.total
-            bar = "#" * filled + "." * (self.WIDTH - filled)
-            self.stream.write(f"[{bar}] {self.done}/{self.total} files", ending="")
-            self.stream.flush()
-
-    def clear(self) -> None:
-        if self.enabled:
-            self.stream.write("\r\x1b[K", ending="")
