@@ -17,15 +17,11 @@ from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import (
-    Case,
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Value,
-    When,
     prefetch_related_objects,
 )
 from django.db.models.signals import (
@@ -77,10 +73,8 @@ from briefs.models import (
     StatusChange,
     Tag,
     TaggedBrief,
-    TaggedSection,
     TagPhrase,
     TagRedirect,
-    uses_per_tag,
 )
 from briefs.tagging.merging import claim_slug, merge_tags, record_rename
 from briefs.tagging.retagging import retag_briefs
@@ -718,14 +712,7 @@ class TagAdmin(admin.ModelAdmin):
     actions = ["merge"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                brief_count=uses_per_tag(TaggedBrief.objects.all()),
-                section_count=uses_per_tag(TaggedSection.objects.all()),
-            )
-        )
+        return super().get_queryset(request).with_counts()
 
     @admin.display(description="briefs", ordering="brief_count")
     def brief_count(self, obj: Tag) -> int:
@@ -824,18 +811,5 @@ class TagAdmin(admin.ModelAdmin):
         term = request.GET.get("q", "").strip()[:100]
         if not term:
             return JsonResponse({"results": []})
-        names = (
-            Tag.objects.filter(name__icontains=term)
-            .annotate(
-                prefix=Case(
-                    When(name__istartswith=term, then=Value(0)),
-                    default=Value(1),
-                    output_field=IntegerField(),
-                ),
-                uses=uses_per_tag(TaggedBrief.objects.all())
-                + uses_per_tag(TaggedSection.objects.all()),
-            )
-            .order_by("prefix", "-uses", "name")
-            .values_list("name", flat=True)[:10]
-        )
+        names = Tag.objects.suggestions(term).values_list("name", flat=True)[:10]
         return JsonResponse({"results": list(names)})

@@ -7,7 +7,18 @@ import datetime as dt
 import reversion
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.dispatch import Signal
 from django.urls import reverse
@@ -66,6 +77,30 @@ class TagQuerySet(models.QuerySet):
                 section_count=uses_per_tag(on_sections),
             )
             .order_by("name")
+        )
+
+    def with_counts(self) -> TagQuerySet:
+        """Each tag with how many briefs and sections carry it (``brief_count``,
+        ``section_count``), drafts included: the editors' view."""
+        return self.annotate(
+            brief_count=uses_per_tag(TaggedBrief.objects.all()),
+            section_count=uses_per_tag(TaggedSection.objects.all()),
+        )
+
+    def suggestions(self, term: str) -> TagQuerySet:
+        """Tags whose name contains ``term`` in any case: names that start with
+        it first, then the most used, then by name."""
+        return (
+            self.filter(name__icontains=term)
+            .with_counts()
+            .annotate(
+                prefix=Case(
+                    When(name__istartswith=term, then=Value(0)),
+                    default=Value(1),
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("prefix", (F("brief_count") + F("section_count")).desc(), "name")
         )
 
     def at_slug(self, slug: str) -> tuple[Tag | None, bool]:
