@@ -48,13 +48,8 @@ from taggit.models import Tag as TaggitTag
 from briefs import search
 from briefs.editorial import versions, workflow
 from briefs.editorial.diffing import diff_briefs
-from briefs.editorial.history import (
-    brief_versions,
-    recover_clash,
-    snapshot,
-    version_brief,
-)
-from briefs.editorial.restoring import Restoring, restore_diff
+from briefs.editorial.history import brief_versions, snapshot, version_brief
+from briefs.editorial.restoring import Restoring, recover_clash, restore_diff
 from briefs.forms import (
     BriefForm,
     LoadedRowsFormSet,
@@ -150,48 +145,46 @@ class ImportedListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusChangeInline(admin.TabularInline):
-    """Every change of status, with who and when; a record, never edited."""
+class RecordInline(admin.TabularInline):
+    """A brief's record, shown under its form and never changed there: every
+    field a subclass lists in ``fields`` is read-only."""
 
-    model = StatusChange
-    fields = ["changed_at", "from_status", "to_status", "user", "via", "note"]
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name = "status change"
-    verbose_name_plural = "Status history"
     classes = ["collapse"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.fields
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class StatusChangeInline(RecordInline):
+    """Every change of status, with who and when."""
+
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "user", "via", "note"]
+    verbose_name = "status change"
+    verbose_name_plural = "Status history"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
         return super().get_queryset(request).select_related("user")
 
 
-class CorrectionInline(admin.TabularInline):
-    """The public notes on changes to the live brief; a record, never edited."""
+class CorrectionInline(RecordInline):
+    """The public notes on changes to the live brief."""
 
     model = Correction
     fields = ["created_at", "kind", "note", "created_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name = "public note"
     verbose_name_plural = "Corrections and updates"
-    classes = ["collapse"]
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.has_perm("briefs.view_brief")
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Correction]:
         return super().get_queryset(request).select_related("created_by")

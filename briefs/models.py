@@ -693,6 +693,11 @@ class Section(models.Model):
         self.body_html = render_markdown(self.body)
 
 
+# The rows of the tagger's memory (Brief.proposed_tags, Section.proposed_tags).
+BriefProposal = Brief.proposed_tags.through
+SectionProposal = Section.proposed_tags.through
+
+
 def unique_anchor(
     heading: str, taken: set[str], numbers: dict[str, int] | None = None
 ) -> str:

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from reversion.models import Version
 
-from briefs.editorial.history import restore_brief, snapshot
+from briefs.editorial.history import snapshot
+from briefs.editorial.restoring import restore_brief
 from briefs.models import Brief, Section
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -36,10 +36,11 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from briefs.ingest import importing
-from briefs.ingest.importing import ImportFailure, TagRows, plan_brief, read_source
+from briefs.ingest.importing import ImportFailure, plan_brief, read_source
 from briefs.ingest.parsing import ParsedDocument, parse
 from briefs.models import Brief, Section
 from briefs.tagging.tagger import Tagger
+from briefs.tagging.vocabulary import TagRows
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 SIZE = settings.NEWSROOM_IMPORT_MAX_BYTES  # the largest document an import reads

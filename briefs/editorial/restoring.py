@@ -4,7 +4,8 @@ The admin shows the change form over the brief as the revision recorded it:
 ``Restoring.put_back`` writes that content in a transaction, which is rolled
 back after the form is shown, or kept when the form is saved. A
 ``Restoring`` is made from the brief as it stands before anything is put
-back, and carries what the form and its save need to know of it.
+back, and carries what the form and its save need to know of it;
+``restore_brief`` is the write itself.
 """
 
 from __future__ import annotations
@@ -15,15 +16,39 @@ from typing import Any
 from reversion.models import Version
 
 from briefs.editorial.diffing import BriefDiff, diff_briefs
-from briefs.editorial.history import (
-    KEPT_FIELDS,
-    KEPT_ON_RESTORE,
-    recovered_fields,
-    restore_brief,
-    snapshot,
-)
+from briefs.editorial.history import snapshot
 from briefs.ingest.exporting import brief_to_dict
-from briefs.models import Brief, StatusChange
+from briefs.models import (
+    Brief,
+    Correction,
+    KeyPoint,
+    PublicVersion,
+    Section,
+    StatusChange,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
+
+# What restoring an old revision never changes: the brief's publication, its
+# address, who owns it, its public record and where it was imported from.
+# A restore brings back content; status moves only by an explicit action.
+KEPT_FIELDS = (
+    "slug",
+    "status",
+    "published_at",
+    "created_by_id",
+    "assigned_to_id",
+    "public_version",
+    "revised_at",
+    "source_path",
+    "source_sha256",
+    "import_fingerprint",
+    "import_version",
+    "created_at",
+)
+# The same parts in the export format, for the restore page's diff.
+KEPT_ON_RESTORE = ("slug", "status", "published_at", "source")
 
 
 @dataclass(frozen=True)
@@ -86,3 +111,99 @@ def restore_diff(brief: Brief, version: Version) -> BriefDiff:
     current = brief_to_dict(brief)
     restored = {**snapshot(version), **{k: current[k] for k in KEPT_ON_RESTORE}}
     return diff_briefs(current, restored)
+
+
+def recover_clash(brief: Brief) -> str | None:
+    """Why a deleted brief cannot come back as it was, or None."""
+    taken = Brief.objects.filter(slug=brief.slug).first()
+    if taken is not None:
+        return (
+            f"Its address ({brief.slug}) now belongs to “{taken.title}”: change "
+            "that brief's address first."
+        )
+    if brief.source_path:
+        taken = Brief.objects.filter(source_path=brief.source_path).first()
+        if taken is not None:
+            return (
+                f"Its source document ({brief.source_path}) has been imported "
+                f"again as “{taken.title}”."
+            )
+    return None
+
+
+def recovered_fields(brief_pk: int) -> dict[str, Any]:
+    """What a recovered brief starts from: a draft, with its public record as kept.
+
+    Its status history, corrections and public versions outlived the deletion
+    (they are records, see ``briefs.models.record_of``); the brief takes up
+    its version count and latest note from them.
+    """
+    latest = (
+        Correction.objects.filter(brief_id=brief_pk)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    number = (
+        PublicVersion.objects.filter(brief_id=brief_pk)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return {
+        "status": Brief.Status.DRAFT,
+        "public_version": number or 0,
+        "revised_at": latest,
+    }
+
+
+def restore_brief(version: Version) -> int:
+    """Put back what ``version``'s revision recorded of its brief, and nothing else.
+
+    A revision may hold other briefs too (one recorded before actions kept
+    to one brief a revision); they are left as they are, as are the
+    brief's public record and its status history. Key points, sections and
+    tag rows the brief has now but the revision lacks are deleted. A tag row
+    whose tag has since been deleted or merged away is skipped; returns how
+    many were. Call inside a transaction: this writes several tables.
+    """
+    pk = int(version.object_id)
+    by_model: dict[type, list[Version]] = {}
+    for item in version.revision.version_set.select_related("content_type"):
+        by_model.setdefault(item.content_type.model_class(), []).append(item)
+
+    def rows(model, field: str, owners: set[int]) -> list[Version]:
+        return [v for v in by_model.get(model, []) if v.field_dict[field] in owners]
+
+    brief = [v for v in by_model.get(Brief, []) if int(v.object_id) == pk]
+    key_points = rows(KeyPoint, "brief_id", {pk})
+    sections = rows(Section, "brief_id", {pk})
+    section_ids = {int(v.object_id) for v in sections}
+    tag_rows = rows(TaggedBrief, "content_object_id", {pk}) + rows(
+        TaggedSection, "content_object_id", section_ids
+    )
+    tag_ids = set(
+        Tag.objects.filter(
+            pk__in={v.field_dict["tag_id"] for v in tag_rows}
+        ).values_list("pk", flat=True)
+    )
+    kept_tag_rows = [v for v in tag_rows if v.field_dict["tag_id"] in tag_ids]
+
+    def ids(versions: list[Version], model) -> list[int]:
+        return [
+            int(v.object_id) for v in versions if v.content_type.model_class() is model
+        ]
+
+    KeyPoint.objects.filter(brief_id=pk).exclude(
+        pk__in=ids(key_points, KeyPoint)
+    ).delete()
+    Section.objects.filter(brief_id=pk).exclude(pk__in=section_ids).delete()
+    TaggedBrief.objects.filter(content_object_id=pk).exclude(
+        pk__in=ids(kept_tag_rows, TaggedBrief)
+    ).delete()
+    TaggedSection.objects.filter(content_object__brief_id=pk).exclude(
+        pk__in=ids(kept_tag_rows, TaggedSection)
+    ).delete()
+    for item in (*brief, *key_points, *sections, *kept_tag_rows):
+        item.revert()
+    return len(tag_rows) - len(kept_tag_rows)

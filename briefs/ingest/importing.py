@@ -29,17 +29,18 @@ from django.utils import timezone
 
 from briefs import search
 from briefs.control_chars import visible
-from briefs.editorial import versions
+from briefs.editorial import versions, workflow
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
 from briefs.markdown import paragraphs_to_markdown, render_markdown
 from briefs.models import (
     Brief,
+    BriefProposal,
     Correction,
     KeyPoint,
     Section,
+    SectionProposal,
     StatusChange,
-    Tag,
     TaggedBrief,
     TaggedSection,
     now_to_the_second,
@@ -47,15 +48,12 @@ from briefs.models import (
 )
 from briefs.tagging.tagger import Tagger, section_text
 from briefs.tagging.vocabulary import (
+    TagRows,
     VocabularyLoad,
     build_tagger,
     load_starter_vocabulary,
     vocabulary_tagger,
 )
-
-# The rows of the tagger's memory (Brief.proposed_tags, Section.proposed_tags).
-BriefProposal = Brief.proposed_tags.through
-SectionProposal = Section.proposed_tags.through
 
 
 class Outcome(StrEnum):
@@ -157,35 +155,6 @@ def _refuse_unless_regular(status: os.stat_result) -> None:
         raise ImportFailure("is a folder, not a file")
     kind = _SPECIAL_FILES.get(stat.S_IFMT(status.st_mode), "a special file")
     raise ImportFailure(f"not a regular file ({kind}); only files are imported")
-
-
-class TagRows:
-    """Tag rows by name, case-insensitively, for one run: an import or a re-tag.
-
-    Reads every tag once; ``get_or_create`` creates a missing one, with the
-    kind ``kinds`` gives its name (casefolded), else as a topic.
-    """
-
-    def __init__(self, kinds: dict[str, str] | None = None):
-        self.kinds = kinds or {}
-        self._tags = {tag.name.casefold(): tag for tag in Tag.objects.all()}
-
-    def name(self, name: str) -> str:
-        """The name a tag has in the database, or will have once created."""
-        tag = self._tags.get(name.casefold())
-        return tag.name if tag else name
-
-    def get_or_create(self, name: str) -> Tag:
-        """The tag called ``name`` in any case, created if there is none."""
-        key = name.casefold()
-        if key not in self._tags:
-            tag = Tag.objects.filter(name__iexact=name).first()
-            if tag is None:
-                tag = Tag.objects.create(
-                    name=name, kind=self.kinds.get(key, Tag.Kind.TOPIC)
-                )
-            self._tags[key] = tag
-        return self._tags[key]
 
 
 def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[str, Any]:
@@ -593,7 +562,7 @@ def _write(
             import_version=1,
         )
         brief.save()
-        StatusChange.objects.create(
+        workflow.record_status_change(
             brief=brief,
             from_status="",
             to_status=brief.status,
@@ -627,10 +596,13 @@ def _write(
         )
         for position, section in enumerate(plan["sections"])
     )
-    TaggedSection.objects.bulk_create(
-        TaggedSection(content_object=section, tag=tags.get_or_create(name))
+    section_tags = [
+        (section, tags.get_or_create(name))
         for section, planned in zip(sections, plan["sections"], strict=True)
         for name in planned["tags"]
+    ]
+    TaggedSection.objects.bulk_create(
+        TaggedSection(content_object=section, tag=tag) for section, tag in section_tags
     )
     TaggedBrief.objects.bulk_create(
         TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
@@ -638,9 +610,7 @@ def _write(
     )
     # The tagger's memory: every tag a section has now was proposed.
     SectionProposal.objects.bulk_create(
-        SectionProposal(section=section, tag=tags.get_or_create(name))
-        for section, planned in zip(sections, plan["sections"], strict=True)
-        for name in planned["tags"]
+        SectionProposal(section=section, tag=tag) for section, tag in section_tags
     )
     BriefProposal.objects.bulk_create(
         BriefProposal(brief=brief, tag=tags.get_or_create(name))

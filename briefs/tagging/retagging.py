@@ -18,10 +18,16 @@ from django.db import models, transaction
 from django.db.models import F, Prefetch, QuerySet
 
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
-from briefs.ingest.importing import BriefProposal, SectionProposal, TagRows
-from briefs.models import Brief, Section, TaggedBrief, TaggedSection
+from briefs.models import (
+    Brief,
+    BriefProposal,
+    Section,
+    SectionProposal,
+    TaggedBrief,
+    TaggedSection,
+)
 from briefs.tagging.tagger import section_text
-from briefs.tagging.vocabulary import vocabulary_tagger
+from briefs.tagging.vocabulary import TagRows, vocabulary_tagger
 
 REVISION_COMMENT = "Re-tagged"
 # Briefs fetched (with their sections and tags) per query batch.

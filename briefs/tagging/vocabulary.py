@@ -5,7 +5,8 @@ a term the auto-tagger looks for. The starter file (``seeds/vocabulary.toml``)
 only seeds it: loading adds what is missing and never changes or deletes an
 editor's tags or phrases. Countries and territories come from ISO 3166
 (``briefs.tagging.countries``) and merge with the tag of the same name, so a phrase
-an editor adds to "China" counts as China.
+an editor adds to "China" counts as China. ``TagRows`` finds and creates the
+tags an import or a re-tag applies.
 """
 
 from __future__ import annotations
@@ -134,6 +135,35 @@ def build_tagger(*, unsaved: VocabularyLoad | None = None) -> Tagger:
 def vocabulary_tagger(*, dry_run: bool = False) -> Tagger:
     """The tagger imports and re-tagging use, loading the starter vocabulary if needed."""
     return build_tagger(unsaved=load_starter_vocabulary(dry_run=dry_run))
+
+
+class TagRows:
+    """Tag rows by name, case-insensitively, for one run: an import or a re-tag.
+
+    Reads every tag once; ``get_or_create`` creates a missing one, with the
+    kind ``kinds`` gives its name (casefolded), else as a topic.
+    """
+
+    def __init__(self, kinds: dict[str, str] | None = None):
+        self.kinds = kinds or {}
+        self._tags = {tag.name.casefold(): tag for tag in Tag.objects.all()}
+
+    def name(self, name: str) -> str:
+        """The name a tag has in the database, or will have once created."""
+        tag = self._tags.get(name.casefold())
+        return tag.name if tag else name
+
+    def get_or_create(self, name: str) -> Tag:
+        """The tag called ``name`` in any case, created if there is none."""
+        key = name.casefold()
+        if key not in self._tags:
+            tag = Tag.objects.filter(name__iexact=name).first()
+            if tag is None:
+                tag = Tag.objects.create(
+                    name=name, kind=self.kinds.get(key, Tag.Kind.TOPIC)
+                )
+            self._tags[key] = tag
+        return self._tags[key]
 
 
 @lru_cache(maxsize=4)
