@@ -2,6 +2,7 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -33,23 +34,16 @@ def _settings_changed(setting: str, **kwargs) -> None:
 setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")
 
 
-class Clock:
-    """The site's clock, moved on by hand: ``clock.advance(dt.timedelta(days=1))``."""
-
-    def __init__(self, monkeypatch) -> None:
-        self.offset = dt.timedelta()
-        real_now = timezone.now
-        # Everything that asks django.utils.timezone.now() follows: published(),
-        # auto_now fields, the page cache's freshness.
-        monkeypatch.setattr(timezone, "now", lambda: real_now() + self.offset)
-
-    def advance(self, delta: dt.timedelta) -> None:
-        self.offset += delta
-
-
 @pytest.fixture
-def clock(monkeypatch) -> Clock:
-    return Clock(monkeypatch)
+def clock(time_machine) -> SimpleNamespace:
+    """``clock.advance(delta)``: the clock moved on by ``delta`` and stopped there.
+
+    For tests/test_workflow.py until it asks for ``time_machine`` itself;
+    other tests use ``time_machine.move_to(moment, tick=False)``.
+    """
+    return SimpleNamespace(
+        advance=lambda delta: time_machine.move_to(timezone.now() + delta, tick=False)
+    )
 
 
 @pytest.fixture

@@ -62,10 +62,11 @@ def draft_brief(**kwargs) -> Brief:
     return make_brief(status=Brief.Status.DRAFT, **kwargs)
 
 
-def scheduled_brief(**kwargs) -> Brief:
-    """Published, but for a moment still in the future: invisible to readers."""
+def scheduled_brief(*, published_at: dt.datetime | None = None, **kwargs) -> Brief:
+    """Published, but for a moment still in the future (``published_at``, a
+    day from now unless given): invisible to readers until then."""
     return make_brief(
         status=Brief.Status.PUBLISHED,
-        published_at=timezone.now() + dt.timedelta(days=1),
+        published_at=published_at or timezone.now() + dt.timedelta(days=1),
         **kwargs,
     )

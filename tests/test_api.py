@@ -377,35 +377,6 @@ def test_errors_carry_no_etag(client):
     assert not bad.has_header("ETag")
 
 
-# --- Queries -----------------------------------------------------------------
-
-
-def test_the_list_costs_the_same_queries_for_one_brief_or_a_full_page(
-    client, django_assert_num_queries
-):
-    published_brief(tags=("Water",))
-    # The count, the briefs, key points, sections, section tags, brief tags
-    # and corrections.
-    with django_assert_num_queries(7) as one:
-        client.get(f"{LIST}?tag=water&updated_since=2000-01-01")
-
-    for _ in range(api.PAGE_SIZE + 5):
-        published_brief(tags=("Water",))
-    with django_assert_num_queries(len(one.captured_queries)):
-        body = client.get(f"{LIST}?tag=water&updated_since=2000-01-01").json()
-    assert len(body["results"]) == api.PAGE_SIZE
-
-
-def test_a_brief_costs_a_fixed_number_of_queries(client, django_assert_num_queries):
-    brief = published_brief(
-        tags=("Water", "Trade", "Energy"),
-        sections=tuple((f"Part {n}", "Text.", ("Water", "Trade")) for n in range(8)),
-    )
-    # The brief, key points, sections, section tags, brief tags, corrections.
-    with django_assert_num_queries(6):
-        client.get(detail_url(brief))
-
-
 # --- The OpenAPI document ----------------------------------------------------
 #
 # Real responses are checked against the served document with jsonschema

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import parse_http_date
 
 from briefs import caching
@@ -411,10 +412,25 @@ def test_a_page_rendered_before_the_commit_is_not_kept(
 # --- Time -----------------------------------------------------------------------
 
 
+def next_midnight(moment: dt.datetime) -> dt.datetime:
+    """The first local midnight after ``moment``."""
+    day = timezone.localdate(moment) + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
 def test_a_scheduled_brief_appears_when_due_with_no_save(
-    client, clock, brief, django_assert_num_queries
+    client, time_machine, brief, django_assert_num_queries
 ):
-    due = scheduled_brief(title="Embargoed brief", tags=("Customs",))
+    # Noon, and a brief due ten minutes later: well within a stored page's
+    # lifetime and the day, so only the due brief can make the pages stale.
+    time_machine.move_to(
+        next_midnight(timezone.now()) + dt.timedelta(hours=12), tick=False
+    )
+    due = scheduled_brief(
+        title="Embargoed brief",
+        tags=("Customs",),
+        published_at=timezone.now() + dt.timedelta(minutes=10),
+    )
     for url in ("/", "/tags/customs/", "/feeds/briefs.atom", "/sitemap.xml"):
         assert_fresh(
             client, url, due.slug if url == "/sitemap.xml" else due.title, present=False
@@ -423,7 +439,7 @@ def test_a_scheduled_brief_appears_when_due_with_no_save(
     with django_assert_num_queries(0):
         client.get("/")  # cached, and nothing will be saved
 
-    clock.advance(due.published_at - caching.timezone.now() + dt.timedelta(seconds=1))
+    time_machine.move_to(due.published_at + dt.timedelta(seconds=1), tick=False)
 
     for url in ("/", "/tags/customs/", "/feeds/briefs.atom", "/sitemap.xml"):
         assert_fresh(client, url, due.slug if url == "/sitemap.xml" else due.title)
@@ -436,24 +452,27 @@ def test_browsers_never_keep_a_page_past_a_scheduled_publication(
     settings.NEWSROOM_PAGE_MAX_AGE = 3600
     assert client.get("/")["Cache-Control"] == "public, max-age=3600"
 
-    make_brief(published_at=caching.timezone.now() + dt.timedelta(minutes=10))
+    make_brief(published_at=timezone.now() + dt.timedelta(minutes=10))
     max_age = int(client.get("/")["Cache-Control"].rsplit("=", 1)[1])
 
     assert 590 <= max_age <= 600
 
 
-def test_the_citation_date_is_never_yesterdays(client, clock, brief):
+def test_the_citation_date_is_never_yesterdays(client, time_machine, brief):
+    # A minute either side of midnight: well within a stored page's lifetime.
+    midnight = next_midnight(timezone.now())
     url = brief.get_absolute_url()
+    time_machine.move_to(midnight - dt.timedelta(minutes=1), tick=False)
     today = client.get(url).content.decode()
 
-    clock.advance(dt.timedelta(days=1))
+    time_machine.move_to(midnight + dt.timedelta(minutes=1), tick=False)
     tomorrow = client.get(url).content.decode()
 
     assert today != tomorrow
     # The brief's entry and its current version's: both accessed today.
     assert (
         re.findall(r"urldate = \{([^}]+)\}", tomorrow)
-        == [caching.timezone.localdate().isoformat()] * 2
+        == [timezone.localdate().isoformat()] * 2
     )
 
 

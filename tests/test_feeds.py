@@ -7,8 +7,6 @@ import html
 
 import feedparser
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs import caching
@@ -265,44 +263,3 @@ def test_old_tag_address_redirects_to_the_new_feed_only_when_public(
     assert response.status_code == 301
     assert response["Location"] == f"/feeds/tags/energy.{kind}"
     assert client.get(f"/feeds/tags/old-hidden.{kind}").status_code == 404
-
-
-# --- Query counts ------------------------------------------------------------
-
-
-def publish(n: int, prefix: str) -> None:
-    for i in range(n):
-        published_brief(
-            title=f"{prefix} {i}",
-            sections=(("", "Opening.", ("Energy",)),)
-            + tuple((f"H {j}", "Body.", (f"{prefix} topic {j}",)) for j in range(n)),
-            tags=("Energy", f"{prefix} tag {i}"),
-        )
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/feeds/briefs.atom",
-        "/feeds/briefs.rss",
-        "/feeds/tags/energy.atom",
-        "/feeds/tags/energy.rss",
-    ],
-)
-def test_feed_queries_do_not_grow_with_the_number_of_items(
-    client, db, django_assert_max_num_queries, url
-):
-    publish(2, "Few")
-    with CaptureQueriesContext(connection) as few:
-        small = parse(client, url)
-    # Six (the tag, its redirects, the briefs, their tags, sections with
-    # their tags, corrections), and once per change of content the page
-    # cache's look-up of the next scheduled publication (briefs.caching).
-    assert len(few.captured_queries) <= 7
-
-    publish(10, "Many")
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        big = parse(client, url)
-
-    assert len(big.entries) == 12 > len(small.entries)
-    assert sum(len(entry.tags) for entry in big.entries) > 100

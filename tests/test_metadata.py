@@ -17,8 +17,6 @@ from xml.etree import ElementTree
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.models import Brief, Tag
@@ -357,23 +355,6 @@ def test_no_related_briefs_without_shared_tags(client, db):
     assert "Related briefs" not in html
 
 
-def test_related_briefs_take_one_query_however_many(client, db):
-    def tagged(n: int) -> Brief:
-        for i in range(n):
-            published_brief(title=f"Other {n}-{i}", tags=("Trade", f"T{i}"))
-        return published_brief(title=f"This {n}", tags=("Trade", "Energy"))
-
-    small = tagged(2)
-    with CaptureQueriesContext(connection) as few:
-        client.get(small.get_absolute_url())
-    big = tagged(30)
-    with CaptureQueriesContext(connection) as many:
-        client.get(big.get_absolute_url())
-
-    assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(related_titles(client, big)) == RELATED_BRIEFS
-
-
 # --- Citation, share links, print --------------------------------------------------
 
 
@@ -557,20 +538,6 @@ def test_sitemap_on_the_configured_origin(client, db, settings):
 
     assert f"https://briefs.example.org{brief.get_absolute_url()}" in urls
     assert all(loc.startswith("https://briefs.example.org/") for loc in urls)
-
-
-def test_sitemap_queries_do_not_grow(client, db, django_assert_max_num_queries):
-    for i in range(2):
-        published_brief(tags=(f"Few {i}",))
-    with CaptureQueriesContext(connection) as few:
-        small = sitemap(client)
-
-    for i in range(20):
-        published_brief(tags=(f"Many {i}",))
-    with django_assert_max_num_queries(len(few.captured_queries)):
-        big = sitemap(client)
-
-    assert len(big) == len(small) + 40
 
 
 # --- robots.txt --------------------------------------------------------------------

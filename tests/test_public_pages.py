@@ -7,9 +7,7 @@ import json
 import re
 
 import pytest
-from django.db import connection
 from django.template.loader import get_template
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from briefs.models import Brief, Tag
@@ -422,63 +420,6 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         response = client.get("/api/briefs/", {"tag": slug})
         assert response.status_code == 200, slug
         assert response.json() == unknown_api.json(), slug
-
-
-# --- Query counts ------------------------------------------------------------
-
-
-def publish_many(n: int, *, prefix: str) -> list[Brief]:
-    """n briefs, each with an opening and n headed sections, all tagged 'Shared'."""
-    return [
-        published_brief(
-            title=f"{prefix} brief {i}",
-            sections=(("", f"Opening {i}.", ("Shared",)),)
-            + tuple(
-                (
-                    f"{prefix} heading {i}-{j}",
-                    f"Body {j}.",
-                    ("Shared", f"{prefix} topic {j}"),
-                )
-                for j in range(n)
-            ),
-            tags=("Shared", f"{prefix} brief tag {i}"),
-        )
-        for i in range(n)
-    ]
-
-
-PAGES = {
-    # page: (url for a list of briefs, how many queries it may take at most)
-    "index": (lambda briefs: "/", 4),
-    # The brief, key points, sections, section tags, brief tags, corrections;
-    # related briefs.
-    "detail": (lambda briefs: briefs[-1].get_absolute_url(), 7),
-    "tags": (lambda briefs: "/tags/", 1),
-    "tags of one kind": (lambda briefs: "/tags/?kind=topic", 1),
-    "tag": (lambda briefs: "/tags/shared/", 5),
-}
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_queries_do_not_grow_with_the_number_of_items(
-    client, db, django_assert_max_num_queries, page
-):
-    url_for, ceiling = PAGES[page]
-    few = publish_many(2, prefix="Few")
-    with CaptureQueriesContext(connection) as small:
-        small_html = client.get(url_for(few)).content.decode()
-    # The page's own queries, and once per change of content the page cache's
-    # look-up of the next scheduled publication (briefs.caching).
-    assert len(small.captured_queries) <= ceiling + 1
-
-    many = publish_many(12, prefix="Many")
-    with django_assert_max_num_queries(len(small.captured_queries)):
-        response = client.get(url_for(many))
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    # The bigger page really does show more: links to more briefs, sections or tags.
-    assert html.count("<a href") > small_html.count("<a href") + 10
 
 
 # --- The site's frame --------------------------------------------------------

@@ -183,22 +183,6 @@ def test_unknown_slug_without_redirect_is_404(client, db):
     assert client.get("/tags/commerce/").status_code == 404
 
 
-def test_redirect_takes_a_fixed_number_of_queries(
-    client, db, django_assert_max_num_queries
-):
-    for n in range(15):
-        published_brief(tags=("Trade", f"Topic {n}"))
-    trade = tag_named("Trade")
-    for n in range(15):
-        TagRedirect.objects.create(old_slug=f"old-{n}", tag=trade)
-
-    # Two, and the page cache's look-up of the next scheduled publication.
-    with django_assert_max_num_queries(3):
-        response = client.get("/tags/old-7/")
-
-    assert response.status_code == 301
-
-
 # --- Any name gets an address ------------------------------------------------
 
 NAMES = ["中国", "Україна", "مصر", "!!!", "???", "C++", "C#", "C", "<Tag & “quotes”>"]
