@@ -2,13 +2,11 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.utils import timezone
 
 from briefs import caching
 from tests.factories import published_brief
@@ -32,18 +30,6 @@ def _settings_changed(setting: str, **kwargs) -> None:
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")
-
-
-@pytest.fixture
-def clock(time_machine) -> SimpleNamespace:
-    """``clock.advance(delta)``: the clock moved on by ``delta`` and stopped there.
-
-    For tests/test_workflow.py until it asks for ``time_machine`` itself;
-    other tests use ``time_machine.move_to(moment, tick=False)``.
-    """
-    return SimpleNamespace(
-        advance=lambda delta: time_machine.move_to(timezone.now() + delta, tick=False)
-    )
 
 
 @pytest.fixture

@@ -63,7 +63,9 @@ def seed_public_pages() -> list[PublicPage]:
         note="An earlier version misstated the year the corridor opened.",
     )
     # The tag with the most sections shows both halves of a tag page.
-    tag = Tag.objects.public().order_by("-section_count", "-brief_count", "name").first()
+    tag = (
+        Tag.objects.public().order_by("-section_count", "-brief_count", "name").first()
+    )
     assert tag is not None, "the seed should have public tags"
     return [
         PublicPage("home", "/"),

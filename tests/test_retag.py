@@ -1,13 +1,10 @@
 """The vocabulary in the database, auto-tagging on import, and re-tagging."""
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint
@@ -415,21 +412,6 @@ def test_retag_of_an_edited_brief_leaves_the_edit_visible_to_re_import(seed_copy
         text.replace("said Monday.", "said on Monday."), encoding="utf-8"
     )
     assert "conflict:" in command("import_seeds", seed_copy)
-
-
-def test_retag_queries_do_not_grow_with_the_number_of_briefs(tmp_path):
-    command("load_vocabulary")
-
-    def queries_for(count: int) -> tuple[int, int]:
-        Brief.objects.all().delete()
-        for n in range(count):
-            shutil.copy(SEED, tmp_path / f"{n}.txt")
-        command("import_seeds", tmp_path)
-        with CaptureQueriesContext(connection) as unchanged:
-            assert retag_briefs(briefs=Brief.objects.all()).changed == 0
-        return len(unchanged)
-
-    assert queries_for(1) == queries_for(4)
 
 
 def test_reconcile_follows_the_formula_case_insensitively():

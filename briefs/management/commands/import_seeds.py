@@ -72,8 +72,14 @@ class Command(BaseCommand):
         # The bar goes to a terminal only, so captured output and pipes hold
         # the per-file lines alone; it is cleared before each line is printed.
         stream = options.get("stderr") or sys.stderr
+        # mininterval=0: redrawn after every file (each is a transaction of
+        # its own, so a redraw costs nothing beside it).
         with tqdm(
-            file=stream, disable=not stream.isatty(), unit="file", leave=False
+            file=stream,
+            disable=not stream.isatty(),
+            unit="file",
+            leave=False,
+            mininterval=0,
         ) as bar:
 
             def progress(result: ImportResult, total: int) -> None:
