@@ -38,6 +38,7 @@ from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 from reversion.models import Version
@@ -62,9 +63,11 @@ from briefs.forms import (
 from briefs.models import (
     REVISION_LOOKUPS,
     Brief,
+    BriefProposal,
     Correction,
     KeyPoint,
     Section,
+    SectionProposal,
     StatusChange,
     Tag,
     TaggedBrief,
@@ -225,8 +228,29 @@ class _ShownOnly(Exception):
 _restoring: ContextVar[Restoring | None] = ContextVar("restoring", default=None)
 
 
+class HidesTaggerMemory:
+    """Delete pages that leave out the tagger's memory (``proposed_tags``
+    rows), which goes with a brief, section or tag but is not content."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
+        memory = [BriefProposal._meta, SectionProposal._meta]
+        labels = tuple(f"{capfirst(opts.verbose_name)}: " for opts in memory)
+        plurals = {opts.verbose_name_plural for opts in memory}
+
+        def listed(items: list) -> list:
+            return [
+                listed(item) if isinstance(item, list) else item
+                for item in items
+                if not (isinstance(item, str) and item.startswith(labels))
+            ]
+
+        counts = {name: n for name, n in counts.items() if name not in plurals}
+        return listed(deleted), counts, perms, protected
+
+
 @admin.register(Brief)
-class BriefAdmin(SortableAdminBase, VersionAdmin):
+class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
     form = BriefForm
     inlines = [KeyPointInline, SectionInline, StatusChangeInline, CorrectionInline]
     revision_form_template = "admin/briefs/brief/revision_form.html"
@@ -694,7 +718,7 @@ class TagRedirectInline(admin.TabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
     form = TagForm
     inlines = [TagPhraseInline, TagRedirectInline]
     list_display = ["name", "slug", "kind", "brief_count", "section_count"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import replace
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,19 +21,18 @@ from briefs.reading.citation import (
 
 URL = "https://briefs.example.org/briefs/border-trade-reopens/"
 JUNE_1 = dt.date(2025, 6, 1)
+ANALYSIS = Work(
+    title="Border trade reopens",
+    publisher="Newsroom",
+    url=URL,
+    published=JUNE_1,
+    author="A. Analyst",
+    accessed=dt.date(2025, 7, 3),
+)
 
 
 def test_citation_with_author_date_and_access_date():
-    text = citation_text(
-        Work(
-            title="Border trade reopens",
-            publisher="Newsroom",
-            url=URL,
-            published=JUNE_1,
-            author="A. Analyst",
-            accessed=dt.date(2025, 7, 3),
-        )
-    )
+    text = citation_text(ANALYSIS)
 
     assert text == (
         "A. Analyst. “Border trade reopens.” Newsroom, 1 June 2025. "
@@ -41,14 +41,7 @@ def test_citation_with_author_date_and_access_date():
 
 
 def test_citation_without_author_starts_with_the_title_and_has_no_access_date():
-    text = citation_text(
-        Work(
-            title="Border trade reopens",
-            publisher="Newsroom",
-            url=URL,
-            published=JUNE_1,
-        )
-    )
+    text = citation_text(replace(ANALYSIS, author="", accessed=None))
 
     assert text == f"“Border trade reopens.” Newsroom, 1 June 2025. {URL}."
 
@@ -88,17 +81,7 @@ def test_human_date_is_the_same_in_every_locale():
 
 
 def test_bibtex_entry():
-    entry = bibtex(
-        Work(
-            title="Border trade reopens",
-            publisher="Newsroom",
-            url=URL,
-            published=JUNE_1,
-            author="A. Analyst",
-            accessed=dt.date(2025, 7, 3),
-        ),
-        key="newsroom-2025-border-trade-reopens",
-    )
+    entry = bibtex(ANALYSIS, key="newsroom-2025-border-trade-reopens")
 
     assert entry == (
         "@online{newsroom-2025-border-trade-reopens,\n"

@@ -621,3 +621,23 @@ def test_merging_and_renaming_mark_the_tagged_briefs_as_changed(db):
         assert brief.updated_at > before[brief.pk][0]
     elsewhere.refresh_from_db()
     assert (elsewhere.updated_at, elsewhere.version) == before[elsewhere.pk]
+
+
+# --- Delete pages ------------------------------------------------------------
+
+
+def test_delete_pages_leave_out_the_taggers_memory(editor_client, seed_copy):
+    call_command("import_seeds", str(seed_copy), stdout=io.StringIO())
+    brief = Brief.objects.get()
+    tag = Tag.objects.get(name="China")
+    assert brief.proposed_tags.filter(pk=tag.pk).exists()
+
+    pages = [
+        reverse("admin:briefs_brief_delete", args=[brief.pk]),
+        reverse("admin:briefs_tag_delete", args=[tag.pk]),
+    ]
+    for url in pages:
+        page = editor_client.get(url).content.decode()
+        assert "Are you sure" in page, url
+        assert "proposed" not in page.lower(), url
+        assert "relationship" not in page.lower(), url
