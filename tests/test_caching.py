@@ -447,8 +447,11 @@ def test_a_scheduled_brief_appears_when_due_with_no_save(
 
 
 def test_browsers_never_keep_a_page_past_a_scheduled_publication(
-    client, brief, settings
+    client, brief, settings, time_machine
 ):
+    # At noon, so that midnight (which also ends a page's life) is far off.
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    time_machine.move_to(noon, tick=False)
     settings.NEWSROOM_PAGE_MAX_AGE = 3600
     assert client.get("/")["Cache-Control"] == "public, max-age=3600"
 
