@@ -62,12 +62,11 @@ from briefs.forms import (
 )
 from briefs.models import (
     REVISION_LOOKUPS,
+    TAGGER_MEMORY,
     Brief,
-    BriefProposal,
     Correction,
     KeyPoint,
     Section,
-    SectionProposal,
     StatusChange,
     Tag,
     TaggedBrief,
@@ -234,7 +233,7 @@ class HidesTaggerMemory:
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
-        memory = [BriefProposal._meta, SectionProposal._meta]
+        memory = [model._meta for model in TAGGER_MEMORY]
         labels = tuple(f"{capfirst(opts.verbose_name)}: " for opts in memory)
         plurals = {opts.verbose_name_plural for opts in memory}
 

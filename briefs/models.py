@@ -696,6 +696,7 @@ class Section(models.Model):
 # The rows of the tagger's memory (Brief.proposed_tags, Section.proposed_tags).
 BriefProposal = Brief.proposed_tags.through
 SectionProposal = Section.proposed_tags.through
+TAGGER_MEMORY = (BriefProposal, SectionProposal)
 
 
 def unique_anchor(
