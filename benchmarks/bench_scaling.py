@@ -144,6 +144,8 @@ def generate(start: int, stop: int, *, vocabulary: list[str], tags: list) -> Non
                 ),
             ]
         KeyPoint.objects.bulk_create(key_points, batch_size=1000)
+        for section in sections:
+            section.render()  # as a save does; bulk_create sends no pre_save
         sections = Section.objects.bulk_create(sections, batch_size=1000)
         tagged_briefs, tagged_sections = [], []
         for n, brief in enumerate(briefs, start):

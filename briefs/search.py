@@ -125,9 +125,15 @@ def clean_text(text: str) -> str:
     return _SPACE.sub(" ", _UNWANTED.sub("", text)).strip()
 
 
+def html_text(rendered: str) -> str:
+    """The words a reader sees in rendered HTML, as plain text on one line."""
+    return clean_text(html.unescape(strip_tags(rendered)))
+
+
 def plain_text(markdown: str) -> str:
-    """The words a reader sees in a Markdown body, as plain text on one line."""
-    return clean_text(html.unescape(strip_tags(render_markdown(markdown))))
+    """The words a reader sees in a Markdown body, as plain text on one line
+    (for text with no stored HTML: sections keep theirs in ``body_html``)."""
+    return html_text(render_markdown(markdown))
 
 
 def marked_html(text: str) -> SafeString:
@@ -508,7 +514,7 @@ def _entries(brief_ids: Iterable[int]) -> list[SearchEntry]:
         points.setdefault(brief_id, []).append(clean_text(text))
     sections: dict[int, list[tuple[int, int, str, str]]] = {}
     for brief_id, *section in Section.objects.filter(brief_id__in=titles).values_list(
-        "brief_id", "pk", "position", "heading", "body"
+        "brief_id", "pk", "position", "heading", "body_html"
     ):
         sections.setdefault(brief_id, []).append(tuple(section))
     entries = []
@@ -528,8 +534,9 @@ def _entries(brief_ids: Iterable[int]) -> list[SearchEntry]:
                 section_id=pk,
                 position=position,
                 heading=clean_text(heading),
-                body=plain_text(body),
+                # The HTML the section's save rendered: no second render.
+                body=html_text(body_html),
             )
-            for pk, position, heading, body in parts
+            for pk, position, heading, body_html in parts
         )
     return entries

@@ -90,7 +90,7 @@ def build_site(
         for brief in made
         for n in range(key_points)
     )
-    made_sections = Section.objects.bulk_create(
+    unsaved = [
         Section(
             brief=brief,
             position=n,
@@ -100,7 +100,10 @@ def build_site(
         )
         for brief in made
         for n in range(sections)
-    )
+    ]
+    for section in unsaved:
+        section.render()  # as a save does; bulk_create sends no pre_save
+    made_sections = Section.objects.bulk_create(unsaved)
     TaggedSection.objects.bulk_create(
         TaggedSection(content_object=section, tag=tag)
         for section in made_sections
