@@ -6,6 +6,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The server test-postgres uses; the tests run in a fresh test_<name> database there.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
+# pytest-xdist workers for the suite: one per CPU unless told.
+TEST_WORKERS ?= auto
 
 .PHONY: run serve test test-postgres test-load lint format bench install clean
 
@@ -36,13 +38,13 @@ serve: install
 test: install
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 # The whole suite again on PostgreSQL, where search has its own index
 # (tests/test_search_postgres.py runs only here). The load test is left out:
 # it makes its own databases, SQLite and PostgreSQL, and `make test` runs both.
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -m "not load"
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not load"
 
 # Only the load test (gunicorn on loopback, readers and an editor at once,
 # on SQLite and PostgreSQL), with its figures printed.

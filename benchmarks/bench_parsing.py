@@ -97,13 +97,12 @@ def timed(action, *args, **kwargs) -> tuple[float, object]:
 
 def run(workdir: Path) -> None:
     setup_django(workdir)
-    from briefs.ingest.importing import TagRows, import_document
+    from briefs.ingest.importing import Tagging, import_document
     from briefs.ingest.parsing import ParseError, decode, parse
     from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 
     load_starter_vocabulary()
-    tagger = build_tagger()
-    tags = TagRows(tagger.kinds)
+    tagging = Tagging.using(build_tagger())
 
     def parse_bytes(data: bytes) -> None:
         with contextlib.suppress(ParseError):
@@ -120,8 +119,7 @@ def run(workdir: Path) -> None:
             import_document,
             source_path=f"bench/{number:02d}.txt",
             data=data,
-            tagger=tagger,
-            tags=tags,
+            tagging=tagging,
         )
         if base_parse is None:
             base_parse, base_import = parse_time, import_time

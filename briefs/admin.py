@@ -110,41 +110,69 @@ class SectionInline(SortableStackedInline):
         return super().get_queryset(request).prefetch_related("tags")
 
 
-class TagKindListFilter(admin.SimpleListFilter):
+class FixedChoicesListFilter(admin.SimpleListFilter):
+    """A list filter offering fixed ``options``, each narrowing the list by ``narrow``.
+
+    A value that is not one of the choices (an old or hand-edited query
+    string) leaves the list as it is, rather than emptying it or failing.
+    """
+
+    options: list[tuple[str, str]] = []
+
+    def lookups(self, request, model_admin):
+        return self.options
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value not in dict(self.options):
+            return queryset
+        return self.narrow(request, queryset, value)
+
+    def narrow(self, request: HttpRequest, queryset: QuerySet, value: str) -> QuerySet:
+        """The rows of ``queryset`` that the choice ``value`` keeps."""
+        raise NotImplementedError
+
+
+class MineListFilter(FixedChoicesListFilter):
+    """Briefs the signed-in person created or is assigned to."""
+
+    title = "whose"
+    parameter_name = "mine"
+    options = [("yes", "Mine")]
+
+    def narrow(self, request, queryset, value):
+        user = request.user
+        return queryset.filter(Q(created_by=user) | Q(assigned_to=user))
+
+
+class TagKindListFilter(FixedChoicesListFilter):
     """Briefs with a tag of one kind (the brief's own tags, as the Tags column)."""
 
     title = "tag kind"
     parameter_name = "tag_kind"
+    options = Tag.Kind.choices
 
-    def lookups(self, request, model_admin):
-        return Tag.Kind.choices
-
-    def queryset(self, request, queryset):
-        if self.value() not in Tag.Kind.values:
-            return queryset
+    def narrow(self, request, queryset, value):
         # Exists, not a join: a brief with two such tags is listed once.
         return queryset.filter(
             Exists(
                 TaggedBrief.objects.filter(
-                    content_object=OuterRef("pk"), tag__kind=self.value()
+                    content_object=OuterRef("pk"), tag__kind=value
                 )
             )
         )
 
 
-class ImportedListFilter(admin.SimpleListFilter):
+class ImportedListFilter(FixedChoicesListFilter):
     title = "origin"
     parameter_name = "imported"
+    options = [("yes", "Imported"), ("no", "Written here")]
 
-    def lookups(self, request, model_admin):
-        return [("yes", "Imported"), ("no", "Written here")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.exclude(source_path="")
-        if self.value() == "no":
-            return queryset.filter(source_path="")
-        return queryset
+    def narrow(self, request, queryset, value):
+        written_here = Q(source_path="")
+        if value == "yes":
+            return queryset.exclude(written_here)
+        return queryset.filter(written_here)
 
 
 class RecordInline(admin.TabularInline):
@@ -192,22 +220,6 @@ class CorrectionInline(RecordInline):
         return super().get_queryset(request).select_related("created_by")
 
 
-class MineListFilter(admin.SimpleListFilter):
-    """Briefs the signed-in person created or is assigned to."""
-
-    title = "whose"
-    parameter_name = "mine"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Mine")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            user = request.user
-            return queryset.filter(Q(created_by=user) | Q(assigned_to=user))
-        return queryset
-
-
 def as_pk(value: str) -> int | None:
     """``value`` as a primary key, or None when it is not one (``"²"`` included)."""
     return int(value) if value.isascii() and value.isdigit() else None
@@ -246,6 +258,20 @@ class HidesTaggerMemory:
 
         counts = {name: n for name, n in counts.items() if name not in plurals}
         return listed(deleted), counts, perms, protected
+
+
+def move_action(move: workflow.Move):
+    """The bulk action for ``move``: offered to those with its permission,
+    it moves the selected briefs as far as each may be moved."""
+
+    @admin.action(description=move.description, permissions=[move.permission])
+    def action(model_admin: BriefAdmin, request: HttpRequest, queryset) -> None:
+        if move.only_from:
+            queryset = queryset.filter(status__in=move.only_from)
+        model_admin._change_status(request, queryset, move.to_status, move.done)
+
+    action.__name__ = move.name
+    return action
 
 
 @admin.register(Brief)
@@ -298,7 +324,7 @@ class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
 
     # Django 6 makes https the default for scheme-less URLs; use it now.
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
-    actions = ["submit_for_review", "publish", "unpublish", "archive", "retag"]
+    actions = [*(move_action(move) for move in workflow.MOVES), "retag"]
     fieldsets = [
         # loaded_version is hidden: the version this form was opened at.
         (None, {"fields": ["title", "slug", "dateline", "summary", "loaded_version"]}),
@@ -466,44 +492,6 @@ class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
         for _brief, reason in refused:
             self.message_user(request, f"Left alone: {reason}", messages.WARNING)
 
-    @admin.action(
-        description="Submit selected drafts for review", permissions=["change"]
-    )
-    def submit_for_review(
-        self, request: HttpRequest, queryset: QuerySet[Brief]
-    ) -> None:
-        drafts = queryset.filter(status=Brief.Status.DRAFT)
-        self._change_status(
-            request,
-            drafts,
-            Brief.Status.REVIEW,
-            "Submitted {count} {briefs} for review.",
-        )
-
-    @admin.action(description="Publish selected briefs", permissions=["publish"])
-    def publish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        # A scheduled brief (published, dated later) is already published: left alone.
-        self._change_status(
-            request, queryset, Brief.Status.PUBLISHED, "Published {count} {briefs}."
-        )
-
-    @admin.action(description="Unpublish selected briefs", permissions=["publish"])
-    def unpublish(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        # published_at stays, so publishing again keeps the original date.
-        published = queryset.filter(status=Brief.Status.PUBLISHED)
-        self._change_status(
-            request,
-            published,
-            Brief.Status.DRAFT,
-            "Unpublished {count} {briefs}; they are drafts now.",
-        )
-
-    @admin.action(description="Archive selected briefs", permissions=["publish"])
-    def archive(self, request: HttpRequest, queryset: QuerySet[Brief]) -> None:
-        self._change_status(
-            request, queryset, Brief.Status.ARCHIVED, "Archived {count} {briefs}."
-        )
-
     def has_retag_permission(self, request: HttpRequest) -> bool:
         # The tagger applies the editors' vocabulary and may create tags.
         return self.has_change_permission(request) and request.user.has_perm(
@@ -552,23 +540,23 @@ class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
         version = get_object_or_404(brief_versions(brief.pk), pk=as_pk(version_id))
         reason = workflow.refusal(request.user, brief)
         if reason is not None:
-            self.message_user(
-                request, f"This revision was not restored. {reason}", messages.ERROR
+            return self._not_done(
+                request,
+                f"This revision was not restored. {reason}",
+                "admin:briefs_brief_history",
+                brief.pk,
             )
-            return redirect("admin:briefs_brief_history", brief.pk)
         context = {
+            **(extra_context or {}),
             "title": f"Restore an earlier revision of “{brief.title}”",
             "brief_is_live": brief.is_public,
             "brief_state": brief.state_label,
             "diff": restore_diff(brief, version),
             "revision": version.revision,
         }
+        restoring = Restoring.revision_of(brief)
         return self.restore_view(
-            request,
-            version,
-            Restoring.revision_of(brief),
-            self.revision_form_template,
-            {**(extra_context or {}), **context},
+            request, version, restoring, self.revision_form_template, context
         )
 
     def recover_view(self, request: HttpRequest, version_id: str, extra_context=None):
@@ -586,18 +574,25 @@ class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
         if refusal is None:
             refusal = recover_clash(deleted)
         if refusal is not None:
-            self.message_user(
-                request, f"This brief was not recovered. {refusal}", messages.ERROR
+            return self._not_done(
+                request,
+                f"This brief was not recovered. {refusal}",
+                "admin:briefs_brief_recoverlist",
             )
-            return redirect("admin:briefs_brief_recoverlist")
-        context = {"title": f"Recover “{deleted.title}”", "recover": True}
+        context = {
+            **(extra_context or {}),
+            "title": f"Recover “{deleted.title}”",
+            "recover": True,
+        }
+        restoring = Restoring.recovery_of(deleted)
         return self.restore_view(
-            request,
-            version,
-            Restoring.recovery_of(deleted),
-            self.recover_form_template,
-            {**(extra_context or {}), **context},
+            request, version, restoring, self.recover_form_template, context
         )
+
+    def _not_done(self, request: HttpRequest, message: str, *to) -> HttpResponse:
+        """Say why as an error, and go back to ``to`` (a URL name and its arguments)."""
+        self.message_user(request, message, messages.ERROR)
+        return redirect(*to)
 
     def restore_view(
         self,

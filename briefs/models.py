@@ -197,32 +197,43 @@ class TagRedirect(models.Model):
         return f"{self.old_slug} → {self.tag.slug}"
 
 
-class TaggedBrief(ItemBase):
-    tag = models.ForeignKey(Tag, related_name="brief_items", on_delete=models.CASCADE)
-    content_object = models.ForeignKey(
-        "Brief", related_name="tagged_items", on_delete=models.CASCADE
-    )
+class TaggedItem(ItemBase):
+    """A tag on one object (a brief or a section), at most once per object.
+
+    The base of the through models of ``Brief.tags`` and ``Section.tags``;
+    each names its own tag and object links (see ``items_of_tag`` and
+    ``tagged_object``), since the related names differ.
+    """
 
     class Meta:
+        abstract = True
         constraints = [
             models.UniqueConstraint(
-                fields=["content_object", "tag"], name="unique_brief_tag"
+                fields=["content_object", "tag"], name="unique_%(class)s"
             )
         ]
 
 
-class TaggedSection(ItemBase):
-    tag = models.ForeignKey(Tag, related_name="section_items", on_delete=models.CASCADE)
-    content_object = models.ForeignKey(
-        "Section", related_name="tagged_items", on_delete=models.CASCADE
+def items_of_tag(related_name: str) -> models.ForeignKey:
+    """A tagged item's tag; ``tag.<related_name>`` are the items carrying it."""
+    return models.ForeignKey(Tag, related_name=related_name, on_delete=models.CASCADE)
+
+
+def tagged_object(model: str) -> models.ForeignKey:
+    """A tagged item's object; ``<object>.tagged_items`` are its tag rows."""
+    return models.ForeignKey(
+        model, related_name="tagged_items", on_delete=models.CASCADE
     )
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["content_object", "tag"], name="unique_section_tag"
-            )
-        ]
+
+class TaggedBrief(TaggedItem):
+    tag = items_of_tag("brief_items")
+    content_object = tagged_object("Brief")
+
+
+class TaggedSection(TaggedItem):
+    tag = items_of_tag("section_items")
+    content_object = tagged_object("Section")
 
 
 class NewsroomTaggableManager(TaggableManager):
@@ -312,12 +323,30 @@ class BriefQuerySet(models.QuerySet):
         return touched
 
 
+def person(**options) -> models.ForeignKey:
+    """A link to a user account that outlives the account: emptied, not
+    deleted, when the account goes, so the work and its record stay."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        **options,
+    )
+
+
+class Status(models.TextChoices):
+    """Where a brief stands in the workflow (``Brief.Status``); each change
+    of it is a ``StatusChange``."""
+
+    DRAFT = "draft", "Draft"
+    REVIEW = "review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
 class Brief(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Archived"
+    Status = Status
 
     title = models.CharField(max_length=300)
     slug = models.SlugField(
@@ -364,20 +393,9 @@ class Brief(models.Model):
     import_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     # Ownership: writers edit only the drafts they created or are assigned to.
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
-    assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
+    created_by = person(editable=False, related_name="+")
+    assigned_to = person(
         related_name="assigned_briefs",
-        on_delete=models.SET_NULL,
         limit_choices_to={"is_staff": True, "is_active": True},
         help_text="The writer who may edit this brief while it is a draft or in "
         "review, besides the person who created it.",
@@ -498,13 +516,9 @@ class StatusChange(models.Model):
         IMPORT = "import", "Import"
 
     brief = record_of("status_changes")
-    from_status = models.CharField(
-        max_length=20, choices=Brief.Status.choices, blank=True
-    )
-    to_status = models.CharField(max_length=20, choices=Brief.Status.choices)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=Status.choices)
+    user = person()
     via = models.CharField("how", max_length=20, choices=Via.choices, blank=True)
     note = models.CharField(max_length=200, blank=True)
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -529,13 +543,7 @@ class Correction(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     note = models.TextField(max_length=1000)
     created_at = models.DateTimeField(default=now_to_the_second, db_index=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        related_name="+",
-        on_delete=models.SET_NULL,
-    )
+    created_by = person(related_name="+")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

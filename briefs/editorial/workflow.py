@@ -127,6 +127,60 @@ def record_status_change(
 
 
 @dataclass(frozen=True)
+class Move:
+    """A change of status an editor asks for by name, on the briefs selected.
+
+    ``permission`` is the model permission the admin checks before offering
+    it ("change" or "publish"); ``refusal`` still judges each brief.
+    ``only_from`` narrows the selection to briefs in those statuses, and
+    ``done`` reports the result, with ``{count}`` and ``{briefs}``.
+    """
+
+    name: str
+    to_status: str
+    description: str
+    permission: str
+    done: str
+    only_from: tuple[str, ...] = ()
+
+
+MOVES = (
+    Move(
+        "submit_for_review",
+        Status.REVIEW,
+        "Submit selected drafts for review",
+        "change",
+        "Submitted {count} {briefs} for review.",
+        only_from=(Status.DRAFT,),
+    ),
+    # A scheduled brief (published, dated later) is already published: left alone.
+    Move(
+        "publish",
+        Status.PUBLISHED,
+        "Publish selected briefs",
+        "publish",
+        "Published {count} {briefs}.",
+    ),
+    # published_at stays, so publishing again keeps the original date.
+    Move(
+        "unpublish",
+        Status.DRAFT,
+        "Unpublish selected briefs",
+        "publish",
+        "Unpublished {count} {briefs}; they are drafts now.",
+        only_from=(Status.PUBLISHED,),
+    ),
+    Move(
+        "archive",
+        Status.ARCHIVED,
+        "Archive selected briefs",
+        "publish",
+        "Archived {count} {briefs}.",
+    ),
+)
+
+
+@dataclass(frozen=True)
 class StatusChangeResult:
     changed: int
     # The briefs left alone, each with the reason.

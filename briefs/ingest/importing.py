@@ -254,63 +254,165 @@ class StaleBrief(Exception):
     """Someone saved the brief between the importer's check and its write."""
 
 
-def import_document(
-    *,
-    source_path: str,
-    data: bytes,
-    publish: bool = True,
-    force: bool = False,
-    dry_run: bool = False,
-    tagger: Tagger | None = None,
-    tags: TagRows | None = None,
-) -> ImportResult:
-    """Create or update the brief for one source document.
+@dataclass(frozen=True)
+class ImportOptions:
+    """The settings of one import run, the same for every file in it.
 
-    Returns what happened; never leaves a partial brief. Parse errors and
-    database refusals come back as a FAILED result, not as exceptions.
+    ``publish``: a new brief is published, not a draft. ``force``: a brief an
+    editor has changed since its import is updated all the same (the editor's
+    version stays in its history). ``dry_run``: report what would happen and
+    write nothing.
     """
-    sha256 = hashlib.sha256(data).hexdigest()
-    existing = Brief.objects.filter(source_path=source_path).first()
-    if existing and existing.source_sha256 == sha256:
-        return ImportResult(source_path, Outcome.UNCHANGED, slug=existing.slug)
 
-    try:
+    publish: bool = True
+    force: bool = False
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class Tagging:
+    """The tagger and the tag rows that every document of a run shares."""
+
+    tagger: Tagger
+    tags: TagRows
+
+    @classmethod
+    def using(cls, tagger: Tagger) -> Tagging:
+        """``tagger``, with the tags the database has now."""
+        return cls(tagger, TagRows(tagger.kinds))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A source document parsed and planned: what its import would write."""
+
+    source_path: str
+    sha256: str
+    doc: ParsedDocument
+    plan: dict[str, Any]
+    warnings: tuple[str, ...]
+
+    def result(
+        self, outcome: Outcome, *, slug: str = "", detail: str = ""
+    ) -> ImportResult:
+        """The document's result, with the warnings its reading gave."""
+        return ImportResult(
+            self.source_path, outcome, slug=slug, detail=detail, warnings=self.warnings
+        )
+
+
+class Importer:
+    """Imports documents one by one, all with the options of one run.
+
+    The tagging is built when the first document needs it (an unchanged
+    one does not) and shared by the rest, unless it is given.
+    """
+
+    def __init__(
+        self,
+        options: ImportOptions = ImportOptions(),
+        *,
+        tagging: Tagging | None = None,
+    ):
+        self.options = options
+        self._tagging = tagging
+
+    @property
+    def tagging(self) -> Tagging:
+        if self._tagging is None:
+            tagger = vocabulary_tagger(dry_run=self.options.dry_run)
+            self._tagging = Tagging.using(tagger)
+        return self._tagging
+
+    def file(self, path: Path, *, follow_symlinks: bool = False) -> ImportResult:
+        """Read ``path`` (no further than the size limit) and import it.
+
+        Only a regular file is read, and a symbolic link only if ``follow_symlinks``.
+        """
+        source_path = source_path_for(path, follow_symlinks=follow_symlinks)
+        try:
+            if not _is_utf8(source_path):
+                # Bytes that are not UTF-8 cannot be stored as the brief's source path.
+                raise ImportFailure("the file name is not valid UTF-8; rename the file")
+            data = read_source(
+                path,
+                max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
+                follow_symlinks=follow_symlinks,
+            )
+        except ImportFailure as error:
+            return ImportResult(source_path, Outcome.FAILED, detail=str(error))
+        return self.document(source_path, data)
+
+    def document(self, source_path: str, data: bytes) -> ImportResult:
+        """Create or update the brief for one source document.
+
+        Returns what happened; never leaves a partial brief. Parse errors and
+        database refusals come back as a FAILED result, not as exceptions.
+        """
+        sha256 = hashlib.sha256(data).hexdigest()
+        existing = Brief.objects.filter(source_path=source_path).first()
+        if existing and existing.source_sha256 == sha256:
+            return ImportResult(source_path, Outcome.UNCHANGED, slug=existing.slug)
+        try:
+            planned = self._plan(source_path, data, sha256=sha256)
+        except (ParseError, ImportFailure) as error:
+            return ImportResult(source_path, Outcome.FAILED, detail=str(error))
+        return self._apply(planned, existing)
+
+    def _plan(self, source_path: str, data: bytes, *, sha256: str) -> _Planned:
+        """Parse and plan the document, tagging it.
+
+        Raises ParseError or ImportFailure for one that cannot be a brief; a
+        document too large is refused before it is tagged.
+        """
         text, warnings = decode(data)
         doc = parse(text)
-        _refuse_too_large(
-            key_points=len(doc.key_points),
-            parts=len(doc.key_points) + len(doc.sections),
+        key_points = len(doc.key_points)
+        _refuse_too_large(key_points=key_points, parts=key_points + len(doc.sections))
+        plan = plan_brief(doc, tagger=self.tagging.tagger, tags=self.tagging.tags)
+        _refuse_too_large(key_points=key_points, parts=_parts(plan))
+        return _Planned(
+            source_path, sha256, doc, plan, warnings=(*warnings, *doc.warnings)
         )
-    except (ParseError, ImportFailure) as error:
-        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-    warnings = (*warnings, *doc.warnings)
 
-    tagger = tagger or vocabulary_tagger(dry_run=dry_run)
-    tags = tags or TagRows(tagger.kinds)
-    plan = plan_brief(doc, tagger=tagger, tags=tags)
-    try:
-        _refuse_too_large(key_points=len(doc.key_points), parts=_parts(plan))
-    except ImportFailure as error:
-        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-
-    edited = False
-    if existing:
-        edited = edited_since_import(existing)
-        if edited and not force:
-            return ImportResult(
-                source_path,
+    def _apply(self, planned: _Planned, existing: Brief | None) -> ImportResult:
+        """Write the planned brief unless an editor's change stands in the way
+        or this is a dry run, and say what happened (or would have)."""
+        edited = existing is not None and edited_since_import(existing)
+        if edited and not self.options.force:
+            return planned.result(
                 Outcome.CONFLICT,
                 slug=existing.slug,
                 detail="an editor has changed this brief since its last import "
                 "(use --force to replace the editor's version)",
-                warnings=warnings,
             )
-    outcome = Outcome.UPDATED if existing else Outcome.CREATED
-    if dry_run:
-        slug = existing.slug if existing else ""
-        return ImportResult(source_path, outcome, slug=slug, warnings=warnings)
+        outcome = Outcome.UPDATED if existing else Outcome.CREATED
+        if self.options.dry_run:
+            return planned.result(outcome, slug=existing.slug if existing else "")
+        try:
+            brief = self._save(planned, existing, edited=edited)
+        except StaleBrief:
+            return planned.result(
+                Outcome.CONFLICT,
+                slug=existing.slug,
+                detail="an editor saved this brief while it was being imported; run the import again",
+            )
+        except DatabaseError as error:
+            return ImportResult(
+                planned.source_path,
+                Outcome.FAILED,
+                detail=f"the database refused it ({error})",
+            )
+        detail = "the editor's version is kept in the brief's history" if edited else ""
+        return planned.result(outcome, slug=brief.slug, detail=detail)
 
-    try:
+    def _save(
+        self, planned: _Planned, existing: Brief | None, *, edited: bool
+    ) -> Brief:
+        """Write the planned brief in one transaction, with its revision.
+
+        Raises StaleBrief when an editor saved the brief after it was read.
+        """
         with transaction.atomic():
             if existing:
                 # The admin's own guard: a save from an outdated version is refused.
@@ -319,7 +421,7 @@ def import_document(
                 # --force: the editor's version stays in the brief's history.
                 with reversion.create_revision():
                     reversion.set_comment(
-                        f"Editor's version, kept before a forced re-import of {source_path}"
+                        f"Editor's version, kept before a forced re-import of {planned.source_path}"
                     )
                     reversion.add_to_revision(
                         Brief.objects.for_revision().get(pk=existing.pk)
@@ -328,71 +430,39 @@ def import_document(
             # the bulk inserts of its parts) and drops the cached pages, now
             # and again at commit.
             with reversion.create_revision(), search.batch():
-                reversion.set_comment(f"Imported from {source_path}")
+                reversion.set_comment(f"Imported from {planned.source_path}")
                 brief = _write(
                     existing,
-                    plan=plan,
-                    doc=doc,
-                    source_path=source_path,
-                    sha256=sha256,
-                    publish=publish,
-                    tags=tags,
+                    planned,
+                    publish=self.options.publish,
+                    tags=self.tagging.tags,
                 )
                 _record_public_change(brief, existing)
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
-    except StaleBrief:
-        return ImportResult(
-            source_path,
-            Outcome.CONFLICT,
-            slug=existing.slug,
-            detail="an editor saved this brief while it was being imported; run the import again",
-            warnings=warnings,
-        )
-    except DatabaseError as error:
-        return ImportResult(
-            source_path, Outcome.FAILED, detail=f"the database refused it ({error})"
-        )
-    detail = "the editor's version is kept in the brief's history" if edited else ""
-    return ImportResult(
-        source_path, outcome, slug=brief.slug, detail=detail, warnings=warnings
-    )
+        return brief
+
+
+def import_document(
+    *,
+    source_path: str,
+    data: bytes,
+    options: ImportOptions = ImportOptions(),
+    tagging: Tagging | None = None,
+) -> ImportResult:
+    """Create or update the brief for one source document (``Importer.document``)."""
+    return Importer(options, tagging=tagging).document(source_path, data)
 
 
 def import_file(
     *,
     path: Path,
-    publish: bool = True,
-    force: bool = False,
-    dry_run: bool = False,
+    options: ImportOptions = ImportOptions(),
     follow_symlinks: bool = False,
-    tagger: Tagger | None = None,
-    tags: TagRows | None = None,
+    tagging: Tagging | None = None,
 ) -> ImportResult:
-    """Read ``path`` (no further than the size limit) and import it.
-
-    Only a regular file is read, and a symbolic link only if ``follow_symlinks``.
-    """
-    source_path = source_path_for(path, follow_symlinks=follow_symlinks)
-    try:
-        if not _is_utf8(source_path):
-            # Bytes that are not UTF-8 cannot be stored as the brief's source path.
-            raise ImportFailure("the file name is not valid UTF-8; rename the file")
-        data = read_source(
-            path,
-            max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES,
-            follow_symlinks=follow_symlinks,
-        )
-    except ImportFailure as error:
-        return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-    return import_document(
-        source_path=source_path,
-        data=data,
-        publish=publish,
-        force=force,
-        dry_run=dry_run,
-        tagger=tagger,
-        tags=tags,
-    )
+    """Read ``path`` and import it (``Importer.file``)."""
+    importer = Importer(options, tagging=tagging)
+    return importer.file(path, follow_symlinks=follow_symlinks)
 
 
 @dataclass(frozen=True)
@@ -411,9 +481,7 @@ class ImportRun:
 def import_paths(
     *,
     paths: Sequence[Path],
-    publish: bool = True,
-    dry_run: bool = False,
-    force: bool = False,
+    options: ImportOptions = ImportOptions(),
     follow_symlinks: bool = False,
     progress: Callable[[ImportResult, int], None] | None = None,
 ) -> ImportRun:
@@ -426,21 +494,13 @@ def import_paths(
     VocabularyError when the starter vocabulary cannot be loaded and
     ImportFailure when a folder cannot be listed.
     """
-    starter = load_starter_vocabulary(dry_run=dry_run)
-    tagger = build_tagger(unsaved=starter)
-    tags = TagRows(tagger.kinds)
+    starter = load_starter_vocabulary(dry_run=options.dry_run)
+    tagging = Tagging.using(build_tagger(unsaved=starter))
+    importer = Importer(options, tagging=tagging)
     files = source_files(paths, follow_symlinks=follow_symlinks)
     results = []
     for path, follow in files:
-        result = import_file(
-            path=path,
-            publish=publish,
-            force=force,
-            dry_run=dry_run,
-            follow_symlinks=follow,
-            tagger=tagger,
-            tags=tags,
-        )
+        result = importer.file(path, follow_symlinks=follow)
         results.append(result)
         if progress is not None:
             progress(result, len(files))
@@ -534,15 +594,10 @@ def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
 
 
 def _write(
-    brief: Brief | None,
-    *,
-    plan: dict[str, Any],
-    doc: ParsedDocument,
-    source_path: str,
-    sha256: str,
-    publish: bool,
-    tags: TagRows,
+    brief: Brief | None, planned: _Planned, *, publish: bool, tags: TagRows
 ) -> Brief:
+    """Create ``brief`` (when None) or replace its content with the planned one."""
+    plan, source_path = planned.plan, planned.source_path
     fields = {
         "title": plan["title"],
         "dateline": plan["dateline"],
@@ -550,10 +605,10 @@ def _write(
         "byline": plan["byline"],
         "source_url": plan["source_url"],
         "source_path": source_path,
-        "source_sha256": sha256,
+        "source_sha256": planned.sha256,
         "import_fingerprint": content_fingerprint(plan),
     }
-    published_at = _published_at(doc.published)
+    published_at = _published_at(planned.doc.published)
     if brief is None:
         brief = Brief(
             **fields,
@@ -598,8 +653,8 @@ def _write(
     )
     section_tags = [
         (section, tags.get_or_create(name))
-        for section, planned in zip(sections, plan["sections"], strict=True)
-        for name in planned["tags"]
+        for section, section_plan in zip(sections, plan["sections"], strict=True)
+        for name in section_plan["tags"]
     ]
     TaggedSection.objects.bulk_create(
         TaggedSection(content_object=section, tag=tag) for section, tag in section_tags

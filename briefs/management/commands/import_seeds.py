@@ -12,11 +12,13 @@ from tqdm import tqdm
 from briefs.control_chars import visible
 from briefs.ingest.importing import (
     ImportFailure,
+    ImportOptions,
     ImportResult,
     Outcome,
     import_paths,
     source_path_for,
 )
+from briefs.management.arguments import add_dry_run, add_paths
 from briefs.tagging.tagger import VocabularyError
 
 SUMMARY_LABELS = {
@@ -36,17 +38,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", type=Path, metavar="PATH")
+        add_paths(parser, many=True)
         parser.add_argument(
             "--draft",
             action="store_true",
             help="Import new briefs as drafts, not published.",
         )
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Report what would happen; write nothing.",
-        )
+        add_dry_run(parser, reports="happen")
         parser.add_argument(
             "--force",
             action="store_true",
@@ -91,9 +89,9 @@ class Command(BaseCommand):
             try:
                 run = import_paths(
                     paths=paths or [Path(settings.NEWSROOM_SEEDS_DIR)],
-                    publish=not draft,
-                    dry_run=dry_run,
-                    force=force,
+                    options=ImportOptions(
+                        publish=not draft, force=force, dry_run=dry_run
+                    ),
                     follow_symlinks=follow_symlinks,
                     progress=progress,
                 )

@@ -7,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from briefs.management.arguments import add_dry_run, add_paths
 from briefs.tagging.tagger import VocabularyError
 from briefs.tagging.vocabulary import load_vocabulary
 
@@ -19,12 +20,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", nargs="?", type=Path, metavar="PATH")
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Report what would be added; write nothing.",
-        )
+        add_paths(parser, many=False)
+        add_dry_run(parser, reports="be added")
 
     def handle(self, *args, path: Path | None, dry_run: bool, **options):
         path = path or Path(settings.NEWSROOM_VOCABULARY_FILE)
