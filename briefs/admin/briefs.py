@@ -1,4 +1,5 @@
-"""The editors' home: briefs with their key points and sections, and tags."""
+"""The brief's admin: the list, the form, the workflow's bulk actions, and
+history (restore, recover, compare)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,12 @@ from contextlib import nullcontext
 from contextvars import ContextVar
 
 import reversion
-from adminsortable2.admin import (
-    SortableAdminBase,
-    SortableStackedInline,
-    SortableTabularInline,
-)
+from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
-    Q,
-    QuerySet,
-    prefetch_related_objects,
-)
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -31,193 +20,33 @@ from django.db.models.signals import (
     pre_delete,
     pre_save,
 )
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils import timezone
-from django.utils.decorators import method_decorator
 from django.utils.html import format_html_join
-from django.utils.text import capfirst
-from django.views.decorators.http import require_GET
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 from reversion.utils import mute_signals
-from taggit.managers import TaggableManager
-from taggit.models import Tag as TaggitTag
 
 from briefs import search
+from briefs.admin.filters import ImportedListFilter, MineListFilter, TagKindListFilter
+from briefs.admin.inlines import (
+    TAG_INPUT,
+    CorrectionInline,
+    KeyPointInline,
+    SectionInline,
+    StatusChangeInline,
+)
+from briefs.admin.memory import HidesTaggerMemory
 from briefs.editorial import versions, workflow
 from briefs.editorial.diffing import diff_briefs
 from briefs.editorial.history import brief_versions, snapshot, version_brief
 from briefs.editorial.restoring import Restoring, recover_clash, restore_diff
-from briefs.forms import (
-    BriefForm,
-    LoadedRowsFormSet,
-    MergeTagsForm,
-    SectionForm,
-    SectionFormSet,
-    TagAutocompleteWidget,
-    TagForm,
-)
-from briefs.models import (
-    REVISION_LOOKUPS,
-    TAGGER_MEMORY,
-    Brief,
-    Correction,
-    KeyPoint,
-    Section,
-    StatusChange,
-    Tag,
-    TaggedBrief,
-    TagPhrase,
-    TagRedirect,
-)
-from briefs.tagging.merging import claim_slug, merge_tags, record_rename
+from briefs.forms import BriefForm
+from briefs.models import REVISION_LOOKUPS, Brief, StatusChange
 from briefs.tagging.retagging import retag_briefs
-
-# Tag inputs on briefs and sections suggest existing tags as editors type.
-TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
-
-# Briefs and sections use briefs.Tag; taggit's own tag table stays empty, so
-# its admin would only confuse editors.
-if admin.site.is_registered(TaggitTag):
-    admin.site.unregister(TaggitTag)
-
-
-class KeyPointInline(SortableTabularInline):
-    model = KeyPoint
-    formset = LoadedRowsFormSet
-    fields = ["text"]
-    extra = 0
-
-
-class SectionInline(SortableStackedInline):
-    model = Section
-    form = SectionForm
-    formset = SectionFormSet
-    fields = ["heading", "anchor", "body", "tags"]
-    extra = 0
-    formfield_overrides = TAG_INPUT
-
-    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
-        kwargs["form"] = type(self.form.__name__, (self.form,), {"user": request.user})
-        return super().get_formset(request, obj, **kwargs)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
-        # Every section's tags in one query; the form reads them from the
-        # prefetch (NewsroomTaggableManager), not one query per section.
-        return super().get_queryset(request).prefetch_related("tags")
-
-
-class FixedChoicesListFilter(admin.SimpleListFilter):
-    """A list filter offering fixed ``options``, each narrowing the list by ``narrow``.
-
-    A value that is not one of the choices (an old or hand-edited query
-    string) leaves the list as it is, rather than emptying it or failing.
-    """
-
-    options: list[tuple[str, str]] = []
-
-    def lookups(self, request, model_admin):
-        return self.options
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value not in dict(self.options):
-            return queryset
-        return self.narrow(request, queryset, value)
-
-    def narrow(self, request: HttpRequest, queryset: QuerySet, value: str) -> QuerySet:
-        """The rows of ``queryset`` that the choice ``value`` keeps."""
-        raise NotImplementedError
-
-
-class MineListFilter(FixedChoicesListFilter):
-    """Briefs the signed-in person created or is assigned to."""
-
-    title = "whose"
-    parameter_name = "mine"
-    options = [("yes", "Mine")]
-
-    def narrow(self, request, queryset, value):
-        user = request.user
-        return queryset.filter(Q(created_by=user) | Q(assigned_to=user))
-
-
-class TagKindListFilter(FixedChoicesListFilter):
-    """Briefs with a tag of one kind (the brief's own tags, as the Tags column)."""
-
-    title = "tag kind"
-    parameter_name = "tag_kind"
-    options = Tag.Kind.choices
-
-    def narrow(self, request, queryset, value):
-        # Exists, not a join: a brief with two such tags is listed once.
-        return queryset.filter(
-            Exists(
-                TaggedBrief.objects.filter(
-                    content_object=OuterRef("pk"), tag__kind=value
-                )
-            )
-        )
-
-
-class ImportedListFilter(FixedChoicesListFilter):
-    title = "origin"
-    parameter_name = "imported"
-    options = [("yes", "Imported"), ("no", "Written here")]
-
-    def narrow(self, request, queryset, value):
-        written_here = Q(source_path="")
-        if value == "yes":
-            return queryset.exclude(written_here)
-        return queryset.filter(written_here)
-
-
-class RecordInline(admin.TabularInline):
-    """A brief's record, shown under its form and never changed there: every
-    field a subclass lists in ``fields`` is read-only."""
-
-    extra = 0
-    can_delete = False
-    classes = ["collapse"]
-
-    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return self.fields
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class StatusChangeInline(RecordInline):
-    """Every change of status, with who and when."""
-
-    model = StatusChange
-    fields = ["changed_at", "from_status", "to_status", "user", "via", "note"]
-    verbose_name = "status change"
-    verbose_name_plural = "Status history"
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
-        return super().get_queryset(request).select_related("user")
-
-
-class CorrectionInline(RecordInline):
-    """The public notes on changes to the live brief."""
-
-    model = Correction
-    fields = ["created_at", "kind", "note", "created_by"]
-    verbose_name = "public note"
-    verbose_name_plural = "Corrections and updates"
-
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
-        return request.user.has_perm("briefs.view_brief")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Correction]:
-        return super().get_queryset(request).select_related("created_by")
 
 
 def as_pk(value: str) -> int | None:
@@ -237,27 +66,6 @@ class _ShownOnly(Exception):
 # the admin is one object shared by every request. Set only for the call
 # into changeform_view, and reset after it.
 _restoring: ContextVar[Restoring | None] = ContextVar("restoring", default=None)
-
-
-class HidesTaggerMemory:
-    """Delete pages that leave out the tagger's memory (``proposed_tags``
-    rows), which goes with a brief, section or tag but is not content."""
-
-    def get_deleted_objects(self, objs, request):
-        deleted, counts, perms, protected = super().get_deleted_objects(objs, request)
-        memory = [model._meta for model in TAGGER_MEMORY]
-        labels = tuple(f"{capfirst(opts.verbose_name)}: " for opts in memory)
-        plurals = {opts.verbose_name_plural for opts in memory}
-
-        def listed(items: list) -> list:
-            return [
-                listed(item) if isinstance(item, list) else item
-                for item in items
-                if not (isinstance(item, str) and item.startswith(labels))
-            ]
-
-        counts = {name: n for name, n in counts.items() if name not in plurals}
-        return listed(deleted), counts, perms, protected
 
 
 def move_action(move: workflow.Move):
@@ -685,142 +493,3 @@ class BriefAdmin(HidesTaggerMemory, SortableAdminBase, VersionAdmin):
             "errors": errors,
         }
         return TemplateResponse(request, "admin/briefs/brief/compare.html", context)
-
-
-class TagPhraseInline(admin.TabularInline):
-    model = TagPhrase
-    fields = ["phrase"]
-    extra = 1
-    verbose_name_plural = (
-        "Match phrases (a capitalised phrase matches only with that capitalisation)"
-    )
-
-
-class TagRedirectInline(admin.TabularInline):
-    """Old addresses that lead here; delete one to free its slug."""
-
-    model = TagRedirect
-    fields = ["old_slug", "created_at"]
-    readonly_fields = ["old_slug", "created_at"]
-    extra = 0
-    verbose_name = "old address"
-    verbose_name_plural = "Old addresses that redirect here"
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        # Renames and merges add these; a hand-made one could point anywhere.
-        return False
-
-
-@admin.register(Tag)
-class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
-    form = TagForm
-    inlines = [TagPhraseInline, TagRedirectInline]
-    list_display = ["name", "slug", "kind", "brief_count", "section_count"]
-    list_filter = ["kind"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
-    list_per_page = 100
-    actions = ["merge"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
-        return super().get_queryset(request).with_counts()
-
-    @admin.display(description="briefs", ordering="brief_count")
-    def brief_count(self, obj: Tag) -> int:
-        return obj.brief_count
-
-    @admin.display(description="sections", ordering="section_count")
-    def section_count(self, obj: Tag) -> int:
-        return obj.section_count
-
-    def save_model(self, request: HttpRequest, obj: Tag, form, change: bool) -> None:
-        # The change view runs in a transaction: the tag and its redirect are saved together.
-        super().save_model(request, obj, form, change)
-        if change:
-            record_rename(
-                tag=obj,
-                old_name=form.initial.get("name", obj.name),
-                old_slug=form.initial.get("slug", obj.slug),
-            )
-        else:
-            claim_slug(obj)
-
-    def has_merge_permission(self, request: HttpRequest) -> bool:
-        # Merging changes the kept tag and deletes the others. (An action's
-        # permissions list allows it when *any* of them is held, so one name.)
-        return self.has_change_permission(request) and self.has_delete_permission(
-            request
-        )
-
-    @admin.action(description="Merge selected tags…", permissions=["merge"])
-    def merge(
-        self, request: HttpRequest, queryset: QuerySet[Tag]
-    ) -> HttpResponse | None:
-        """Ask which tag to keep, then merge the others into it."""
-        # A fresh queryset: the change list's may carry search joins.
-        tags = self.get_queryset(request).filter(pk__in=queryset.values("pk"))
-        selected = list(tags.order_by("-brief_count", "-section_count", "name"))
-        if len(selected) < 2:
-            self.message_user(
-                request, "Select at least two tags to merge.", messages.WARNING
-            )
-            return None
-        form = MergeTagsForm(
-            request.POST if "confirm" in request.POST else None,
-            tags=tags,
-            initial={"target": selected[0].pk},
-        )
-        if form.is_valid():
-            target = form.cleaned_data["target"]
-            result = merge_tags(sources=selected, target=target)
-            merged = len(result.merged)
-            self.message_user(
-                request,
-                f"Merged {merged} tag{'' if merged == 1 else 's'} into “{target.name}”: "
-                f"{result.brief_items} brief and {result.section_items} section tags "
-                f"moved, {result.duplicates} duplicates dropped; old addresses "
-                "redirect to it.",
-                messages.SUCCESS,
-            )
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Merge tags",
-            "subtitle": None,
-            "opts": self.opts,
-            "tags": selected,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "media": self.media,
-        }
-        return TemplateResponse(request, "admin/briefs/tag/merge_tags.html", context)
-
-    def get_urls(self) -> list[URLPattern]:
-        # Before the default URLs: "<path:object_id>/" would match "autocomplete/".
-        return [
-            path(
-                "autocomplete/",
-                self.admin_site.admin_view(self.autocomplete_view),
-                name="briefs_tag_autocomplete",
-            ),
-            *super().get_urls(),
-        ]
-
-    @method_decorator(require_GET)
-    def autocomplete_view(self, request: HttpRequest) -> JsonResponse:
-        """Up to 10 tag names containing ``?q=`` (any case), prefix matches first, then most used.
-
-        For staff who may see tags or edit briefs; others get 403.
-        """
-        user = request.user
-        if not (
-            self.has_view_permission(request)
-            or user.has_perm("briefs.change_brief")
-            or user.has_perm("briefs.add_brief")
-        ):
-            raise PermissionDenied
-        term = request.GET.get("q", "").strip()[:100]
-        if not term:
-            return JsonResponse({"results": []})
-        names = Tag.objects.suggestions(term).values_list("name", flat=True)[:10]
-        return JsonResponse({"results": list(names)})

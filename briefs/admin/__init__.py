@@ -1,0 +1,17 @@
+"""The editors' admin: briefs with their key points and sections, and tags.
+
+``briefs.py`` and ``tags.py`` register the two admins; the rest are their parts.
+"""
+
+from django.contrib import admin
+from taggit.models import Tag as TaggitTag
+
+from briefs.admin.briefs import BriefAdmin
+from briefs.admin.tags import TagAdmin
+
+__all__ = ["BriefAdmin", "TagAdmin"]
+
+# Briefs and sections use briefs.Tag; taggit's own tag table stays empty, so
+# its admin would only confuse editors.
+if admin.site.is_registered(TaggitTag):
+    admin.site.unregister(TaggitTag)

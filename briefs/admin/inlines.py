@@ -1,0 +1,91 @@
+"""The parts shown under a brief's form: key points and sections to edit,
+and its record (status changes, corrections) to read."""
+
+from __future__ import annotations
+
+from adminsortable2.admin import SortableStackedInline, SortableTabularInline
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from taggit.managers import TaggableManager
+
+from briefs.forms import (
+    LoadedRowsFormSet,
+    SectionForm,
+    SectionFormSet,
+    TagAutocompleteWidget,
+)
+from briefs.models import Correction, KeyPoint, Section, StatusChange
+
+# Tag inputs on briefs and sections suggest existing tags as editors type.
+TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
+
+
+class KeyPointInline(SortableTabularInline):
+    model = KeyPoint
+    formset = LoadedRowsFormSet
+    fields = ["text"]
+    extra = 0
+
+
+class SectionInline(SortableStackedInline):
+    model = Section
+    form = SectionForm
+    formset = SectionFormSet
+    fields = ["heading", "anchor", "body", "tags"]
+    extra = 0
+    formfield_overrides = TAG_INPUT
+
+    def get_formset(self, request: HttpRequest, obj=None, **kwargs):
+        kwargs["form"] = type(self.form.__name__, (self.form,), {"user": request.user})
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Section]:
+        # Every section's tags in one query; the form reads them from the
+        # prefetch (NewsroomTaggableManager), not one query per section.
+        return super().get_queryset(request).prefetch_related("tags")
+
+
+class RecordInline(admin.TabularInline):
+    """A brief's record, shown under its form and never changed there: every
+    field a subclass lists in ``fields`` is read-only."""
+
+    extra = 0
+    can_delete = False
+    classes = ["collapse"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
+        return self.fields
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class StatusChangeInline(RecordInline):
+    """Every change of status, with who and when."""
+
+    model = StatusChange
+    fields = ["changed_at", "from_status", "to_status", "user", "via", "note"]
+    verbose_name = "status change"
+    verbose_name_plural = "Status history"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StatusChange]:
+        return super().get_queryset(request).select_related("user")
+
+
+class CorrectionInline(RecordInline):
+    """The public notes on changes to the live brief."""
+
+    model = Correction
+    fields = ["created_at", "kind", "note", "created_by"]
+    verbose_name = "public note"
+    verbose_name_plural = "Corrections and updates"
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm("briefs.view_brief")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Correction]:
+        return super().get_queryset(request).select_related("created_by")
