@@ -24,7 +24,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py import_seeds || echo "Some seed files failed to import; see the lines above."
-	$(BIN)/python manage.py ensure_dev_editor
+	$(BIN)/python manage.py ensure_dev_accounts $(if $(ADMIN),--admin)
 	@echo "Public site: http://$(HOST):$(PORT)/"
 	@echo "Editor admin: http://$(HOST):$(PORT)/admin/"
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 from django.core import checks
 from django.db.backends.signals import connection_created
 
@@ -16,3 +17,12 @@ class BriefsConfig(AppConfig):
         connection_created.connect(register_functions, dispatch_uid="briefs.sqlite")
         # The page cache is this app's; newsroom.checks looks at the deployment.
         checks.register(page_cache_shared_by_workers, checks.Tags.caches)
+
+
+class NewsroomAdminConfig(admin_apps.AdminConfig):
+    """Django's admin, with the newsroom's site (the desk home) as its default
+    site; in INSTALLED_APPS in place of ``django.contrib.admin``."""
+
+    # Never the briefs app's own configuration, which "briefs" alone names.
+    default = False
+    default_site = "briefs.admin_site.NewsroomAdminSite"

@@ -8,6 +8,7 @@ models.
 from __future__ import annotations
 
 import functools
+import json
 import operator
 from functools import cached_property
 
@@ -17,20 +18,95 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from taggit.forms import TagWidget
 
 from briefs.editorial import versions, workflow
 from briefs.editorial.history import brief_versions
 from briefs.editorial.restoring import Restoring
-from briefs.models import RESERVED_ANCHORS, Brief, Section, Tag, now_to_the_second
+from briefs.models import (
+    RESERVED_ANCHORS,
+    Brief,
+    KeyPoint,
+    Section,
+    Tag,
+    now_to_the_second,
+)
+
+
+def unix_line_ends(text: str) -> str:
+    """``text`` with Windows (\\r\\n) and old Mac (\\r) line ends as \\n.
+
+    Browsers send a textarea's lines with \\r\\n; the database, the API and
+    the diffs keep one kind of line end.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+class UnixLineEnds:
+    """A form mixin: every text value it cleans has \\n line ends."""
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        for name, value in cleaned_data.items():
+            if isinstance(value, str):
+                cleaned_data[name] = unix_line_ends(value)
+        return cleaned_data
+
+
+class HiddenValue(forms.HiddenInput):
+    """A hidden input no label points at: a label for an input nobody sees
+    is an error in HTML and noise to a screen reader."""
+
+    def id_for_label(self, id_: str) -> str:
+        return ""
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+
+class PublicationTimeWidget(forms.SplitDateTimeWidget):
+    """A date and a time, each the browser's own input with a label of its
+    own; the time keeps its seconds, so saving leaves a brief's date alone."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs)
+        self.widgets = [
+            DateInput(attrs=attrs, format="%Y-%m-%d"),
+            TimeInput(attrs={**(attrs or {}), "step": 1}, format="%H:%M:%S"),
+        ]
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        subwidgets = self.get_context(name, value, attrs)["widget"]["subwidgets"]
+        labels = ["Date", f"Time ({timezone.get_current_timezone_name()})"]
+        parts = (
+            (
+                context["attrs"].get("id", ""),
+                label,
+                widget._render(widget.template_name, {"widget": context}, renderer),
+            )
+            for label, widget, context in zip(
+                labels, self.widgets, subwidgets, strict=True
+            )
+        )
+        return format_html(
+            '<div class="publication-time">{}</div>',
+            format_html_join("", '<span><label for="{}">{}</label> {}</span>', parts),
+        )
 
 
 class TagAutocompleteWidget(TagWidget):
-    """Taggit's comma-separated text input, with suggestions of existing tags.
+    """Taggit's comma-separated text input, which the script turns into chips
+    with suggestions of existing tags, each with its kind.
 
-    The script reads the suggestion URL from ``data-tag-autocomplete``; without
-    JavaScript the field is the plain text input.
+    The script reads the suggestion URL from ``data-tag-autocomplete`` and
+    the kinds of the tags already chosen from ``data-tag-kinds``; without
+    JavaScript the field is the plain text input, in taggit's syntax.
     """
 
     class Media:
@@ -45,6 +121,17 @@ class TagAutocompleteWidget(TagWidget):
                 **(attrs or {}),
             }
         )
+
+    def get_context(self, name, value, attrs) -> dict:
+        context = super().get_context(name, value, attrs)
+        if value is not None and not isinstance(value, str):
+            kinds = {
+                tag.name: tag.get_kind_display()
+                for tag in value
+                if isinstance(tag, Tag)
+            }
+            context["widget"]["attrs"]["data-tag-kinds"] = json.dumps(kinds)
+        return context
 
 
 class LoadedRowField(forms.ModelChoiceField):
@@ -85,15 +172,18 @@ class LoadedRowsFormSet(CustomInlineFormSet):
         return {str(row.pk): row for row in self.get_queryset()}
 
 
+def may_create_tags(user) -> bool:
+    """Editors, who keep the vocabulary, create tags; writers choose from it."""
+    return user is None or user.has_perm("briefs.add_tag")
+
+
 def existing_tags_only(user, names: list[str]) -> list[str]:
     """``names``, unless ``user`` may not create tags and one is new: a form error.
 
     Writers choose from the existing tags (any case matches); editors, who
     keep the vocabulary, create tags by typing a new name.
     """
-    if user is None or user.has_perm("briefs.add_tag"):
-        return names
-    if not names:
+    if may_create_tags(user) or not names:
         return names
     matches = Tag.objects.filter(
         functools.reduce(operator.or_, (Q(name__iexact=name) for name in names))
@@ -114,17 +204,54 @@ def existing_tags_only(user, names: list[str]) -> list[str]:
     return names
 
 
-class SectionForm(forms.ModelForm):
-    class Meta:
-        model = Section
-        fields = ["heading", "anchor", "body", "tags"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12, "cols": 100})}
+class ChoosesTags:
+    """A form with a ``tags`` field, saved by ``user`` (set by the admin).
 
-    # Set by SectionInline.get_formset: the person saving.
+    Whoever may not create tags chooses among the existing ones. The chips
+    script learns from the input whether new names are allowed
+    (``data-tag-create``) and where the tagger suggests tags for the text
+    (``data-tag-suggestions``).
+    """
+
     user = None
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("tags")
+        if field is not None:
+            attrs = field.widget.attrs
+            attrs["data-tag-suggestions"] = reverse("admin:briefs_brief_suggest_tags")
+            if may_create_tags(self.user):
+                attrs["data-tag-create"] = "true"
 
     def clean_tags(self) -> list[str]:
         return existing_tags_only(self.user, self.cleaned_data["tags"])
+
+
+class KeyPointForm(UnixLineEnds, forms.ModelForm):
+    class Meta:
+        model = KeyPoint
+        fields = ["text"]
+
+
+class SectionForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
+    class Meta:
+        model = Section
+        fields = ["heading", "anchor", "body", "tags"]
+        widgets = {
+            # The editor script adds a Write/Preview switch; the server
+            # renders the preview as readers will see it.
+            "body": forms.Textarea(
+                attrs={
+                    "rows": 12,
+                    "cols": 100,
+                    "class": "markdown-body",
+                    "data-markdown-preview": reverse_lazy(
+                        "admin:briefs_brief_markdown_preview"
+                    ),
+                }
+            )
+        }
 
     def clean_anchor(self) -> str | None:
         anchor = self.cleaned_data["anchor"]
@@ -163,10 +290,12 @@ class SectionFormSet(LoadedRowsFormSet):
                 )
 
 
-class BriefForm(forms.ModelForm):
+class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
     # The version of the brief this form was opened at. A save from an older
     # version than the database's is refused: nothing is overwritten silently.
-    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_version = forms.IntegerField(widget=HiddenValue, required=False)
+    # The button pressed (workflow.FORM_MOVES); empty keeps the posted status.
+    move = forms.CharField(required=False, widget=HiddenValue)
     # Asked only when the brief is live (see BriefAdmin.get_fieldsets).
     change_kind = forms.ChoiceField(
         label="What kind of change is this?",
@@ -186,9 +315,9 @@ class BriefForm(forms.ModelForm):
         "readers will see under the brief, dated.",
     )
 
-    # Set by BriefAdmin.get_form: the person saving, and the restore or
-    # recovery under way, if any (the form then shows an old revision).
-    user = None
+    # Set by BriefAdmin.get_form: the person saving (see ChoosesTags), and
+    # the restore or recovery under way, if any (the form then shows an old
+    # revision).
     restoring: Restoring | None = None
 
     class Meta:
@@ -205,12 +334,21 @@ class BriefForm(forms.ModelForm):
             slug.help_text = f"{slug.help_text} Leave empty to make one from the title."
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.database_version()
+        if "status" in self.fields:
+            # The form's buttons move the brief; the status rides along unseen.
+            self.fields["status"].widget = HiddenValue()
         if "status" in self.fields and self.user is not None:
             current = self.instance.status if self.instance.pk else None
             allowed = workflow.allowed_statuses(self.user, current)
             self.fields["status"].choices = [
                 choice for choice in Brief.Status.choices if choice[0] in allowed
             ]
+        if "published_at" in self.fields:
+            self.fields["published_at"].label = "Publication time"
+            self.fields["published_at"].help_text = (
+                "Empty until the brief is first published. To schedule it, "
+                "choose a date and time to come and press “Schedule…”."
+            )
 
     def database_version(self) -> int | None:
         """The brief's edit version now (for a restore, today's, not the revision's)."""
@@ -250,11 +388,9 @@ class BriefForm(forms.ModelForm):
     def asks_change_kind(self) -> bool:
         return self.before is not None and self.before.is_public
 
-    def clean_tags(self) -> list[str]:
-        return existing_tags_only(self.user, self.cleaned_data["tags"])
-
     def clean(self) -> dict:
         cleaned_data = super().clean()
+        self.apply_move(cleaned_data)
         if self.user is not None:
             status = cleaned_data.get("status")
             before = self.before
@@ -280,6 +416,35 @@ class BriefForm(forms.ModelForm):
         ):
             cleaned_data["published_at"] = now_to_the_second()
         return cleaned_data
+
+    def apply_move(self, cleaned_data: dict) -> None:
+        """The status (and date) the button pressed asks for, in ``cleaned_data``.
+
+        "Publish now" dates the brief now, unless it has a date already
+        passed (a brief published before keeps its first date); "Schedule…"
+        needs a date to come. Whether the move is allowed is ``clean``'s
+        question, asked of the status this leaves.
+        """
+        name = cleaned_data.get("move", "")
+        if not name:
+            return
+        move = workflow.FORM_MOVES_BY_NAME.get(name)
+        if move is None:
+            raise forms.ValidationError("This form has no such button.", code="move")
+        if move.to_status is not None:
+            cleaned_data["status"] = move.to_status
+        when = cleaned_data.get("published_at")
+        now = now_to_the_second()
+        if move.name == "publish" and (when is None or when > now):
+            cleaned_data["published_at"] = now
+        elif move.name == "schedule" and (when is None or when <= now):
+            field = "published_at" if "published_at" in self.fields else None
+            if field not in self.errors:
+                self.add_error(
+                    field,
+                    "To schedule the brief, choose a date and time to come, "
+                    "then press “Schedule…” again.",
+                )
 
     def check_change_kind(self, cleaned_data: dict) -> None:
         """A live brief that stays live: the editor says what kind of change this is."""

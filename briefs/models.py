@@ -772,3 +772,100 @@ reversion.register(Section, follow=["tagged_items"], exclude=["proposed_tags"])
 reversion.register(
     Brief, follow=["key_points", "sections", "tagged_items"], exclude=["proposed_tags"]
 )
+
+
+def outcome_count(label: str) -> models.PositiveIntegerField:
+    """How many files of an import run had one outcome."""
+    return models.PositiveIntegerField(label, default=0)
+
+
+class ImportRecord(models.Model):
+    """One import run that wrote to the database: when, by whom, how, and
+    how many files had each outcome; its failures and conflicts are its
+    ``problems``.
+
+    The counts are named after the outcomes' values in
+    ``briefs.ingest.importing.Outcome``, which ``briefs.ingest.records``
+    writes them from. A dry run writes nothing, so it leaves no record.
+    """
+
+    class Via(models.TextChoices):
+        COMMAND = "command", "Command line"
+        ADMIN = "admin", "Import page"
+
+    ran_at = models.DateTimeField("when", default=timezone.now, db_index=True)
+    user = person(related_name="import_records", verbose_name="run by")
+    via = models.CharField("how", max_length=20, choices=Via.choices)
+    created = outcome_count("created")
+    updated = outcome_count("updated")
+    unchanged = outcome_count("unchanged")
+    conflict = outcome_count("conflicts")
+    failed = outcome_count("failed")
+
+    class Meta:
+        ordering = ["-ran_at", "-pk"]
+        get_latest_by = "ran_at"
+        verbose_name = "import record"
+
+    def __str__(self) -> str:
+        return f"Import of {self.files} file{'s' if self.files != 1 else ''}"
+
+    @property
+    def files(self) -> int:
+        return (
+            self.created + self.updated + self.unchanged + self.conflict + self.failed
+        )
+
+    @property
+    def problem_count(self) -> int:
+        return self.conflict + self.failed
+
+    @property
+    def summary(self) -> str:
+        """The files and the outcomes they had, for example "3 files: 1
+        created, 2 failed"; outcomes no file had are left out."""
+        counts = [
+            f"{count} {label}"
+            for count, label in (
+                (self.created, "created"),
+                (self.updated, "updated"),
+                (self.unchanged, "unchanged"),
+                (self.conflict, "conflicts" if self.conflict > 1 else "conflict"),
+                (self.failed, "failed"),
+            )
+            if count
+        ]
+        files = f"{self.files} file{'s' if self.files != 1 else ''}"
+        return f"{files}: {', '.join(counts)}" if counts else files
+
+
+class ImportProblem(models.Model):
+    """A file of an import run that failed or met an editor's change (a
+    conflict), in the order the run met it.
+
+    Rows of their own rather than a list on the record: each keeps the
+    length and choice of its fields, the admin shows them as a table of the
+    record, and the desk fetches the first few of each record in one query.
+    """
+
+    class Outcome(models.TextChoices):
+        CONFLICT = "conflict", "Conflict"
+        FAILED = "failed", "Failed"
+
+    record = models.ForeignKey(
+        ImportRecord, related_name="problems", on_delete=models.CASCADE
+    )
+    path = models.TextField("file")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    detail = models.TextField("what happened", blank=True)
+    # The brief the file is the source of, when there is one; by slug, so a
+    # deleted brief leaves the record as it was.
+    slug = models.CharField("brief", max_length=320, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "failure or conflict"
+        verbose_name_plural = "failures and conflicts"
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()}: {self.path}"

@@ -85,7 +85,7 @@ def test_an_editor_adds_a_correction_and_a_reader_sees_it(browser_page):
     page.fill("#id_sections-0-body", "The port handled 12 ships.")
     page.check("input[name=change_kind][value=correction]")
     page.fill("#id_change_note", "An earlier version gave the number of ships as 20.")
-    page.click("input[name=_save]")
+    page.get_by_role("button", name="Save", exact=True).click()
     page.wait_for_selector(".messagelist .success")
 
     reader = page.context.browser.new_page(base_url=page.url.split("/admin/")[0])

@@ -31,12 +31,13 @@ def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page
     open_brief(page, brief)
 
     page.fill("#id_sections-1-body", "Ministers will meet again in June.")
-    page.fill("#id_sections-1-tags", "Trade, Food security")
+    # Tags are chips: an editor may type a new one and press Enter.
+    page.fill("#id_sections-1-tags-entry", "Food security")
+    page.press("#id_sections-1-tags-entry", "Enter")
     # Drag the third key point to the top.
     rows = page.locator("#key_points-group tbody tr.form-row.has_original")
     rows.nth(2).locator("td.original p").drag_to(rows.nth(0).locator("td.original p"))
-    page.select_option("#id_status", "published")
-    page.click("input[name=_save]")
+    page.get_by_role("button", name="Publish now").click()
     page.wait_for_selector(".messagelist .success")
 
     page.goto(brief.get_absolute_url())
@@ -65,11 +66,11 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
         open_brief(second, brief)
 
         first.fill("#id_title", "Edith's title")
-        first.click("input[name=_save]")
+        first.click("button[name=move][value=save]")
         first.wait_for_selector(".messagelist .success")
 
         second.fill("#id_sections-0-body", "Otto's rewrite.")
-        second.click("input[name=_save]")
+        second.click("button[name=move][value=save]")
         error = second.locator(".errornote, .errorlist.nonfield")
         error.first.wait_for()
         assert "edith saved this brief while you were editing it" in second.content()
@@ -84,7 +85,7 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
     assert brief.sections.get().body == "Shared text."
 
 
-def test_tag_inputs_suggest_existing_tags_as_the_editor_types(browser_page):
+def test_tag_chips_suggest_existing_tags_as_the_editor_types(browser_page):
     page = browser_page
     staff_member("Editors", "edith")
     published_with_tag = draft_brief(sections=(("", "Text.", ("Food security",)),))
@@ -93,10 +94,13 @@ def test_tag_inputs_suggest_existing_tags_as_the_editor_types(browser_page):
     log_in(page, "edith")
     open_brief(page, brief)
 
-    field = page.locator("#id_sections-0-tags")
-    field.fill("Trade, foo")
-    options = page.locator("#id_sections-0-tags-tag-suggestions option")
-    options.first.wait_for(state="attached")
-    assert options.evaluate_all("(nodes) => nodes.map((n) => n.value)") == [
-        "Trade, Food security, "
-    ]
+    entry = page.locator("#id_sections-0-tags-entry")
+    entry.fill("foo")
+    options = page.locator("#id_sections-0-tags-options [role=option]")
+    options.first.wait_for()
+    assert options.all_inner_texts() == ["Food security\nTopic", "Create the tag “foo”"]
+    entry.press("ArrowDown")
+    entry.press("Enter")
+    assert page.input_value("#id_sections-0-tags") == '"Food security"'
+    chip = page.locator("#sections-0 .tag-chip")
+    assert chip.inner_text().startswith("Food security")

@@ -34,6 +34,8 @@ from django.utils import timezone
 
 from briefs import search
 from briefs.editorial import versions
+from briefs.ingest.importing import ImportResult, Outcome
+from briefs.ingest.records import record_import
 from briefs.models import (
     Brief,
     Correction,
@@ -309,7 +311,10 @@ def test_the_change_list_and_tag_admin_run_a_fixed_number_of_queries(editor_clie
     build_site(**LARGE)
     many = count_queries(editor_client, url)[0], count_queries(editor_client, tags)[0]
 
-    assert few == many == (9, 5)
+    # The brief list: the session, the user, two counts (the list as filtered,
+    # and every brief) and the page of briefs, their section counts and
+    # writers joined in. No filter lists rows: the tag filter is a text box.
+    assert few == many == (5, 5)
 
 
 # --- Writes that follow every change -------------------------------------------
@@ -346,3 +351,38 @@ def test_retagging_unchanged_briefs_runs_a_fixed_number_of_queries():
     many = retag_unchanged()
 
     assert (few, many) == (13, 13)
+
+
+def fill_desk(user, briefs: list[Brief], n: int) -> None:
+    """``n`` drafts of ``user``'s, ``n`` briefs in review, ``n`` scheduled
+    briefs, and ``n`` imports, each with a conflict on ``n`` of ``briefs``."""
+    later = timezone.now() + dt.timedelta(days=1)
+    for kind in range(n):
+        Brief.objects.create(title=f"Draft {kind}", created_by=user)
+        Brief.objects.create(title=f"Review {kind}", status=Brief.Status.REVIEW)
+        Brief.objects.create(
+            title=f"Scheduled {kind}",
+            status=Brief.Status.PUBLISHED,
+            published_at=later + dt.timedelta(hours=kind),
+        )
+        conflicts = [
+            ImportResult(f"seeds/{brief.slug}.txt", Outcome.CONFLICT, slug=brief.slug)
+            for brief in briefs[:n]
+        ]
+        record_import(conflicts, via="command")
+
+
+def test_the_desk_home_runs_a_fixed_number_of_queries(chief):
+    url = reverse("admin:index")
+    fill_desk(chief.user, build_site(**SMALL), 2)
+    chief.get(url)  # the session, content types
+    few, small = count_queries(chief, url)
+
+    fill_desk(chief.user, build_site(**LARGE), 20)
+    many, large = count_queries(chief, url)
+
+    # The session, the user, their permissions and their groups'; the piles
+    # counted together, then each pile's first briefs (4); the last imports,
+    # their first problems, and the briefs those name.
+    assert (few, many) == (12, 12), f"{few} queries small, {many} large"
+    assert large.count(b"seeds/site-") > small.count(b"seeds/site-")

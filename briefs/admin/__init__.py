@@ -6,6 +6,7 @@
 from django.contrib import admin
 from taggit.models import Tag as TaggitTag
 
+from briefs.admin import records  # noqa: F401  (registers the import records' admin)
 from briefs.admin.briefs import BriefAdmin
 from briefs.admin.tags import TagAdmin
 

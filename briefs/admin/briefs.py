@@ -3,11 +3,21 @@
 
 from __future__ import annotations
 
+from itertools import chain
+
 from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import QuerySet, prefetch_related_objects
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path, reverse
+from django.utils import dateformat, timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 
 from briefs import search
@@ -23,9 +33,80 @@ from briefs.admin.inlines import (
 from briefs.admin.listing import BriefListing
 from briefs.admin.memory import HidesTaggerMemory
 from briefs.editorial import versions, workflow
-from briefs.forms import BriefForm
-from briefs.models import REVISION_LOOKUPS, Brief, StatusChange
+from briefs.forms import BriefForm, PublicationTimeWidget, unix_line_ends
+from briefs.markdown import render_markdown
+from briefs.models import REVISION_LOOKUPS, Brief, StatusChange, Tag
 from briefs.tagging.retagging import retag_briefs
+from briefs.tagging.tagger import section_text
+from briefs.tagging.vocabulary import build_tagger
+
+# The most text the writing aids (the Markdown preview, the tag
+# suggestions) take in one request: a long brief, not a book.
+WRITING_AID_MAX_CHARS = 200_000
+
+# What each of the form's buttons (workflow.FORM_MOVES) says, by the brief's
+# state (workflow.form_state); "" is every other state.
+BUTTON_LABELS = {
+    "save": {"new": "Save draft", "draft": "Save draft", "": "Save"},
+    "submit_for_review": {"": "Submit for review"},
+    "publish": {"": "Publish now"},
+    "schedule": {"scheduled": "Reschedule…", "": "Schedule…"},
+    "unpublish": {"scheduled": "Unschedule", "": "Unpublish"},
+}
+# What the admin says after each button's save, with {title}, {when} (the
+# publication time) and {url} (the brief's public address).
+DONE_MESSAGES = {
+    "save": "Saved “{title}”.",
+    "submit_for_review": "Submitted “{title}” for review: an editor will publish it.",
+    "publish": 'Published “{title}”: readers see it now at <a href="{url}">{url}</a>.',
+    "schedule": "Scheduled “{title}” for {when}: readers see it from then.",
+    "unpublish": "Unpublished “{title}”: it is a draft, and readers no longer see it.",
+}
+
+
+class TextTooLong(Exception):
+    """More text than a writing aid takes in one request."""
+
+    def response(self) -> JsonResponse:
+        return JsonResponse(
+            {"error": f"Too much text: at most {WRITING_AID_MAX_CHARS:,} characters."},
+            status=413,
+        )
+
+
+def form_buttons(user, brief: Brief | None) -> list[dict[str, str | bool]]:
+    """The brief form's buttons for ``user``: each move's name and label, and
+    which one is the main one (the furthest step ``user`` may take)."""
+    state = workflow.form_state(brief)
+    moves = workflow.form_moves(user, brief)
+    main = next(
+        (m for m in moves if m.name in ("publish", "submit_for_review")),
+        moves[0] if moves else None,
+    )
+    return [
+        {
+            "name": move.name,
+            "label": BUTTON_LABELS[move.name].get(state, BUTTON_LABELS[move.name][""]),
+            "main": move is main,
+        }
+        for move in moves
+    ]
+
+
+def done_message(request: HttpRequest, move: workflow.FormMove, brief: Brief) -> str:
+    """What the admin tells the person after ``move``'s save of ``brief``."""
+    when = brief.published_at and timezone.localtime(brief.published_at)
+    return format_html(
+        DONE_MESSAGES[move.name],
+        title=brief.title,
+        when=dateformat.format(when, "j F Y, H:i T") if when else "",
+        url=request.build_absolute_uri(brief.get_absolute_url()),
+    )
+
+
+def tags_with_kinds(names: list[str], kinds: dict[str, str]) -> list[dict[str, str]]:
+    """The ``names`` that are tags, each with its kind's label, in order."""
+    return [{"name": name, "kind": kinds[name]} for name in names if name in kinds]
 
 
 def move_action(move: workflow.Move):
@@ -55,30 +136,55 @@ class BriefAdmin(
     inlines = [KeyPointInline, SectionInline, StatusChangeInline, CorrectionInline]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
+        "publication_state",
         "source_path",
         "source_sha256",
         "created_by",
         "created_at",
         "updated_at",
     ]
-    save_on_top = True
+    # One row of buttons, under the form (see submit_line.html); the first
+    # is the plain save, so Enter in a field saves and moves nothing.
+    save_on_top = False
 
     class Media:
         css = {"all": ["briefs/admin/editorial.css"]}
+        js = ["briefs/admin/editor.js"]
 
-    # Django 6 makes https the default for scheme-less URLs; use it now.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}, **TAG_INPUT}
+    formfield_overrides = {
+        # Django 6 makes https the default for scheme-less URLs; use it now.
+        models.URLField: {"assume_scheme": "https"},
+        models.DateTimeField: {"widget": PublicationTimeWidget},
+        **TAG_INPUT,
+    }
     actions = [*(move_action(move) for move in workflow.MOVES), "retag"]
+    # change_form.html shows the fieldsets marked "after-text" after the key
+    # points and sections, the others before them.
     fieldsets = [
         # loaded_version is hidden: the version this form was opened at.
-        (None, {"fields": ["title", "slug", "dateline", "summary", "loaded_version"]}),
-        ("Publication", {"fields": ["status", "published_at", "assigned_to"]}),
-        ("Attribution", {"fields": ["source_name", "byline", "source_url"]}),
-        (None, {"fields": ["tags"]}),
+        (
+            None,
+            {
+                "fields": ["title", "slug", "summary", "dateline", "loaded_version"],
+                "classes": ["brief-text"],
+            },
+        ),
+        (
+            "Publication",
+            {"fields": ["publication_state", "status", "published_at", "assigned_to"]},
+        ),
+        ("Tags", {"fields": ["tags"]}),
+        (
+            "Attribution",
+            {
+                "fields": ["source_name", "byline", "source_url"],
+                "classes": ["after-text"],
+            },
+        ),
         (
             "Source",
             {
-                "classes": ["collapse"],
+                "classes": ["collapse", "after-text"],
                 "fields": [
                     "created_by",
                     "created_at",
@@ -98,6 +204,150 @@ class BriefAdmin(
             prefetch_related_objects([brief], *REVISION_LOOKUPS)
         return brief
 
+    @admin.display(description="Status")
+    def publication_state(self, obj: Brief) -> str:
+        """The brief's state in words, with its time when it is live or scheduled."""
+        if obj.pk is None:
+            return "New: not saved yet"
+        state = workflow.form_state(obj)
+        when = obj.published_at and timezone.localtime(obj.published_at)
+        if state == "scheduled":
+            return f"Scheduled for {dateformat.format(when, 'j F Y, H:i T')}"
+        if state == "live":
+            return f"Live since {dateformat.format(when, 'j F Y, H:i T')}"
+        return obj.get_status_display()
+
+    # The form's buttons and writing aids -----------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        aids = {
+            "markdown-preview/": (self.markdown_preview_view, "markdown_preview"),
+            "suggest-tags/": (self.suggest_tags_view, "suggest_tags"),
+        }
+        return [
+            *(
+                path(
+                    route, self.admin_site.admin_view(view), name=f"briefs_brief_{name}"
+                )
+                for route, (view, name) in aids.items()
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict, add=False, change=False, **kwargs
+    ):
+        brief = kwargs.get("obj")
+        if restoring_now() is None:
+            # Restores and recoveries keep Django's own Save button.
+            context["brief_buttons"] = form_buttons(request.user, brief)
+            context["preview"] = self.preview_for(request, brief)
+        return super().render_change_form(request, context, add, change, **kwargs)
+
+    def preview_for(self, request: HttpRequest, brief: Brief | None) -> dict | None:
+        """How the form offers the staff preview: a button that saves first,
+        or, for a live brief (whose every save readers see), a link."""
+        if not workflow.can_preview(request.user):
+            return None
+        if brief is not None and brief.is_public:
+            return {"url": brief.get_absolute_url()}
+        if workflow.may_change(request.user, brief):
+            return {"button": True}
+        if brief is not None:
+            return {"url": brief.get_absolute_url()}
+        return None
+
+    def response_add(self, request: HttpRequest, obj: Brief, post_url_continue=None):
+        return self.response_to_button(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request: HttpRequest, obj: Brief):
+        return self.response_to_button(request, obj) or super().response_change(
+            request, obj
+        )
+
+    def response_to_button(
+        self, request: HttpRequest, obj: Brief
+    ) -> HttpResponse | None:
+        """After a save by one of the form's buttons: the preview, or the form
+        again with what was done. None for Django's own buttons."""
+        if IS_POPUP_VAR in request.POST:
+            return None
+        if "_preview" in request.POST and workflow.can_preview(request.user):
+            return redirect(obj.get_absolute_url())
+        move = workflow.FORM_MOVES_BY_NAME.get(request.POST.get("move", ""))
+        if move is None:
+            return None
+        self.message_user(request, done_message(request, move, obj), messages.SUCCESS)
+        return redirect(reverse("admin:briefs_brief_change", args=[obj.pk]))
+
+    def may_write(self, request: HttpRequest) -> bool:
+        return self.has_add_permission(request) or self.has_change_permission(request)
+
+    def writing_aid_text(
+        self, request: HttpRequest, *names: str
+    ) -> dict[str, list[str]]:
+        """The POSTed values of ``names``, each a list, with \\n line ends.
+
+        Refuses (403) those who may neither add nor change briefs, and
+        (413, via ``TextTooLong``) more text than WRITING_AID_MAX_CHARS.
+        """
+        if not self.may_write(request):
+            raise PermissionDenied
+        values = {
+            name: [unix_line_ends(value) for value in request.POST.getlist(name)]
+            for name in names
+        }
+        if sum(map(len, chain.from_iterable(values.values()))) > WRITING_AID_MAX_CHARS:
+            raise TextTooLong
+        return values
+
+    @method_decorator(require_POST)
+    def markdown_preview_view(self, request: HttpRequest) -> JsonResponse:
+        """A section body (``body``) as readers will see it: ``{"html": …}``."""
+        try:
+            body = self.writing_aid_text(request, "body")["body"]
+        except TextTooLong as error:
+            return error.response()
+        return JsonResponse({"html": render_markdown("".join(body[:1]))})
+
+    @method_decorator(require_POST)
+    def suggest_tags_view(self, request: HttpRequest) -> JsonResponse:
+        """The tags the tagger finds in a brief being written, as an import would.
+
+        Takes ``title``, ``summary``, each ``key_point`` and each section's
+        ``heading`` and ``body`` (in order); answers ``{"brief": [...],
+        "sections": [[...], ...]}``, each tag ``{"name", "kind"}``. Only
+        existing tags are suggested: a writer may choose only those, and a
+        tag made from a suggestion would lack its kind.
+        """
+        try:
+            text = self.writing_aid_text(
+                request, "title", "summary", "key_point", "heading", "body"
+            )
+        except TextTooLong as error:
+            return error.response()
+        found = build_tagger().tag_document(
+            title="".join(text["title"][:1]),
+            key_points=[*text["summary"], *text["key_point"]],
+            sections=[
+                section_text(heading, body)
+                for heading, body in zip(text["heading"], text["body"], strict=False)
+            ],
+        )
+        names = {*found.brief, *chain.from_iterable(found.sections)}
+        kinds = {
+            tag.name: tag.get_kind_display()
+            for tag in Tag.objects.filter(name__in=names)
+        }
+        return JsonResponse(
+            {
+                "brief": tags_with_kinds(found.brief, kinds),
+                "sections": [tags_with_kinds(tags, kinds) for tags in found.sections],
+            }
+        )
+
     # Workflow -------------------------------------------------------------
     #
     # Every write is judged by workflow.refusal on the brief as it is now and
@@ -110,8 +360,17 @@ class BriefAdmin(
         attrs = {"user": request.user, "restoring": restoring_now()}
         return type(form.__name__, (form,), attrs)
 
+    def get_inlines(self, request: HttpRequest, obj: Brief | None):
+        inlines = super().get_inlines(request, obj)
+        # A new brief has no record yet: only its key points and sections.
+        return inlines if obj is not None else [i for i in inlines if i.in_text]
+
     def get_fieldsets(self, request: HttpRequest, obj: Brief | None = None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            fieldsets = [
+                (name, options) for name, options in fieldsets if name != "Source"
+            ]
         if (
             obj is not None
             and obj.is_public

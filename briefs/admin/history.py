@@ -27,7 +27,7 @@ from reversion.models import Version
 from reversion.utils import mute_signals
 
 from briefs.editorial import workflow
-from briefs.editorial.diffing import diff_briefs
+from briefs.editorial.diffing import diff_briefs, status_in_words
 from briefs.editorial.history import brief_versions, snapshot, version_brief
 from briefs.editorial.restoring import Restoring, recover_clash, restore_diff
 from briefs.models import Brief
@@ -73,10 +73,18 @@ class BriefHistory:
         return [compare, *super().get_urls()]
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        """The brief's revisions, newest first, each with the status it recorded;
+        two of them can be compared once there are two."""
         versions = list(brief_versions(object_id)) if as_pk(object_id) else []
-        return super().history_view(
-            request, object_id, {**(extra_context or {}), "versions": versions}
-        )
+        context = {
+            **(extra_context or {}),
+            "versions": [
+                (version, status_in_words(version.field_dict.get("status")))
+                for version in versions
+            ],
+            "comparable": len(versions) > 1,
+        }
+        return super().history_view(request, object_id, context)
 
     def revision_view(
         self, request: HttpRequest, object_id: str, version_id: str, extra_context=None

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from taggit.managers import TaggableManager
 
 from briefs.forms import (
+    KeyPointForm,
     LoadedRowsFormSet,
     SectionForm,
     SectionFormSet,
@@ -21,20 +22,33 @@ from briefs.models import Correction, KeyPoint, Section, StatusChange
 TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
 
 
-class KeyPointInline(SortableTabularInline):
+class InTheText:
+    """An inline that is part of the brief's text: change_form.html shows it
+    among the brief's fields, and a new brief opens with one empty row."""
+
+    in_text = True
+
+    def get_extra(self, request: HttpRequest, obj=None, **kwargs) -> int:
+        return 0 if obj is not None else 1
+
+
+class KeyPointInline(InTheText, SortableTabularInline):
+    """Key points as rows, each with one visible label, in the brief's text."""
+
     model = KeyPoint
+    form = KeyPointForm
     formset = LoadedRowsFormSet
     fields = ["text"]
-    extra = 0
+    template = "admin/briefs/brief/includes/key_points.html"
 
 
-class SectionInline(SortableStackedInline):
+class SectionInline(InTheText, SortableStackedInline):
     model = Section
     form = SectionForm
     formset = SectionFormSet
     fields = ["heading", "anchor", "body", "tags"]
-    extra = 0
     formfield_overrides = TAG_INPUT
+    template = "admin/briefs/brief/includes/sections.html"
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
         kwargs["form"] = type(self.form.__name__, (self.form,), {"user": request.user})
@@ -53,6 +67,7 @@ class RecordInline(admin.TabularInline):
     extra = 0
     can_delete = False
     classes = ["collapse"]
+    in_text = False
 
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
         return self.fields

@@ -19,16 +19,28 @@ from briefs.models import Tag, TagPhrase, TagRedirect
 from briefs.tagging.merging import claim_slug, merge_tags, record_rename
 
 
-class TagPhraseInline(admin.TabularInline):
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose every input has a label (for screen readers and
+    the Nu checker), with a ``description`` under its heading and
+    ``empty_text`` in place of an empty table."""
+
+    template = "admin/briefs/tag/tabular.html"
+    description = ""
+    empty_text = "None."
+
+
+class TagPhraseInline(LabelledTabularInline):
     model = TagPhrase
     fields = ["phrase"]
     extra = 1
-    verbose_name_plural = (
-        "Match phrases (a capitalised phrase matches only with that capitalisation)"
+    verbose_name_plural = "Match phrases"
+    description = (
+        "Words in a brief that mean this tag. A capitalised phrase matches "
+        "only with that capitalisation; a lower-case one matches in any case."
     )
 
 
-class TagRedirectInline(admin.TabularInline):
+class TagRedirectInline(LabelledTabularInline):
     """Old addresses that lead here; delete one to free its slug."""
 
     model = TagRedirect
@@ -37,6 +49,8 @@ class TagRedirectInline(admin.TabularInline):
     extra = 0
     verbose_name = "old address"
     verbose_name_plural = "Old addresses that redirect here"
+    description = "Renames and merges add these. Delete one to free its address."
+    empty_text = "None: this tag has not been renamed or merged into."
 
     def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
         # Renames and merges add these; a hand-made one could point anywhere.
@@ -56,6 +70,12 @@ class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tag]:
         return super().get_queryset(request).with_counts()
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        """The tag list, titled by what it lists (Django says "Select tag to change")."""
+        return super().changelist_view(
+            request, {"title": "Tags", **(extra_context or {})}
+        )
 
     @admin.display(description="briefs", ordering="brief_count")
     def brief_count(self, obj: Tag) -> int:
@@ -140,9 +160,11 @@ class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
 
     @method_decorator(require_GET)
     def autocomplete_view(self, request: HttpRequest) -> JsonResponse:
-        """Up to 10 tag names containing ``?q=`` (any case), prefix matches first, then most used.
+        """Up to 10 tags whose names contain ``?q=`` (any case), prefix matches first, then most used.
 
-        For staff who may see tags or edit briefs; others get 403.
+        The names, or with ``&kinds=1`` each tag's name and kind
+        (``{"name": "China", "kind": "Place"}``), for the tag chips. For
+        staff who may see tags or edit briefs; others get 403.
         """
         user = request.user
         if not (
@@ -154,5 +176,11 @@ class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
         term = request.GET.get("q", "").strip()[:100]
         if not term:
             return JsonResponse({"results": []})
-        names = Tag.objects.suggestions(term).values_list("name", flat=True)[:10]
-        return JsonResponse({"results": list(names)})
+        tags = Tag.objects.suggestions(term)[:10]
+        if request.GET.get("kinds"):
+            results = [
+                {"name": tag.name, "kind": tag.get_kind_display()} for tag in tags
+            ]
+        else:
+            results = [tag.name for tag in tags]
+        return JsonResponse({"results": results})

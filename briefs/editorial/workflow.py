@@ -181,6 +181,67 @@ MOVES = (
 
 
 @dataclass(frozen=True)
+class FormMove:
+    """A button on the brief's edit form: a save that may also move the brief.
+
+    ``to_status`` is the status the save asks for (None keeps the brief's).
+    ``offered_on`` names the states (see ``form_state``) whose form offers
+    it; ``writers_only`` moves are offered to those who cannot publish, as
+    editors publish instead. The form offers a move only where ``refusal``
+    allows it, and judges it again on save: a button proves nothing.
+    """
+
+    name: str
+    to_status: str | None
+    offered_on: frozenset[str]
+    writers_only: bool = False
+
+
+NOT_LIVE = frozenset({"new", Status.DRAFT, Status.REVIEW, Status.ARCHIVED, "scheduled"})
+FORM_MOVES = (
+    FormMove("save", None, NOT_LIVE | {"live"}),
+    FormMove(
+        "submit_for_review",
+        Status.REVIEW,
+        frozenset({"new", Status.DRAFT}),
+        writers_only=True,
+    ),
+    # Publishing now dates the brief now unless it has an earlier date (a
+    # brief published before keeps its first date); scheduling needs a
+    # date to come.
+    FormMove("publish", Status.PUBLISHED, NOT_LIVE),
+    FormMove("schedule", Status.PUBLISHED, NOT_LIVE),
+    # published_at stays, as for the bulk action.
+    FormMove("unpublish", Status.DRAFT, frozenset({"live", "scheduled"})),
+)
+FORM_MOVES_BY_NAME = {move.name: move for move in FORM_MOVES}
+
+
+def form_state(brief: Brief | None) -> str:
+    """Where ``brief`` stands, as its form sees it: "new", "live", "scheduled",
+    or its status (draft, review, archived)."""
+    if brief is None:
+        return "new"
+    if brief.is_scheduled:
+        return "scheduled"
+    if brief.is_public:
+        return "live"
+    return brief.status
+
+
+def form_moves(user, brief: Brief | None) -> list[FormMove]:
+    """The moves the edit form offers ``user`` on ``brief`` (None: a new one), in order."""
+    state = form_state(brief)
+    return [
+        move
+        for move in FORM_MOVES
+        if state in move.offered_on
+        and not (move.writers_only and can_publish(user))
+        and may_change(user, brief, to_status=move.to_status)
+    ]
+
+
+@dataclass(frozen=True)
 class StatusChangeResult:
     changed: int
     # The briefs left alone, each with the reason.

@@ -17,7 +17,7 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from briefs.models import (
     Section,
     SectionProposal,
     StatusChange,
+    Tag,
     TaggedBrief,
     TaggedSection,
     now_to_the_second,
@@ -139,11 +140,16 @@ def read_source(path: Path, *, max_bytes: int, follow_symlinks: bool = False) ->
     with open(descriptor, "rb") as handle:
         _refuse_unless_regular(os.fstat(handle.fileno()))
         data = handle.read(max_bytes + 1)
-    if len(data) > max_bytes:
+    refuse_oversized(len(data), max_bytes=max_bytes)
+    return data
+
+
+def refuse_oversized(size: int, *, max_bytes: int) -> None:
+    """Raise ImportFailure for a document of ``size`` bytes over ``max_bytes``."""
+    if size > max_bytes:
         raise ImportFailure(
             f"file is larger than the {max_bytes / (1024 * 1024):g} MB import limit"
         )
-    return data
 
 
 def _refuse_unless_regular(status: os.stat_result) -> None:
@@ -261,12 +267,22 @@ class ImportOptions:
     ``publish``: a new brief is published, not a draft. ``force``: a brief an
     editor has changed since its import is updated all the same (the editor's
     version stays in its history). ``dry_run``: report what would happen and
-    write nothing.
+    write nothing. ``create_only``: a document whose source path names a
+    brief with other content fails rather than updating it (the admin's
+    import makes new drafts, never rewrites a brief). ``new_tags``: the
+    names on a document's Tags line may become new tags; without it those
+    that are not tags yet are left out, with a warning (writers choose
+    among existing tags). ``user``: who imports, recorded as a new brief's
+    creator and with its revision and change of status (None from the
+    command line).
     """
 
     publish: bool = True
     force: bool = False
     dry_run: bool = False
+    create_only: bool = False
+    new_tags: bool = True
+    user: Any = None
 
 
 @dataclass(frozen=True)
@@ -280,6 +296,30 @@ class Tagging:
     def using(cls, tagger: Tagger) -> Tagging:
         """``tagger``, with the tags the database has now."""
         return cls(tagger, TagRows(tagger.kinds))
+
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is a tag already or a term of the vocabulary (in any case)."""
+        return (
+            name.casefold() in self.tagger.kinds
+            or Tag.objects.filter(name__iexact=name).exists()
+        )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What importing one document would make of it, with nothing written.
+
+    ``plan`` is ``plan_brief``'s; it is None when the document cannot be
+    imported, and ``failure`` says why, in the words of the command line.
+    ``published`` is the date its header gives, if any.
+    """
+
+    source_path: str
+    sha256: str
+    plan: dict[str, Any] | None = None
+    published: dt.datetime | dt.date | None = None
+    warnings: tuple[str, ...] = ()
+    failure: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,11 +393,43 @@ class Importer:
         existing = Brief.objects.filter(source_path=source_path).first()
         if existing and existing.source_sha256 == sha256:
             return ImportResult(source_path, Outcome.UNCHANGED, slug=existing.slug)
+        if existing and self.options.create_only:
+            return ImportResult(
+                source_path,
+                Outcome.FAILED,
+                slug=existing.slug,
+                detail="a brief imported from another document has this source name",
+            )
         try:
             planned = self._plan(source_path, data, sha256=sha256)
         except (ParseError, ImportFailure) as error:
             return ImportResult(source_path, Outcome.FAILED, detail=str(error))
         return self._apply(planned, existing)
+
+    def preview(self, source_path: str, data: bytes) -> Preview:
+        """What ``document`` would make of ``data``, writing nothing, whatever
+        the options: the same reading, checks and tagging (as a dry run: a
+        database without a vocabulary is tagged with the starter one,
+        unsaved), and the size limit of a file read from disk."""
+        if self.options.dry_run:
+            return self._preview(source_path, data)
+        dry_run = replace(self.options, dry_run=True)
+        return Importer(dry_run, tagging=self._tagging)._preview(source_path, data)
+
+    def _preview(self, source_path: str, data: bytes) -> Preview:
+        sha256 = hashlib.sha256(data).hexdigest()
+        try:
+            refuse_oversized(len(data), max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
+            planned = self._plan(source_path, data, sha256=sha256)
+        except (ParseError, ImportFailure) as error:
+            return Preview(source_path, sha256, failure=str(error))
+        return Preview(
+            source_path,
+            sha256,
+            plan=planned.plan,
+            published=planned.doc.published,
+            warnings=planned.warnings,
+        )
 
     def _plan(self, source_path: str, data: bytes, *, sha256: str) -> _Planned:
         """Parse and plan the document, tagging it.
@@ -367,6 +439,9 @@ class Importer:
         """
         text, warnings = decode(data)
         doc = parse(text)
+        if not self.options.new_tags:
+            doc, left_out = _known_tags_only(doc, self.tagging)
+            warnings.extend(left_out)
         key_points = len(doc.key_points)
         _refuse_too_large(key_points=key_points, parts=key_points + len(doc.sections))
         plan = plan_brief(doc, tagger=self.tagging.tagger, tags=self.tagging.tags)
@@ -398,6 +473,12 @@ class Importer:
                 detail="an editor saved this brief while it was being imported; run the import again",
             )
         except DatabaseError as error:
+            twin = None if existing else _imported_already(planned)
+            if twin is not None:
+                # The same document, imported at the same time (a form sent twice).
+                return ImportResult(
+                    planned.source_path, Outcome.UNCHANGED, slug=twin.slug
+                )
             return ImportResult(
                 planned.source_path,
                 Outcome.FAILED,
@@ -431,11 +512,14 @@ class Importer:
             # and again at commit.
             with reversion.create_revision(), search.batch():
                 reversion.set_comment(f"Imported from {planned.source_path}")
+                if self.options.user is not None:
+                    reversion.set_user(self.options.user)
                 brief = _write(
                     existing,
                     planned,
                     publish=self.options.publish,
                     tags=self.tagging.tags,
+                    user=self.options.user,
                 )
                 _record_public_change(brief, existing)
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
@@ -557,6 +641,27 @@ def _is_utf8(name: str) -> bool:
     return True
 
 
+def _imported_already(planned: _Planned) -> Brief | None:
+    """The brief made from this very document since it was found missing, if any."""
+    return Brief.objects.filter(
+        source_path=planned.source_path, source_sha256=planned.sha256
+    ).first()
+
+
+def _known_tags_only(
+    doc: ParsedDocument, tagging: Tagging
+) -> tuple[ParsedDocument, list[str]]:
+    """``doc`` keeping the names on its Tags line that ``tagging`` knows, and
+    a warning for each name left out."""
+    known = tuple(name for name in doc.tags if tagging.knows(name))
+    left_out = [
+        f"tag {name!r} left out: it is not a tag yet, and only editors create tags"
+        for name in doc.tags
+        if name not in known
+    ]
+    return replace(doc, tags=known), left_out
+
+
 def _record_public_change(brief: Brief, existing: Brief | None) -> None:
     """A new published brief gets its first version; a live one re-imported
     from a changed source document is an update, noted for readers."""
@@ -569,6 +674,12 @@ def _record_public_change(brief: Brief, existing: Brief | None) -> None:
     else:
         was_status = existing.status if existing is not None else None
         versions.after_save(brief, was_status=was_status, was_live=False)
+
+
+def _status_note(note: str) -> str:
+    """``note`` cut to fit a status change's note (a long source path would not)."""
+    limit = StatusChange._meta.get_field("note").max_length
+    return note if len(note) <= limit else f"{note[: limit - 1]}…"
 
 
 def _lock_version(brief: Brief) -> None:
@@ -594,9 +705,17 @@ def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
 
 
 def _write(
-    brief: Brief | None, planned: _Planned, *, publish: bool, tags: TagRows
+    brief: Brief | None,
+    planned: _Planned,
+    *,
+    publish: bool,
+    tags: TagRows,
+    user: Any = None,
 ) -> Brief:
-    """Create ``brief`` (when None) or replace its content with the planned one."""
+    """Create ``brief`` (when None) or replace its content with the planned one.
+
+    ``user`` is recorded as a new brief's creator and with its first status.
+    """
     plan, source_path = planned.plan, planned.source_path
     fields = {
         "title": plan["title"],
@@ -615,6 +734,7 @@ def _write(
             status=Brief.Status.PUBLISHED if publish else Brief.Status.DRAFT,
             published_at=published_at or (now_to_the_second() if publish else None),
             import_version=1,
+            created_by=user,
         )
         brief.save()
         workflow.record_status_change(
@@ -622,7 +742,8 @@ def _write(
             from_status="",
             to_status=brief.status,
             via=StatusChange.Via.IMPORT,
-            note=f"Imported from {source_path}",
+            user=user,
+            note=_status_note(f"Imported from {source_path}"),
         )
     else:
         for name, value in fields.items():

@@ -18,7 +18,9 @@ from briefs.ingest.importing import (
     import_paths,
     source_path_for,
 )
+from briefs.ingest.records import record_import
 from briefs.management.arguments import add_dry_run, add_paths
+from briefs.models import ImportRecord
 from briefs.tagging.tagger import VocabularyError
 
 SUMMARY_LABELS = {
@@ -98,6 +100,8 @@ class Command(BaseCommand):
             except (VocabularyError, ImportFailure) as error:
                 raise CommandError(str(error)) from error
 
+        if not dry_run:
+            record_import(run.results, via=ImportRecord.Via.COMMAND)
         counts = run.counts
         total = len(run.results)
         summary = ", ".join(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from briefs.management.arguments import add_dry_run
 from briefs.models import Brief
 from briefs.tagging.retagging import retag_briefs
 from briefs.tagging.tagger import VocabularyError
@@ -17,11 +18,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--dry-run",
-            action="store_true",
-            help="Report what would change; write nothing.",
-        )
+        add_dry_run(parser, reports="change")
 
     def handle(self, *args, dry_run: bool, **options):
         try:

@@ -1,0 +1,250 @@
+"""Quality bars for the editors' admin: accessible, valid HTML, light, with a favicon.
+
+The same pages the readers' quality tests hold to their bar (tests/test_quality.py),
+seen by an editor in the Editors group (not a superuser), each page a test
+of its own so a failure names the page:
+
+- Accessibility: axe-core finds no violation of any impact in headless Chromium.
+- Validity: the Nu HTML checker finds no error in the HTML the page serves.
+- Weight: the admin's own CSS and JavaScript stay under ADMIN_ASSETS_BUDGET bytes.
+- A favicon, so an editor's tab is told apart from the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+import reversion
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client
+from django.urls import reverse
+from reversion.models import Version
+
+from briefs.models import Brief, Tag, TagPhrase, TagRedirect
+from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
+from tests.people import client_for, staff_member
+from tests.test_quality import (
+    describe_violation,
+    java_or_skip,
+    nu_check,
+    report,
+    resources,
+    static_file,
+)
+
+# 100 KB, counted in thousands: everything the project adds to Django's admin.
+ADMIN_ASSETS_BUDGET = 100_000
+ADMIN_STATIC = Path(settings.BASE_DIR) / "static" / "briefs" / "admin"
+
+
+@dataclass(frozen=True)
+class AdminPage:
+    name: str
+    url: str
+    logged_in: bool = True
+
+
+PAGE_NAMES = [
+    "login",
+    "desk",
+    "brief-list",
+    "brief-add",
+    "brief-change",
+    "history",
+    "compare",
+    "delete",
+    "import",
+    "tag-list",
+    "tag-change",
+]
+
+
+def record_revision(brief: Brief, user: AbstractBaseUser, summary: str) -> Version:
+    """Save ``brief`` with a new summary as one revision by ``user``, as the admin does."""
+    with reversion.create_revision():
+        brief.summary = summary
+        brief.save()
+        reversion.set_user(user)
+        reversion.set_comment("Changed the summary.")
+    return Version.objects.get_for_object(brief).first()
+
+
+def tag_with_its_records() -> Tag:
+    """A tag with match phrases and an old address: every part of its form filled."""
+    tag = Tag.objects.get(name="Trade")
+    tag.kind = Tag.Kind.TOPIC
+    tag.save()
+    TagPhrase.objects.create(tag=tag, phrase="trade talks")
+    TagPhrase.objects.create(tag=tag, phrase="WTO")
+    TagRedirect.objects.create(tag=tag, old_slug="commerce")
+    return tag
+
+
+def admin_pages(editor: AbstractBaseUser) -> dict[str, AdminPage]:
+    """Fill the desk with briefs in every state and return each admin page, by name.
+
+    The brief on the change, history, compare and delete pages is live, has
+    several sections, key points and tags, and two revisions to compare.
+    """
+    draft_brief(title="Customs talks, first draft", created_by=editor)
+    make_brief(title="Port fees under review", status=Brief.Status.REVIEW)
+    scheduled_brief(title="Ministers meet in Geneva")
+    brief = published_brief(
+        title="Border trade reopens after two years of closures",
+        summary="Ministers agreed to reopen two crossings to lorries and traders.",
+        key_points=(
+            "Two crossings reopen on Monday",
+            "Tariffs stay as they are",
+            "A joint customs office opens in July",
+        ),
+        sections=(
+            ("", "Opening paragraph of the brief.\n\nA second paragraph.", ()),
+            ("Trade and investment", "Talks covered *trade*.", ("Trade",)),
+            ("Borders", "Two crossings reopen.", ("Borders", "Customs")),
+            ("Next steps", "A second round in July.", ()),
+        ),
+        tags=("Geneva", "Trade"),
+        created_by=editor,
+    )
+    older = record_revision(brief, editor, "Ministers agreed to reopen.")
+    newer = record_revision(brief, editor, "Ministers agreed to reopen two.")
+    tag = tag_with_its_records()
+    briefs = reverse("admin:briefs_brief_changelist")
+    pages = [
+        AdminPage("login", reverse("admin:login"), logged_in=False),
+        AdminPage("desk", reverse("admin:index")),
+        AdminPage("brief-list", briefs),
+        AdminPage("brief-add", reverse("admin:briefs_brief_add")),
+        AdminPage(
+            "brief-change", reverse("admin:briefs_brief_change", args=[brief.pk])
+        ),
+        AdminPage("history", reverse("admin:briefs_brief_history", args=[brief.pk])),
+        AdminPage(
+            "compare",
+            reverse("admin:briefs_brief_compare", args=[brief.pk])
+            + f"?from={older.pk}&to={newer.pk}",
+        ),
+        AdminPage("delete", reverse("admin:briefs_brief_delete", args=[brief.pk])),
+        AdminPage("import", f"{briefs}import/"),
+        AdminPage("tag-list", reverse("admin:briefs_tag_changelist")),
+        AdminPage("tag-change", reverse("admin:briefs_tag_change", args=[tag.pk])),
+    ]
+    assert [page.name for page in pages] == PAGE_NAMES
+    return {page.name: page for page in pages}
+
+
+def desk_editor() -> AbstractBaseUser:
+    """An editor as the desk knows one: in the Editors group, not a superuser."""
+    return staff_member("Editors", "edith")
+
+
+def client_for_page(page: AdminPage, editor: AbstractBaseUser) -> Client:
+    """A test client logged in as ``editor``, or anonymous for the login page."""
+    return client_for(editor) if page.logged_in else Client()
+
+
+# --- Valid HTML (Nu checker; no browser) -------------------------------------
+
+
+def nu_errors(java: str, page: AdminPage, html_file: Path) -> list[str]:
+    """The Nu checker's errors for one page, each naming the page and line."""
+    problems = []
+    for message in nu_check(java, [html_file]):
+        kind = message.get("subType", message["type"])
+        line = message.get("lastLine", "?")
+        extract = message.get("extract", "").strip().replace("\n", " ")
+        text = f"{page.name} {page.url} line {line}: {message['message']} [{extract}]"
+        if message["type"] == "error" or kind == "fatal":
+            problems.append(text)
+        else:
+            print(f"Nu {kind}: {text}")
+    return problems
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_admin_page_is_valid_html(name, tmp_path):
+    java = java_or_skip()
+    editor = desk_editor()
+    page = admin_pages(editor)[name]
+
+    response = client_for_page(page, editor).get(page.url)
+
+    assert response.status_code == 200, (
+        f"{page.name} {page.url}: HTTP {response.status_code}"
+    )
+    html_file = tmp_path / f"{page.name}.html"
+    html_file.write_bytes(response.content)
+    problems = nu_errors(java, page, html_file)
+    assert not problems, report(problems)
+
+
+# --- Accessibility (axe-core in Chromium) ------------------------------------
+
+
+def share_session(browser_page, live_server, editor: AbstractBaseUser) -> None:
+    """Log the browser in as ``editor`` with a test client's session cookie."""
+    session = client_for(editor).cookies[settings.SESSION_COOKIE_NAME].value
+    browser_page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": session,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("name", PAGE_NAMES)
+def test_admin_page_has_no_axe_violations(name, browser_page, live_server):
+    from axe_playwright_python.sync_playwright import Axe
+
+    editor = desk_editor()
+    page = admin_pages(editor)[name]
+    if page.logged_in:
+        share_session(browser_page, live_server, editor)
+
+    response = browser_page.goto(page.url)
+
+    assert response.status == 200, f"{page.name} {page.url}: HTTP {response.status}"
+    violations = Axe().run(browser_page).response["violations"]
+    problems = [line for v in violations for line in describe_violation(page, v)]
+    assert not problems, report(problems)
+
+
+# --- Weight and favicon (no browser) -----------------------------------------
+
+
+def test_the_admins_own_css_and_javascript_stay_under_budget():
+    sizes = {
+        str(path.relative_to(ADMIN_STATIC)): path.stat().st_size
+        for path in sorted(ADMIN_STATIC.rglob("*"))
+        if path.suffix in {".css", ".js"}
+    }
+    assert sizes, f"expected the admin's CSS and JavaScript in {ADMIN_STATIC}"
+    total = sum(sizes.values())
+    assert total < ADMIN_ASSETS_BUDGET, f"{total} bytes: {sizes}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["login", "desk", "brief-change"])
+def test_admin_pages_have_a_favicon_and_the_admin_stylesheet(name):
+    editor = desk_editor()
+    page = admin_pages(editor)[name]
+    html = client_for_page(page, editor).get(page.url).content.decode()
+
+    found = [(kind, urljoin(page.url, url)) for kind, url in resources(html)]
+    icons = [url for kind, url in found if kind == "icon"]
+    assert icons, f"{page.name}: no favicon link"
+    assert all(static_file(url) for url in icons), icons
+    stylesheets = [urlsplit(url).path for kind, url in found if kind == "stylesheet"]
+    assert any(path.endswith("/briefs/admin/base.css") for path in stylesheets), (
+        stylesheets
+    )
