@@ -1,8 +1,9 @@
 """Quality bars for the editors' admin: accessible, valid HTML, light, with a favicon.
 
 The same pages the readers' quality tests hold to their bar (tests/test_quality.py),
-seen by an editor in the Editors group (not a superuser), each page a test
-of its own so a failure names the page:
+seen by an editor in the Editors group (not a superuser). Each check walks
+every page in one test (one site, one run of the Nu checker, one browser
+session) and a failure names each page that fails:
 
 - Accessibility: axe-core finds no violation of any impact in headless Chromium.
 - Validity: the Nu HTML checker finds no error in the HTML the page serves.
@@ -150,10 +151,13 @@ def client_for_page(page: AdminPage, editor: AbstractBaseUser) -> Client:
 # --- Valid HTML (Nu checker; no browser) -------------------------------------
 
 
-def nu_errors(java: str, page: AdminPage, html_file: Path) -> list[str]:
-    """The Nu checker's errors for one page, each naming the page and line."""
+def nu_errors(java: str, files: dict[Path, AdminPage]) -> list[str]:
+    """The Nu checker's errors for the pages saved in ``files``, each naming
+    its page and line; warnings are printed, not failed."""
+    by_name = {path.name: page for path, page in files.items()}
     problems = []
-    for message in nu_check(java, [html_file]):
+    for message in nu_check(java, list(files)):
+        page = by_name[Path(urlsplit(message["url"]).path).name]
         kind = message.get("subType", message["type"])
         line = message.get("lastLine", "?")
         extract = message.get("extract", "").strip().replace("\n", " ")
@@ -166,20 +170,25 @@ def nu_errors(java: str, page: AdminPage, html_file: Path) -> list[str]:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", PAGE_NAMES)
-def test_admin_page_is_valid_html(name, tmp_path):
+def test_every_admin_page_is_valid_html(tmp_path):
     java = java_or_skip()
     editor = desk_editor()
-    page = admin_pages(editor)[name]
+    pages = admin_pages(editor)
+    clients = {True: client_for(editor), False: Client()}
+    problems: list[str] = []
+    files: dict[Path, AdminPage] = {}
+    for page in pages.values():
+        response = clients[page.logged_in].get(page.url)
+        if response.status_code != 200:
+            problems.append(f"{page.name} {page.url}: HTTP {response.status_code}")
+            continue
+        html_file = tmp_path / f"{page.name}.html"
+        html_file.write_bytes(response.content)
+        files[html_file] = page
 
-    response = client_for_page(page, editor).get(page.url)
+    problems += nu_errors(java, files)
 
-    assert response.status_code == 200, (
-        f"{page.name} {page.url}: HTTP {response.status_code}"
-    )
-    html_file = tmp_path / f"{page.name}.html"
-    html_file.write_bytes(response.content)
-    problems = nu_errors(java, page, html_file)
+    assert set(pages) == set(PAGE_NAMES)
     assert not problems, report(problems)
 
 
@@ -202,20 +211,30 @@ def share_session(browser_page, live_server, editor: AbstractBaseUser) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("name", PAGE_NAMES)
-def test_admin_page_has_no_axe_violations(name, browser_page, live_server):
+def test_every_admin_page_has_no_axe_violations(browser_page, live_server):
     from axe_playwright_python.sync_playwright import Axe
 
+    axe = Axe()
     editor = desk_editor()
-    page = admin_pages(editor)[name]
-    if page.logged_in:
-        share_session(browser_page, live_server, editor)
+    pages = admin_pages(editor)
+    problems: list[str] = []
+    signed_in = False
+    # The login page first, before the browser holds the editor's session.
+    for page in sorted(pages.values(), key=lambda page: page.logged_in):
+        if page.logged_in and not signed_in:
+            share_session(browser_page, live_server, editor)
+            signed_in = True
+        response = browser_page.goto(page.url)
+        landed = urlsplit(browser_page.url)
+        if response.status != 200 or landed.path != urlsplit(page.url).path:
+            problems.append(
+                f"{page.name} {page.url}: HTTP {response.status} at {landed.path}"
+            )
+            continue
+        violations = axe.run(browser_page).response["violations"]
+        problems += [line for v in violations for line in describe_violation(page, v)]
 
-    response = browser_page.goto(page.url)
-
-    assert response.status == 200, f"{page.name} {page.url}: HTTP {response.status}"
-    violations = Axe().run(browser_page).response["violations"]
-    problems = [line for v in violations for line in describe_violation(page, v)]
+    assert set(pages) == set(PAGE_NAMES)
     assert not problems, report(problems)
 
 
