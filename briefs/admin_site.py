@@ -24,8 +24,8 @@ DESK_TITLE = "Desk"
 
 
 class NewsroomAdminSite(admin.AdminSite):
-    site_header = "Newsroom editor"
-    site_title = "Newsroom editor"
+    site_header = "Newsroom desk"
+    site_title = "Newsroom desk"
     index_title = DESK_TITLE
 
     def index(
