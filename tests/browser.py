@@ -33,3 +33,15 @@ SKIP_REASON = (
     f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium); "
     "set NEWSROOM_REQUIRE_BROWSER=1 to make its absence a failure"
 )
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on ``page`` as it is now, one line per element."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}: {node['target']}"
+        for v in violations
+        for node in v["nodes"]
+    ]

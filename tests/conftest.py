@@ -7,10 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.signals import setting_changed
+from django.db.models.signals import post_migrate
 
 from briefs import caching
 from tests.factories import published_brief
-from tests.people import member
+from tests.people import GROUPS, member, the_group
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
@@ -30,6 +31,20 @@ def _settings_changed(setting: str, **kwargs) -> None:
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")
+
+
+def _groups_back(sender, using: str = "default", **kwargs) -> None:
+    # A transactional test ends with a flush, which empties every table,
+    # the Writers and Editors groups migration 0004 made included. Django
+    # sends post_migrate after the flush and remakes content types and
+    # permissions on it; the groups come back here, so that whichever test
+    # runs next on this worker (pytest-xdist) finds the database as migrated.
+    if sender.label == "briefs":
+        for name in GROUPS:
+            the_group(name)
+
+
+post_migrate.connect(_groups_back, dispatch_uid="tests.groups_back")
 
 
 @pytest.fixture

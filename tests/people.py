@@ -9,8 +9,8 @@ from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 # The groups' permissions, from the migration that makes them. A transactional
-# test database is flushed between tests, taking the groups with it; they are
-# made again from this table when missing.
+# test database is flushed after each test, taking the groups with it; they
+# are made again from this table after every flush (tests/conftest.py).
 GROUPS = import_module("briefs.migrations.0004_writers_and_editors_groups").GROUPS
 PASSWORD = "pw-test-person-1234"
 
@@ -20,15 +20,20 @@ def staff_member(group_name: str, username: str):
     user = get_user_model().objects.create_user(
         username, password=PASSWORD, is_staff=True
     )
-    group, created = Group.objects.get_or_create(name=group_name)
+    user.groups.add(the_group(group_name))
+    return user
+
+
+def the_group(name: str) -> Group:
+    """The group ``name`` as its migration makes it, made again when missing."""
+    group, created = Group.objects.get_or_create(name=name)
     if created:
         group.permissions.set(
             Permission.objects.filter(
-                content_type__app_label="briefs", codename__in=GROUPS[group_name]
+                content_type__app_label="briefs", codename__in=GROUPS[name]
             )
         )
-    user.groups.add(group)
-    return user
+    return group
 
 
 def client_for(user) -> Client:

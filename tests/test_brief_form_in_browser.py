@@ -15,21 +15,11 @@ import pytest
 from django.utils import timezone
 
 from briefs.models import Brief, Tag, TagPhrase
+from tests.browser import axe_violations
 from tests.factories import draft_brief
 from tests.people import log_in, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {node['target']}"
-        for v in violations
-        for node in v["nodes"]
-    ]
 
 
 def test_a_writer_drafts_with_chips_and_a_preview_and_submits_it(browser_page):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefs.models import Brief
+from tests.browser import axe_violations
 from tests.people import log_in, staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,17 +25,6 @@ What comes next
 
 Shipping lines expect the backlog of containers to clear within a week.
 """
-
-
-def axe_violations(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}: {node['target']}"
-        for v in violations
-        for node in v["nodes"]
-    ]
 
 
 def open_import_page_from_the_list(page) -> None:
