@@ -278,9 +278,9 @@ def test_a_paste_becomes_a_draft_by_its_sender(chief):
     assert brief.title == "Grain corridor talks resume in Istanbul"
     assert brief.created_by == chief.user
     assert brief.source_path.startswith("pasted text, ")
-    assert brief.source_path.endswith(" UTC")
     # The text as typed, with the line ends the browser sends made \n.
     assert brief.source_sha256 == hashlib.sha256(WIRE.encode()).hexdigest()
+    assert brief.source_path.endswith(f" UTC, {brief.source_sha256[:12]}")
     assert brief.key_points.count() == 2
     assert brief.sections.count() == 2
     revision = Version.objects.get_for_object(brief).get().revision
@@ -314,6 +314,20 @@ def test_a_document_dated_and_tagged_as_published_is_still_a_draft(chief):
     brief = Brief.objects.get()
     assert brief.status == Brief.Status.DRAFT
     assert not brief.is_public
+
+
+@pytest.mark.parametrize("published", ["2099-05-01", "2024-05-01"])
+def test_only_an_editors_import_keeps_the_documents_date(writer, chief, published):
+    # Writers do not date briefs: a date from their document would schedule
+    # or backdate the brief when an editor later publishes it.
+    text = f"Title: Dated by {{who}}\nPublished: {published}\n\nSome text."
+    create(writer, paste(writer, text.format(who="a writer")))
+    create(chief, paste(chief, text.format(who="an editor")))
+
+    by_writer = Brief.objects.get(created_by=writer.user)
+    by_editor = Brief.objects.get(created_by=chief.user)
+    assert by_writer.published_at is None
+    assert by_editor.published_at.date().isoformat() == published
 
 
 def test_the_import_is_recorded_for_the_desk(chief):
@@ -487,7 +501,7 @@ def test_hostile_names_and_html_are_shown_as_text(chief):
 
 
 def test_a_file_names_invisible_characters_are_made_visible():
-    source = import_page.uploaded_source("wire\u202etxt.exe\x1b[2J")
+    source = import_page.uploaded_source("wire\u202etxt.exe\x1b[2J", b"")
     assert source.startswith("wire\\u202etxt.exe\\x1b[2J, uploaded ")
 
 

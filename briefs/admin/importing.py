@@ -72,18 +72,24 @@ def _now() -> str:
     return timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def uploaded_source(name: str) -> str:
+def uploaded_source(name: str, data: bytes) -> str:
     """The source name of an uploaded file: its name, made visible and cut
-    short, and when it came."""
+    short, when it came and the start of its SHA-256 (two documents sent
+    in the same second never share a source)."""
     shown = visible(name)
     if len(shown) > MAX_NAME_LENGTH:
         shown = f"{shown[: MAX_NAME_LENGTH - 1]}…"
-    return f"{shown}, uploaded {_now()}"
+    return f"{shown}, uploaded {_now()}, {_short_sha(data)}"
 
 
-def pasted_source() -> str:
-    """The source name of pasted text: there is no file, so when it came."""
-    return f"pasted text, {_now()}"
+def pasted_source(data: bytes) -> str:
+    """The source name of pasted text: there is no file, so when it came,
+    and the start of its SHA-256."""
+    return f"pasted text, {_now()}, {_short_sha(data)}"
+
+
+def _short_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
 
 
 class DocumentForm(forms.Form):
@@ -125,9 +131,10 @@ class DocumentForm(forms.Form):
         if upload is None:
             # Browsers send a textarea's line ends as \r\n; the text's own are \n.
             text = self.cleaned_data["text"].replace("\r\n", "\n")
-            return Document(pasted_source(), text.encode("utf-8"))
+            data = text.encode("utf-8")
+            return Document(pasted_source(data), data)
         data = upload.read(settings.NEWSROOM_IMPORT_MAX_BYTES + 1)
-        return Document(uploaded_source(upload.name or "unnamed file"), data)
+        return Document(uploaded_source(upload.name or "unnamed file", data), data)
 
 
 def pack(data: bytes) -> str:
@@ -191,11 +198,13 @@ class ConfirmForm(forms.Form):
 
 def import_options(user) -> ImportOptions:
     """An import from the admin: a new draft by ``user``, never an update of
-    another brief; new tags from the document only for those who create tags."""
+    another brief; new tags from the document only for those who create tags,
+    and the document's date only for those who date briefs (editors)."""
     return ImportOptions(
         publish=False,
         create_only=True,
         new_tags=user.has_perm("briefs.add_tag"),
+        dated=workflow.can_publish(user),
         user=user,
     )
 

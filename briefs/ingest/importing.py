@@ -272,9 +272,11 @@ class ImportOptions:
     import makes new drafts, never rewrites a brief). ``new_tags``: the
     names on a document's Tags line may become new tags; without it those
     that are not tags yet are left out, with a warning (writers choose
-    among existing tags). ``user``: who imports, recorded as a new brief's
-    creator and with its revision and change of status (None from the
-    command line).
+    among existing tags). ``dated``: the document's own date becomes the
+    brief's publication time; without it the brief is dated as it is
+    published (only those who may publish date briefs). ``user``: who
+    imports, recorded as a new brief's creator and with its revision and
+    change of status (None from the command line).
     """
 
     publish: bool = True
@@ -282,6 +284,7 @@ class ImportOptions:
     dry_run: bool = False
     create_only: bool = False
     new_tags: bool = True
+    dated: bool = True
     user: Any = None
 
 
@@ -514,13 +517,7 @@ class Importer:
                 reversion.set_comment(f"Imported from {planned.source_path}")
                 if self.options.user is not None:
                     reversion.set_user(self.options.user)
-                brief = _write(
-                    existing,
-                    planned,
-                    publish=self.options.publish,
-                    tags=self.tagging.tags,
-                    user=self.options.user,
-                )
+                brief = _write(existing, planned, self.options, tags=self.tagging.tags)
                 _record_public_change(brief, existing)
                 reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
         return brief
@@ -707,10 +704,9 @@ def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
 def _write(
     brief: Brief | None,
     planned: _Planned,
+    options: ImportOptions,
     *,
-    publish: bool,
     tags: TagRows,
-    user: Any = None,
 ) -> Brief:
     """Create ``brief`` (when None) or replace its content with the planned one.
 
@@ -727,7 +723,8 @@ def _write(
         "source_sha256": planned.sha256,
         "import_fingerprint": content_fingerprint(plan),
     }
-    published_at = _published_at(planned.doc.published)
+    publish, user = options.publish, options.user
+    published_at = _published_at(planned.doc.published) if options.dated else None
     if brief is None:
         brief = Brief(
             **fields,
