@@ -391,6 +391,7 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
     def clean(self) -> dict:
         cleaned_data = super().clean()
         self.apply_move(cleaned_data)
+        self.check_date_keeps_its_side(cleaned_data)
         if self.user is not None:
             status = cleaned_data.get("status")
             before = self.before
@@ -437,6 +438,9 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
         now = now_to_the_second()
         if move.name == "publish" and (when is None or when > now):
             cleaned_data["published_at"] = now
+        elif move.name == "unpublish" and when is not None and when > now:
+            # Off its schedule: publishing it later publishes it then.
+            cleaned_data["published_at"] = None
         elif move.name == "schedule" and (when is None or when <= now):
             field = "published_at" if "published_at" in self.fields else None
             if field not in self.errors:
@@ -445,6 +449,40 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
                     "To schedule the brief, choose a date and time to come, "
                     "then press “Schedule…” again.",
                 )
+
+    def check_date_keeps_its_side(self, cleaned_data: dict) -> None:
+        """A save that keeps a brief published never moves it across "now".
+
+        Only "Publish now", "Schedule…" and "Unpublish" take a brief on or off
+        the site: a plain save of a scheduled brief with its date cleared or
+        passed would publish it at once, and a live brief's save with a date
+        to come would take it away from readers until then.
+        """
+        before = self.before
+        if (
+            before is None
+            or self.restoring is not None
+            or cleaned_data.get("move") in ("publish", "schedule", "unpublish")
+            or before.status != Brief.Status.PUBLISHED
+            or cleaned_data.get("status", before.status) != Brief.Status.PUBLISHED
+            or "published_at" not in self.fields
+            or "published_at" in self.errors
+        ):
+            return
+        when = cleaned_data.get("published_at")
+        now = now_to_the_second()
+        if before.is_scheduled and (when is None or when <= now):
+            self.add_error(
+                "published_at",
+                "This brief is scheduled. To publish it now, press “Publish now”; "
+                "to reschedule it, choose a time to come and press “Reschedule…”.",
+            )
+        elif before.is_public and when is not None and when > now:
+            self.add_error(
+                "published_at",
+                "This brief is live. To take it off the site until a later time, "
+                "press “Unpublish”, then schedule it.",
+            )
 
     def check_change_kind(self, cleaned_data: dict) -> None:
         """A live brief that stays live: the editor says what kind of change this is."""

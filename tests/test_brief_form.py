@@ -478,3 +478,57 @@ def test_autocomplete_gives_kinds_when_asked(writer, vocabulary):
     assert plain == {"results": ["Pakistan"]}
     assert with_kinds == {"results": [{"name": "Pakistan", "kind": "Place"}]}
     assert json.dumps(with_kinds).count("Pakistan") == 1
+
+
+@pytest.mark.parametrize("date", [("", ""), ("2020-01-01", "09:00:00")])
+@pytest.mark.parametrize("button", [{"move": "save"}, {"_save": "Save"}])
+def test_a_plain_save_never_publishes_a_scheduled_brief(chief, date, button):
+    brief = scheduled_brief(title="Ministers meet in Geneva")
+    url = change_url(brief)
+    data = {**form_data(chief, url), **button}
+    data["published_at_0"], data["published_at_1"] = date
+
+    response = chief.post(url, data)
+
+    assert response.status_code == 200
+    assert "To publish it now, press “Publish now”" in response.content.decode()
+    brief.refresh_from_db()
+    assert brief.is_scheduled
+
+
+def test_a_plain_save_never_takes_a_live_brief_off_the_site(chief):
+    brief = published_brief(title="Port fees fall")
+    url = change_url(brief)
+    later = timezone.localtime() + dt.timedelta(days=2)
+    data = {**form_data(chief, url), "move": "save", "change_kind": "minor"}
+    data["published_at_0"] = later.strftime("%Y-%m-%d")
+    data["published_at_1"] = "09:00:00"
+
+    response = chief.post(url, data)
+
+    assert response.status_code == 200
+    assert "press “Unpublish”, then schedule it" in response.content.decode()
+    brief.refresh_from_db()
+    assert brief.is_public
+
+
+def test_a_brief_taken_off_its_schedule_is_published_when_next_published(chief):
+    by_form, by_action = scheduled_brief(), scheduled_brief()
+    url = change_url(by_form)
+    chief.post(url, {**form_data(chief, url), "move": "unpublish"})
+    chief.post(
+        reverse("admin:briefs_brief_changelist"),
+        {"action": "unpublish", "_selected_action": [by_action.pk]},
+    )
+    for brief in (by_form, by_action):
+        brief.refresh_from_db()
+        assert (brief.status, brief.published_at) == (Brief.Status.DRAFT, None)
+
+    chief.post(
+        reverse("admin:briefs_brief_changelist"),
+        {"action": "publish", "_selected_action": [by_form.pk, by_action.pk]},
+    )
+
+    for brief in (by_form, by_action):
+        brief.refresh_from_db()
+        assert brief.is_public

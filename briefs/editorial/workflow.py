@@ -281,6 +281,12 @@ def change_status(
                 published_at=now
             )
         Brief.objects.filter(pk__in=pks).touch(status=to_status)
+        if to_status != Status.PUBLISHED:
+            # A brief taken off its schedule loses the time it was to go
+            # live, so that publishing it later publishes it then; a brief
+            # that was live keeps its first date.
+            unscheduled = [brief.pk for brief in targets if brief.is_scheduled]
+            Brief.objects.filter(pk__in=unscheduled).update(published_at=None)
         StatusChange.objects.bulk_create(
             # Each brief's status as read, before the update above.
             StatusChange(
