@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from briefs.editorial.desk import desk_for
 
@@ -56,13 +56,5 @@ def desk_links(request: HttpRequest) -> dict[str, str | None]:
     return {
         "brief_list_url": reverse("admin:briefs_brief_changelist"),
         "add_brief_url": reverse("admin:briefs_brief_add") if may_add else None,
-        "import_url": import_page_url() if may_add else None,
+        "import_url": reverse("admin:briefs_brief_import") if may_add else None,
     }
-
-
-def import_page_url() -> str | None:
-    """The admin's page for a new brief from a document, if the brief admin has one."""
-    try:
-        return reverse("admin:briefs_brief_import")
-    except NoReverseMatch:
-        return None

@@ -18,6 +18,7 @@ from briefs.admin.filters import (
     TagKindListFilter,
     TagListFilter,
 )
+from briefs.editorial import workflow
 from briefs.models import Brief
 
 # Times in the list: to the minute, short enough for a narrow column.
@@ -39,11 +40,9 @@ def list_time(moment: dt.datetime | None) -> str:
 def state_of(brief: Brief) -> tuple[str, str]:
     """Where ``brief`` stands, as a name for CSS and a label for editors:
     a published brief is "Scheduled" until its time comes, then "Live"."""
-    if brief.is_scheduled:
-        return "scheduled", "Scheduled"
-    if brief.is_public:
-        return "live", "Live"
-    return brief.status, brief.get_status_display()
+    state = workflow.form_state(brief)
+    label = {"scheduled": "Scheduled", "live": "Live"}.get(state)
+    return state, label or brief.get_status_display()
 
 
 class BriefListing:

@@ -534,18 +534,6 @@ def import_document(
     return Importer(options, tagging=tagging).document(source_path, data)
 
 
-def import_file(
-    *,
-    path: Path,
-    options: ImportOptions = ImportOptions(),
-    follow_symlinks: bool = False,
-    tagging: Tagging | None = None,
-) -> ImportResult:
-    """Read ``path`` and import it (``Importer.file``)."""
-    importer = Importer(options, tagging=tagging)
-    return importer.file(path, follow_symlinks=follow_symlinks)
-
-
 @dataclass(frozen=True)
 class ImportRun:
     """What one run did: each file's result, in order, and the starter
