@@ -166,17 +166,30 @@ def uses_per_tag(items: models.QuerySet) -> Coalesce:
 
 
 class TagPhrase(models.Model):
-    """A phrase in text that means a tag: an alias or match phrase for auto-tagging.
+    """A phrase in text that means a tag (an alias or match phrase for
+    auto-tagging), or, with ``veto``, a longer phrase around one that means
+    something else ("Embassy Suites" for Diplomacy): a match inside it does
+    not count for the tag.
 
     A phrase that starts with a capital letter matches only with that
     capitalisation (a proper name); a lower-case phrase matches in any case.
+    A phrase is one or the other for its tag, never both.
     """
 
     tag = models.ForeignKey(Tag, related_name="phrases", on_delete=models.CASCADE)
     phrase = models.CharField(max_length=200)
+    veto = models.BooleanField(
+        "veto",
+        default=False,
+        help_text=(
+            "A longer phrase that means something else; a match inside it "
+            "does not count."
+        ),
+    )
 
     class Meta:
-        ordering = ["tag", "phrase"]
+        # Match phrases first, then vetoes.
+        ordering = ["tag", "veto", "phrase"]
         verbose_name = "match phrase"
         constraints = [
             models.UniqueConstraint(fields=["tag", "phrase"], name="unique_tag_phrase")

@@ -33,6 +33,7 @@ from briefs.models import (
 from tests.people import client_for
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 URL = "/admin/briefs/brief/import/"
 
 WIRE = """Title: Grain corridor talks resume in Istanbul
@@ -379,11 +380,11 @@ def test_two_sendings_at_once_make_one_brief(chief, monkeypatch):
     previewed = paste(chief, WIRE)
     plan = Importer._plan
 
-    def first_sending_lands_meanwhile(self, source_path, data, *, sha256):
+    def first_sending_lands_meanwhile(self, source_path, data, *, sha256, name):
         monkeypatch.setattr(Importer, "_plan", plan)
-        first = Importer(self.options).document(source_path, data)
+        first = Importer(self.options).document(source_path, data, name=name)
         assert first.outcome is Outcome.CREATED
-        return plan(self, source_path, data, sha256=sha256)
+        return plan(self, source_path, data, sha256=sha256, name=name)
 
     monkeypatch.setattr(Importer, "_plan", first_sending_lands_meanwhile)
     second = create(chief, previewed)
@@ -552,3 +553,66 @@ def test_the_page_is_valid_html_empty_previewed_and_refused(chief, tmp_path):
         if m["type"] == "error" or m.get("subType") == "fatal"
     ]
     assert not errors, report(errors)
+
+
+MARKDOWN = """---
+title: Port strike ends after talks
+summary: Dockers return to work on Monday.
+---
+Dockers voted to **return to work** after a week-long strike.
+
+- Pay rises by 4 per cent
+- A review of shift patterns
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "title"),
+    [
+        ("strike.md", MARKDOWN.encode(), "Port strike ends after talks"),
+        (
+            "release.html",
+            (CORPUS / "518_nps_fire-island-fresnel-lens-release.html").read_bytes(),
+            None,
+        ),
+        (
+            "procedures.docx",
+            (CORPUS / "523_va_child-care-subsidy-procedures.docx").read_bytes(),
+            None,
+        ),
+    ],
+)
+def test_markdown_web_pages_and_word_files_are_read_by_their_kind(
+    chief, name, data, title
+):
+    """The uploaded file's name says how to read it, at the preview and again
+    when the previewed document is created."""
+    response = upload(chief, name, data)
+    assert response.status_code == 200
+    assert not response.context["failure"], response.context["failure"]
+    planned = response.context["plan"]
+    if title is not None:
+        assert planned["title"] == title
+    create(chief, response)
+    brief = Brief.objects.get()
+    assert brief.title == planned["title"]
+    assert brief.source_path.startswith(f"{name}, uploaded ")
+    assert [s.body for s in brief.sections.all()] == [
+        s["body"] for s in planned["sections"]
+    ]
+
+
+def test_a_markdown_upload_keeps_its_markup_and_summary(chief):
+    create(chief, upload(chief, "strike.md", MARKDOWN.encode()))
+    brief = Brief.objects.get()
+    assert brief.summary == "Dockers return to work on Monday."
+    html = brief.sections.get().body_html
+    assert "<strong>return to work</strong>" in html
+    assert "<li>Pay rises by 4 per cent</li>" in html
+
+
+def test_the_same_markdown_pasted_is_plain_text(chief):
+    """Pasted text is read as a .txt file: its asterisks reach readers as written."""
+    create(chief, paste(chief, "Dockers voted to **return to work** today.\n"))
+    html = Brief.objects.get().sections.get().body_html
+    assert "**return to work**" in html

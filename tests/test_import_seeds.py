@@ -14,6 +14,7 @@ from briefs.models import Brief, KeyPoint, Section, TaggedBrief, TaggedSection
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEED = SEEDS / "000_a6517fdfc5b60d0c.txt"
+CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +127,7 @@ def test_a_failing_file_leaves_nothing_and_the_others_still_import(tmp_path):
     (tmp_path / "002_empty.txt").write_bytes(b"")
     (tmp_path / "003_binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
     (tmp_path / "004_points_only.txt").write_text("Key points\n- One\n- Two\n")
-    (tmp_path / "notes.md").write_text("not imported: only .txt files are")
+    (tmp_path / "notes.pdf").write_text("not imported: not a kind it reads")
     output, error = run_failing(tmp_path)
     assert "3 of 4 files failed" in error
     assert "empty document" in output
@@ -237,3 +238,74 @@ def test_captured_or_piped_output_gets_no_progress_bar(tmp_path):
     err = io.StringIO()
     call_command("import_seeds", str(tmp_path), stdout=io.StringIO(), stderr=err)
     assert err.getvalue() == ""
+
+
+def test_a_folder_import_takes_every_kind_of_document_it_reads(tmp_path):
+    shutil.copy(SEED, tmp_path / "a.txt")
+    shutil.copy(
+        CORPUS / "527_treasury_readout-japan-finance-minister.md", tmp_path / "b.md"
+    )
+    shutil.copy(
+        CORPUS / "518_nps_fire-island-fresnel-lens-release.html", tmp_path / "c.HTML"
+    )
+    shutil.copy(
+        CORPUS / "516_whitehouse_blog-digital-transition.html", tmp_path / "d.htm"
+    )
+    shutil.copy(
+        CORPUS / "523_va_child-care-subsidy-procedures.docx", tmp_path / "e.docx"
+    )
+    (tmp_path / "feed.rss").write_text("<rss/>")
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    output = run(tmp_path)
+    assert "5 files: 5 created, 0 updated, 0 unchanged, 0 conflicts, 0 failed" in output
+    assert "feed.rss" not in output and "notes.pdf" not in output
+    readout = Brief.objects.get(source_path=str(tmp_path / "b.md"))
+    assert readout.title.startswith("Readout from Secretary of the Treasury")
+    assert readout.dateline == "WASHINGTON"
+
+
+def test_a_dry_run_shows_what_each_file_would_become_and_writes_nothing():
+    output = run("--dry-run", SEED)
+    lines = output.splitlines()
+    assert lines[0] == "would be created: seeds/000_a6517fdfc5b60d0c.txt"
+    assert lines[1:4] == [
+        "  title: Seventh foreign ministers’ dialogue held in Beijing",
+        "  dateline: ISLAMABAD",
+        "  key points: 3",
+    ]
+    assert lines[4].startswith("  sections: 5: (opening) | Broad review of bilateral")
+    tags = lines[5].removeprefix("  brief tags: ").split(", ")
+    assert {"China", "Pakistan"} <= set(tags)
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_markdown_file_keeps_its_markup_and_front_matter(tmp_path):
+    (tmp_path / "strike.md").write_text(
+        "---\n"
+        "title: Port strike ends\n"
+        "summary: Dockers return to work.\n"
+        "tags: [Labour]\n"
+        "---\n"
+        "Dockers voted to **return to work**; see [the vote](https://example.org/v)"
+        " and [this](javascript:alert(1)).\n",
+        encoding="utf-8",
+    )
+    run(tmp_path / "strike.md")
+    brief = Brief.objects.get()
+    assert (brief.title, brief.summary) == (
+        "Port strike ends",
+        "Dockers return to work.",
+    )
+    assert "Labour" in brief.tags.names()
+    html = brief.sections.get().body_html
+    assert "<strong>return to work</strong>" in html
+    assert '<a href="https://example.org/v">the vote</a>' in html
+    assert "javascript" not in html and "this" in html
+
+
+def test_a_broken_word_file_is_one_clear_failure(tmp_path):
+    (tmp_path / "memo.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    output, error = run_failing(tmp_path / "memo.docx")
+    assert "failed: " in output and "memo.docx" in output
+    assert "1 of 1 files failed" in error
+    assert row_counts() == (0, 0, 0, 0, 0)

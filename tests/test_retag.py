@@ -41,6 +41,14 @@ def proposed(owner: Brief | Section) -> list[str]:
     return sorted(names(owner.proposed_tags))
 
 
+def import_text(tmp_path: Path, text: str) -> Brief:
+    """Import ``text`` as one document; the brief it makes (the only one)."""
+    path = tmp_path / "brief.txt"
+    path.write_text(text, encoding="utf-8")
+    command("import_seeds", path)
+    return Brief.objects.get()
+
+
 def snapshot() -> list:
     """Everything re-tagging may write, for every brief."""
     return [
@@ -59,9 +67,11 @@ def snapshot() -> list:
 def test_load_vocabulary_loads_the_starter_file_and_a_second_run_adds_nothing():
     output = command("load_vocabulary")
     phrases = sum(len(set(term.phrases)) for term in STARTER)
+    vetoes = sum(len(set(term.vetoes)) for term in STARTER)
     assert f"added {len(STARTER)} tags and {phrases} match phrases" in output
     assert Tag.objects.count() == len(STARTER)
-    assert TagPhrase.objects.count() == phrases
+    assert TagPhrase.objects.filter(veto=False).count() == phrases
+    assert TagPhrase.objects.filter(veto=True).count() == vetoes > 0
     assert Tag.objects.get(name="CPEC").kind == Tag.Kind.ORGANISATION
     assert set(
         Tag.objects.get(name="CPEC").phrases.values_list("phrase", flat=True)
@@ -71,7 +81,7 @@ def test_load_vocabulary_loads_the_starter_file_and_a_second_run_adds_nothing():
         "China-Pakistan Economic Corridor",
     }
     assert "added 0 tags and 0 match phrases" in command("load_vocabulary")
-    assert TagPhrase.objects.count() == phrases
+    assert TagPhrase.objects.count() == phrases + vetoes
 
 
 def test_load_vocabulary_never_changes_or_deletes_what_editors_made():
@@ -104,6 +114,38 @@ def test_load_vocabulary_never_changes_or_deletes_what_editors_made():
     Tag.objects.filter(name="china").update(kind=Tag.Kind.PLACE)
     assert "added 0 tags and 1 match phrases" in command("load_vocabulary")
     assert Tag.objects.get(name="china").kind == Tag.Kind.PLACE
+
+
+def test_load_vocabulary_adds_missing_vetoes_and_leaves_an_editors_rows_alone(
+    tmp_path,
+):
+    path = tmp_path / "vetoes.toml"
+    path.write_text(
+        '[[term]]\nname = "Diplomacy"\nmatch = ["embassy"]\n'
+        'veto = ["Embassy Suites", "Embassy Row", "embassy staff"]\n',
+        encoding="utf-8",
+    )
+    diplomacy = Tag.objects.create(name="Diplomacy")
+    # An editor made one veto a match phrase, and has a veto of their own.
+    TagPhrase.objects.create(tag=diplomacy, phrase="embassy staff")
+    TagPhrase.objects.create(tag=diplomacy, phrase="Embassy Club", veto=True)
+    TagPhrase.objects.create(tag=diplomacy, phrase="Embassy Row", veto=True)
+
+    assert "would add 0 tags and 1 match phrases" in command(
+        "load_vocabulary", path, "--dry-run"
+    )
+    assert TagPhrase.objects.count() == 3
+    command("load_vocabulary", path)
+    rows = set(diplomacy.phrases.values_list("phrase", "veto"))
+    assert rows == {
+        ("embassy", False),
+        ("embassy staff", False),
+        ("Embassy Suites", True),
+        ("Embassy Row", True),
+        ("Embassy Club", True),
+    }
+    command("load_vocabulary", path)
+    assert diplomacy.phrases.count() == 5
 
 
 def test_load_vocabulary_dry_run_and_another_file(tmp_path):
@@ -178,20 +220,15 @@ def test_an_editors_phrase_on_a_country_counts_as_that_country(tmp_path):
         tag=Tag.objects.create(name="Pakistan", kind=Tag.Kind.PLACE),
         phrase="Land of the Pure",
     )
-    path = tmp_path / "pure.txt"
-    path.write_text("Talks\nThe Land of the Pure hosted the talks.\n", encoding="utf-8")
-    command("import_seeds", path)
-    assert names(Brief.objects.get().tags) == {"Pakistan"}
+    brief = import_text(tmp_path, "Talks\nThe Land of the Pure hosted the talks.\n")
+    assert names(brief.tags) == {"Pakistan"}
 
 
 def test_import_remembers_what_the_tagger_proposed(tmp_path):
-    path = tmp_path / "tagged.txt"
-    path.write_text(
+    brief = import_text(
+        tmp_path,
         "Title: Iran talks\nTags: Editor's pick\n\nIran and Iraq discussed the dam.\n",
-        encoding="utf-8",
     )
-    command("import_seeds", path)
-    brief = Brief.objects.get()
     assert names(brief.tags) == {"Editor's pick", "Iran", "Iraq", "Water"}
     # The header's tag is the source's, not the tagger's.
     assert proposed(brief) == ["Iran", "Iraq", "Water"]
@@ -352,6 +389,24 @@ def test_retag_follows_a_vocabulary_edit(seed_copy):
     assert "removed Gaza" in output
     assert "Karakoram Highway" in names(section(SECURITY).tags)
     assert "Gaza" not in names(section(REGIONAL).tags)
+
+
+def test_retag_follows_a_veto_an_editor_adds(tmp_path):
+    diplomacy = Tag.objects.create(name="Diplomacy")
+    TagPhrase.objects.create(tag=diplomacy, phrase="embassy")
+    brief = import_text(
+        tmp_path,
+        "Talks at the hotel\nThe delegates stayed at the Embassy Suites hotel.\n",
+    )
+    assert "Diplomacy" in names(brief.sections.get().tags)
+
+    TagPhrase.objects.create(tag=diplomacy, phrase="Embassy Suites", veto=True)
+    assert "removed Diplomacy" in command("retag")
+    assert "Diplomacy" not in names(brief.sections.get().tags)
+    assert "Diplomacy" not in proposed(brief.sections.get())
+    # An editor who puts it back keeps it: the tagger no longer proposes it.
+    brief.sections.get().tags.add(diplomacy)
+    assert retag_briefs(briefs=Brief.objects.all()).changed == 0
 
 
 def test_retag_dry_run_reports_and_writes_nothing(seed_copy):

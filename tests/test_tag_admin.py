@@ -30,7 +30,8 @@ from briefs.models import (
     TagRedirect,
 )
 from briefs.tagging.merging import merge_tags
-from tests.admin_forms import assert_saved, form_data
+from briefs.tagging.vocabulary import build_tagger
+from tests.admin_forms import add_form_row, assert_saved, form_data
 from tests.factories import draft_brief, published_brief
 
 TAGS = reverse("admin:briefs_tag_changelist")
@@ -81,6 +82,38 @@ def test_tag_form_refuses_the_same_phrase_twice(editor_client, db):
 
     assert response.status_code == 200
     assert not TagPhrase.objects.exists()
+
+
+def test_a_veto_an_editor_adds_in_the_admin_stops_the_match(editor_client, db):
+    diplomacy = Tag.objects.create(name="Diplomacy")
+    TagPhrase.objects.create(tag=diplomacy, phrase="embassy")
+    hotel = "The delegates stayed at the Embassy Suites hotel."
+    assert build_tagger().tags_for(hotel) == ("Diplomacy",)
+    page = editor_client.get(tag_change_url(diplomacy)).content.decode()
+    assert '<th scope="col" class="column-veto">Veto</th>' in page
+    assert 'name="phrases-0-veto"' in page
+
+    data = form_data(editor_client, tag_change_url(diplomacy))
+    add_form_row(data, "phrases", phrase="Embassy Suites", veto="on")
+    assert_saved(editor_client.post(tag_change_url(diplomacy), data))
+
+    assert set(diplomacy.phrases.values_list("phrase", "veto")) == {
+        ("embassy", False),
+        ("Embassy Suites", True),
+    }
+    tagger = build_tagger()
+    assert tagger.tags_for(hotel) == ()
+    assert tagger.tags_for("They met at the embassy.") == ("Diplomacy",)
+    # Unticked, it is a match phrase again, and the hotel counts once more.
+    data = form_data(editor_client, tag_change_url(diplomacy))
+    veto_row = next(
+        key.removesuffix("-phrase")
+        for key, value in data.items()
+        if value == "Embassy Suites"
+    )
+    del data[f"{veto_row}-veto"]
+    assert_saved(editor_client.post(tag_change_url(diplomacy), data))
+    assert build_tagger().tags_for(hotel) == ("Diplomacy",)
 
 
 # --- Names and renames -------------------------------------------------------
@@ -641,3 +674,108 @@ def test_delete_pages_leave_out_the_taggers_memory(editor_client, seed_copy):
         assert "Are you sure" in page, url
         assert "proposed" not in page.lower(), url
         assert "relationship" not in page.lower(), url
+
+
+# --- Why a tag was proposed, in the brief form ------------------------------------
+
+SUGGEST = reverse("admin:briefs_brief_suggest_tags")
+
+
+@pytest.fixture
+def diplomacy(db) -> Tag:
+    tag = Tag.objects.create(name="Diplomacy", kind=Tag.Kind.TOPIC)
+    TagPhrase.objects.create(tag=tag, phrase="embassy")
+    TagPhrase.objects.create(tag=tag, phrase="Embassy Suites", veto=True)
+    Tag.objects.create(name="Iran", kind=Tag.Kind.PLACE)
+    return tag
+
+
+def test_suggestions_say_why_each_tag_was_proposed(editor_client, diplomacy):
+    response = editor_client.post(
+        SUGGEST,
+        {
+            "title": "Iran reopens its embassy",
+            # The summary is not tagged, as imports and re-tags do not tag it;
+            # a blank key point is skipped, as saving skips it.
+            "summary": "Iran, Iran, Iran.",
+            "key_point": ["", "The embassy opens in May"],
+            "heading": ["", "Staff"],
+            "body": [
+                "Iran said the embassy would open. Iranian staff arrive soon.",
+                "They stay at the Embassy Suites hotel.",
+            ],
+        },
+    )
+
+    assert response.status_code == 200
+    found = response.json()
+    # The heavier first: Diplomacy is named in a key point too.
+    assert found["brief"] == [
+        {
+            "name": "Diplomacy",
+            "kind": "Topic",
+            "reason": "title: “embassy”; key point 1: “embassy”; section 1: “embassy”",
+        },
+        {
+            "name": "Iran",
+            "kind": "Place",
+            "reason": "title: “Iran”; section 1: “Iran”, “Iranian”",
+        },
+    ]
+    # The vetoed hotel is no reason: section 2 earns no tag.
+    assert [[tag["name"] for tag in tags] for tags in found["sections"]] == [
+        ["Iran", "Diplomacy"],
+        [],
+    ]
+    assert found["sections"][0][0]["reason"] == "section 1: “Iran”, “Iranian”"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_brief_form_shows_why_for_suggested_and_chosen_tags(browser_page):
+    from tests.browser import axe_violations
+    from tests.people import log_in, staff_member
+
+    page = browser_page
+    staff_member("Editors", "edith")
+    diplomacy = Tag.objects.create(name="Diplomacy", kind=Tag.Kind.TOPIC)
+    TagPhrase.objects.create(tag=diplomacy, phrase="embassy")
+    Tag.objects.create(name="Iran", kind=Tag.Kind.PLACE)
+    brief = draft_brief(
+        title="Iran reopens its embassy",
+        sections=(("", "The embassy opens in May.", ()),),
+        tags=("Diplomacy",),
+    )
+    log_in(page, "edith")
+
+    # A brief with tags: the form asks the tagger at once why they are there.
+    page.goto(reverse("admin:briefs_brief_change", args=[brief.pk]))
+    brief_tags = page.locator(".field-tags").first
+    why = brief_tags.locator(".tag-reasons")
+    why.locator("summary").click()
+    assert why.locator(".tag-reasons__item").all_inner_texts() == [
+        "Diplomacy — title: “embassy”; section 1: “embassy”"
+    ]
+    suggestion = brief_tags.get_by_role("button", name="Add suggested tag Iran")
+    assert (
+        suggestion.get_attribute("aria-describedby")
+        and brief_tags.locator(".tag-suggestion .tag-reason").inner_text()
+        == "Why: title: “Iran”"
+    )
+    # Its accessible description is the reason.
+    description = page.evaluate(
+        "id => document.getElementById(id).textContent",
+        suggestion.get_attribute("aria-describedby"),
+    )
+    assert description == "Why: title: “Iran”"
+
+    # Writing changes the reasons; words are text, never markup.
+    page.fill("#id_sections-0-body", "Iran's embassy opens. <b>Iran</b> said so.")
+    section = page.locator("#sections-0")
+    section.get_by_role("button", name="Add suggested tag Iran").wait_for()
+    assert section.locator(".tag-reason").all_inner_texts() == [
+        "Why: section 1: “Iran” ×2",
+        "Why: section 1: “embassy”",
+    ]
+    assert section.locator(".tag-suggestions b").count() == 0
+    assert axe_violations(page) == []

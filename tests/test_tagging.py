@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.ingest.parsing import decode, parse
+from briefs.ingest.parsing import ParsedDocument, decode, parse
 from briefs.markdown import paragraphs_to_markdown
-from briefs.tagging.countries import STOP_PHRASES, country_terms
+from briefs.tagging.countries import country_terms, place_tagger
 from briefs.tagging.tagger import (
+    DocumentTags,
     Tagger,
     Term,
     VocabularyError,
@@ -27,9 +28,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 VOCABULARY = read_vocabulary(SEEDS / "vocabulary.toml")
 
 # The tagger imports use: countries merged with the starter vocabulary.
-TAGGER = Tagger(merge_terms(country_terms(), VOCABULARY), stop_phrases=STOP_PHRASES)
+TAGGER = place_tagger(merge_terms(country_terms(), VOCABULARY))
 # Countries alone: cues only confirm, they never tag.
-COUNTRIES = Tagger(country_terms(), stop_phrases=STOP_PHRASES)
+COUNTRIES = place_tagger(country_terms())
 
 
 def tags(text: str, tagger: Tagger = TAGGER) -> set[str]:
@@ -150,7 +151,8 @@ def test_places_inside_other_names_do_not_tag():
     assert tags("Guinea pigs and guinea fowl") == set()
     # "Guinean" inside "Papua New Guinean" is no cue for Guinea.
     assert (
-        tags("Papua New Guinean troops came. Guinea pledged aid.", COUNTRIES) == set()
+        tags("Papua New Guinean troops came. Guinea pledged aid.", COUNTRIES)
+        == {"Papua New Guinea"}  # a demonym of its own
     )
     assert tags("Guinean troops came. Guinea pledged aid.", COUNTRIES) == {"Guinea"}
     assert tags("The Indian Ocean is warm.") == {"Indian Ocean"}
@@ -318,10 +320,9 @@ def test_a_term_that_weighs_three_across_sections_tags_the_brief():
     assert set(found.brief) == {"Kenya"}
 
 
-def test_the_seed_document_is_tagged_as_a_reader_would():
-    text, _ = decode((SEEDS / "000_a6517fdfc5b60d0c.txt").read_bytes())
-    doc = parse(text)
-    found = TAGGER.tag_document(
+def tag_parsed(doc: ParsedDocument) -> DocumentTags:
+    """``doc`` tagged as an import tags it: each section from its Markdown text."""
+    return TAGGER.tag_document(
         title=doc.title,
         key_points=doc.key_points,
         sections=[
@@ -329,6 +330,12 @@ def test_the_seed_document_is_tagged_as_a_reader_would():
             for s in doc.sections
         ],
     )
+
+
+def test_the_seed_document_is_tagged_as_a_reader_would():
+    text, _ = decode((SEEDS / "000_a6517fdfc5b60d0c.txt").read_bytes())
+    doc = parse(text)
+    found = tag_parsed(doc)
     sections = {
         s.heading: set(t) for s, t in zip(doc.sections, found.sections, strict=True)
     }

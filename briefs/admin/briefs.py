@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain
 
 from adminsortable2.admin import SortableAdminBase
@@ -37,7 +38,7 @@ from briefs.forms import BriefForm, PublicationTimeWidget, unix_line_ends
 from briefs.markdown import render_markdown
 from briefs.models import REVISION_LOOKUPS, Brief, StatusChange, Tag
 from briefs.tagging.retagging import retag_briefs
-from briefs.tagging.tagger import section_text
+from briefs.tagging.tagger import Proposal, section_text
 from briefs.tagging.vocabulary import build_tagger
 
 # The most text the writing aids (the Markdown preview, the tag
@@ -104,9 +105,16 @@ def done_message(request: HttpRequest, move: workflow.FormMove, brief: Brief) ->
     )
 
 
-def tags_with_kinds(names: list[str], kinds: dict[str, str]) -> list[dict[str, str]]:
-    """The ``names`` that are tags, each with its kind's label, in order."""
-    return [{"name": name, "kind": kinds[name]} for name in names if name in kinds]
+def suggestions(
+    proposals: Iterable[Proposal], kinds: dict[str, str]
+) -> list[dict[str, str]]:
+    """The ``proposals`` whose names are tags, in order, each as its name,
+    its kind's label (from ``kinds``) and the reason it was proposed."""
+    return [
+        {"name": p.name, "kind": kinds[p.name], "reason": p.reason()}
+        for p in proposals
+        if p.name in kinds
+    ]
 
 
 def move_action(move: workflow.Move):
@@ -314,23 +322,30 @@ class BriefAdmin(
 
     @method_decorator(require_POST)
     def suggest_tags_view(self, request: HttpRequest) -> JsonResponse:
-        """The tags the tagger finds in a brief being written, as an import would.
+        """The tags the tagger finds in a brief being written, as an import
+        or a re-tag would, and why.
 
-        Takes ``title``, ``summary``, each ``key_point`` and each section's
-        ``heading`` and ``body`` (in order); answers ``{"brief": [...],
-        "sections": [[...], ...]}``, each tag ``{"name", "kind"}``. Only
-        existing tags are suggested: a writer may choose only those, and a
-        tag made from a suggestion would lack its kind.
+        Takes ``title``, each ``key_point`` and each section's ``heading``
+        and ``body`` (in order; a blank key point is skipped, as saving skips
+        it, so the reasons number key points as the brief will). Answers
+        ``{"brief": [...], "sections": [[...], ...]}``, each tag ``{"name",
+        "kind", "reason"}``, the reason being the words matched and where
+        (``Proposal.reason``: 'title: “Iran”; section 2: “Iranian” ×2').
+        Every tag proposed is listed, those the form has already too, so it
+        can say why they are there. Only existing tags are suggested: a
+        writer may choose only those, and a tag made from a suggestion would
+        lack its kind. The summary is not tagged: imports and re-tags do not
+        tag it either.
         """
         try:
             text = self.writing_aid_text(
-                request, "title", "summary", "key_point", "heading", "body"
+                request, "title", "key_point", "heading", "body"
             )
         except TextTooLong as error:
             return error.response()
         found = build_tagger().tag_document(
             title="".join(text["title"][:1]),
-            key_points=[*text["summary"], *text["key_point"]],
+            key_points=[point for point in text["key_point"] if point.strip()],
             sections=[
                 section_text(heading, body)
                 for heading, body in zip(text["heading"], text["body"], strict=False)
@@ -343,8 +358,10 @@ class BriefAdmin(
         }
         return JsonResponse(
             {
-                "brief": tags_with_kinds(found.brief, kinds),
-                "sections": [tags_with_kinds(tags, kinds) for tags in found.sections],
+                "brief": suggestions(found.brief_reasons, kinds),
+                "sections": [
+                    suggestions(proposals, kinds) for proposals in found.section_reasons
+                ],
             }
         )
 

@@ -33,6 +33,7 @@ from django.utils.safestring import mark_safe
 
 from briefs.control_chars import visible
 from briefs.editorial import workflow
+from briefs.ingest.documents import SUFFIXES
 from briefs.ingest.importing import (
     Importer,
     ImportOptions,
@@ -62,10 +63,16 @@ CHANGED = (
 
 @dataclass(frozen=True)
 class Document:
-    """A document as sent: the source name a brief would record, and its bytes."""
+    """A document as sent: the source name a brief would record, its bytes,
+    and the file name whose suffix says how to read them."""
 
     source_path: str
     data: bytes
+    name: str
+
+
+# Pasted text is read as a text file is (its front matter may say it is Markdown).
+PASTED_NAME = "pasted.txt"
 
 
 def _now() -> str:
@@ -99,8 +106,10 @@ class DocumentForm(forms.Form):
         label="Upload a file",
         required=False,
         allow_empty_file=True,
-        help_text="Plain text or Markdown, UTF-8, up to "
+        help_text="Plain text (.txt), Markdown (.md), a saved web page (.html) "
+        "or a Word file (.docx), up to "
         f"{settings.NEWSROOM_IMPORT_MAX_BYTES / (1024 * 1024):g} MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(SUFFIXES)}),
     )
     text = forms.CharField(
         label="Or paste the text",
@@ -132,9 +141,10 @@ class DocumentForm(forms.Form):
             # Browsers send a textarea's line ends as \r\n; the text's own are \n.
             text = self.cleaned_data["text"].replace("\r\n", "\n")
             data = text.encode("utf-8")
-            return Document(pasted_source(data), data)
+            return Document(pasted_source(data), data, PASTED_NAME)
         data = upload.read(settings.NEWSROOM_IMPORT_MAX_BYTES + 1)
-        return Document(uploaded_source(upload.name or "unnamed file", data), data)
+        name = upload.name or "unnamed file"
+        return Document(uploaded_source(name, data), data, name)
 
 
 def pack(data: bytes) -> str:
@@ -169,9 +179,14 @@ class ConfirmForm(forms.Form):
         self.user = user
 
     @classmethod
-    def carrying(cls, preview: Preview, data: bytes, *, user) -> ConfirmForm:
+    def carrying(cls, preview: Preview, data: bytes, *, name: str, user) -> ConfirmForm:
         token = signing.dumps(
-            {"source": preview.source_path, "sha256": preview.sha256, "user": user.pk},
+            {
+                "source": preview.source_path,
+                "name": name,
+                "sha256": preview.sha256,
+                "user": user.pk,
+            },
             salt=TOKEN_SALT,
         )
         return cls(initial={"document": pack(data), "token": token}, user=user)
@@ -192,7 +207,9 @@ class ConfirmForm(forms.Form):
         sha256 = hashlib.sha256(document).hexdigest() if document is not None else ""
         if sha256 != signed["sha256"]:
             raise forms.ValidationError(CHANGED, code="changed")
-        data["signed"] = Document(signed["source"], document)
+        data["signed"] = Document(
+            signed["source"], document, signed.get("name", PASTED_NAME)
+        )
         return data
 
 
@@ -220,7 +237,14 @@ def shown_plan(plan: dict[str, Any]) -> dict[str, Any]:
             {**section, "html": mark_safe(render_markdown(section["body"]))}
             for section in plan["sections"]
         ],
-        "tags": [{"name": name, "proposed": name in proposed} for name in plan["tags"]],
+        "tags": [
+            {
+                "name": name,
+                "proposed": name in proposed,
+                "reason": plan["tag_reasons"].get(name, ""),
+            }
+            for name in plan["tags"]
+        ],
     }
 
 
@@ -247,8 +271,10 @@ class ImportFromDocument:
             return self._page(request, form)
         document = form.document()
         importer = Importer(import_options(request.user))
-        preview = importer.preview(document.source_path, document.data)
-        return self._page(request, form, preview=preview, data=document.data)
+        preview = importer.preview(
+            document.source_path, document.data, name=document.name
+        )
+        return self._page(request, form, preview=preview, document=document)
 
     def _create(self, request: HttpRequest) -> HttpResponse:
         """Create the previewed document's draft and open it; or say why not."""
@@ -259,7 +285,9 @@ class ImportFromDocument:
             )
         document = confirm.cleaned_data["signed"]
         importer = Importer(import_options(request.user))
-        result = importer.document(document.source_path, document.data)
+        result = importer.document(
+            document.source_path, document.data, name=document.name
+        )
         record_import([result], user=request.user, via=ImportRecord.Via.ADMIN)
         brief = Brief.objects.filter(source_path=result.path).first()
         if result.outcome not in (Outcome.CREATED, Outcome.UNCHANGED) or brief is None:
@@ -287,7 +315,7 @@ class ImportFromDocument:
         form: DocumentForm,
         *,
         preview: Preview | None = None,
-        data: bytes = b"",
+        document: Document | None = None,
         errors=(),
         failure: str = "",
     ) -> TemplateResponse:
@@ -304,7 +332,9 @@ class ImportFromDocument:
         if preview is not None and preview.plan is not None:
             context |= {
                 "plan": shown_plan(preview.plan),
-                "confirm": ConfirmForm.carrying(preview, data, user=request.user),
+                "confirm": ConfirmForm.carrying(
+                    preview, document.data, name=document.name, user=request.user
+                ),
                 "same_content": Brief.objects.filter(source_sha256=preview.sha256)
                 .only("pk", "title")
                 .first(),

@@ -1,4 +1,4 @@
-"""The tag vocabulary's admin: tags, their match phrases and old addresses,
+"""The tag vocabulary's admin: tags, their match phrases, vetoes and old addresses,
 renames and merges, and the tag autocomplete."""
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ class LabelledTabularInline(admin.TabularInline):
 
 class TagPhraseInline(LabelledTabularInline):
     model = TagPhrase
-    fields = ["phrase"]
+    fields = ["phrase", "veto"]
     extra = 1
-    verbose_name_plural = "Match phrases"
+    verbose_name_plural = "Match phrases and vetoes"
     description = (
         "Words in a brief that mean this tag. A capitalised phrase matches "
-        "only with that capitalisation; a lower-case one matches in any case."
+        "only with that capitalisation; a lower-case one matches in any case. "
+        "Tick “Veto” for a longer phrase that means something else "
+        "(“Embassy Suites” for Diplomacy): a match inside it does not count."
     )
 
 

@@ -17,7 +17,7 @@ import os
 import stat
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,15 @@ from django.utils import timezone
 from briefs import search
 from briefs.control_chars import visible
 from briefs.editorial import versions, workflow
+from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
-from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
-from briefs.markdown import paragraphs_to_markdown, render_markdown
+from briefs.ingest.parsing import (
+    ParsedDocument,
+    ParsedList,
+    ParsedSection,
+    ParseError,
+)
+from briefs.markdown import escape_markdown, render_markdown
 from briefs.models import (
     Brief,
     BriefProposal,
@@ -72,6 +78,8 @@ class ImportResult:
     slug: str = ""
     detail: str = ""
     warnings: tuple[str, ...] = ()
+    # What a dry run would write (plan_brief's), for the editor checking a batch.
+    plan: dict[str, Any] | None = field(default=None, compare=False)
 
 
 class ImportFailure(Exception):
@@ -163,14 +171,29 @@ def _refuse_unless_regular(status: os.stat_result) -> None:
     raise ImportFailure(f"not a regular file ({kind}); only files are imported")
 
 
+def section_body(section: ParsedSection, *, markdown: bool) -> str:
+    """A section's body as stored: a Markdown source's blocks as written, a
+    plain text's paragraphs escaped so that they render exactly as written
+    (a list's items each escaped, its markers kept)."""
+    if markdown:
+        return "\n\n".join(section.paragraphs)
+    return "\n\n".join(
+        block.to_markdown(escape_markdown)
+        if isinstance(block, ParsedList)
+        else escape_markdown(block)
+        for block in section.paragraphs
+    )
+
+
 def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[str, Any]:
     """The content an import writes for ``doc``, in the export format's shape.
 
     Plus ``proposed_tags``, not content: the tag names the tagger proposed for
     the brief (a section's tags are all proposed), which re-tagging compares
-    with the tags the brief has later.
+    with the tags the brief has later; and ``tag_reasons``: for each, the
+    phrases that matched and where, as the tagger words it.
     """
-    bodies = [paragraphs_to_markdown(s.paragraphs) for s in doc.sections]
+    bodies = [section_body(section, markdown=doc.markdown) for section in doc.sections]
     # The text re-tagging sees too, so a re-tag right after an import changes nothing.
     found = tagger.tag_document(
         title=doc.title,
@@ -203,7 +226,7 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
     return {
         "title": doc.title,
         "dateline": doc.dateline,
-        "summary": "",
+        "summary": doc.summary,
         "source_name": doc.source,
         "byline": doc.byline,
         "source_url": doc.url,
@@ -211,6 +234,14 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
         "sections": sections,
         "tags": sorted_names(brief_tags.values()),
         "proposed_tags": sorted_names(tags.name(name) for name in found.brief),
+        # What the parser kept out of the story (captions, wire ids, page
+        # chrome, sign-offs), for the editor to see; not content.
+        "set_apart": list(doc.set_apart),
+        # Why each was proposed (the phrases and where they matched), for editors.
+        "tag_reasons": {
+            tags.name(proposal.name): proposal.reason()
+            for proposal in found.brief_reasons
+        },
     }
 
 
@@ -222,6 +253,24 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
 # document of bullets or headings would have hundreds of thousands.
 MAX_KEY_POINTS = 20
 MAX_PARTS = 10_000
+
+
+def _fit_attribution(plan: dict[str, Any]) -> list[str]:
+    """Cut the dateline, source and byline to their fields' lengths, in place;
+    a warning for each one cut (six authors from front matter can be long)."""
+    warnings = []
+    for key, field_name in (
+        ("dateline", "dateline"),
+        ("source_name", "source_name"),
+        ("byline", "byline"),
+    ):
+        limit = Brief._meta.get_field(field_name).max_length
+        value = plan[key]
+        if len(value) > limit:
+            cut = value[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:")
+            plan[key] = f"{cut or value[: limit - 1]}…"
+            warnings.append(f"{key.replace('_name', '')} cut to {limit} characters")
+    return warnings
 
 
 def _refuse_too_large(*, key_points: int, parts: int) -> None:
@@ -336,11 +385,21 @@ class _Planned:
     warnings: tuple[str, ...]
 
     def result(
-        self, outcome: Outcome, *, slug: str = "", detail: str = ""
+        self,
+        outcome: Outcome,
+        *,
+        slug: str = "",
+        detail: str = "",
+        plan: dict[str, Any] | None = None,
     ) -> ImportResult:
         """The document's result, with the warnings its reading gave."""
         return ImportResult(
-            self.source_path, outcome, slug=slug, detail=detail, warnings=self.warnings
+            self.source_path,
+            outcome,
+            slug=slug,
+            detail=detail,
+            warnings=self.warnings,
+            plan=plan,
         )
 
 
@@ -384,11 +443,15 @@ class Importer:
             )
         except ImportFailure as error:
             return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-        return self.document(source_path, data)
+        return self.document(source_path, data, name=path.name)
 
-    def document(self, source_path: str, data: bytes) -> ImportResult:
+    def document(
+        self, source_path: str, data: bytes, *, name: str = ""
+    ) -> ImportResult:
         """Create or update the brief for one source document.
 
+        ``name`` is the file's name, whose suffix says how to read it (see
+        ``documents.read_document``); without one, the source path's.
         Returns what happened; never leaves a partial brief. Parse errors and
         database refusals come back as a FAILED result, not as exceptions.
         """
@@ -404,26 +467,28 @@ class Importer:
                 detail="a brief imported from another document has this source name",
             )
         try:
-            planned = self._plan(source_path, data, sha256=sha256)
+            planned = self._plan(source_path, data, sha256=sha256, name=name)
         except (ParseError, ImportFailure) as error:
             return ImportResult(source_path, Outcome.FAILED, detail=str(error))
         return self._apply(planned, existing)
 
-    def preview(self, source_path: str, data: bytes) -> Preview:
+    def preview(self, source_path: str, data: bytes, *, name: str = "") -> Preview:
         """What ``document`` would make of ``data``, writing nothing, whatever
         the options: the same reading, checks and tagging (as a dry run: a
         database without a vocabulary is tagged with the starter one,
         unsaved), and the size limit of a file read from disk."""
         if self.options.dry_run:
-            return self._preview(source_path, data)
+            return self._preview(source_path, data, name=name)
         dry_run = replace(self.options, dry_run=True)
-        return Importer(dry_run, tagging=self._tagging)._preview(source_path, data)
+        return Importer(dry_run, tagging=self._tagging)._preview(
+            source_path, data, name=name
+        )
 
-    def _preview(self, source_path: str, data: bytes) -> Preview:
+    def _preview(self, source_path: str, data: bytes, *, name: str) -> Preview:
         sha256 = hashlib.sha256(data).hexdigest()
         try:
             refuse_oversized(len(data), max_bytes=settings.NEWSROOM_IMPORT_MAX_BYTES)
-            planned = self._plan(source_path, data, sha256=sha256)
+            planned = self._plan(source_path, data, sha256=sha256, name=name)
         except (ParseError, ImportFailure) as error:
             return Preview(source_path, sha256, failure=str(error))
         return Preview(
@@ -434,14 +499,16 @@ class Importer:
             warnings=planned.warnings,
         )
 
-    def _plan(self, source_path: str, data: bytes, *, sha256: str) -> _Planned:
-        """Parse and plan the document, tagging it.
+    def _plan(
+        self, source_path: str, data: bytes, *, sha256: str, name: str
+    ) -> _Planned:
+        """Read, parse and plan the document, tagging it.
 
         Raises ParseError or ImportFailure for one that cannot be a brief; a
         document too large is refused before it is tagged.
         """
-        text, warnings = decode(data)
-        doc = parse(text)
+        doc = read_document(name or source_path, data)
+        warnings: list[str] = []
         if not self.options.new_tags:
             doc, left_out = _known_tags_only(doc, self.tagging)
             warnings.extend(left_out)
@@ -449,8 +516,9 @@ class Importer:
         _refuse_too_large(key_points=key_points, parts=key_points + len(doc.sections))
         plan = plan_brief(doc, tagger=self.tagging.tagger, tags=self.tagging.tags)
         _refuse_too_large(key_points=key_points, parts=_parts(plan))
+        warnings.extend(_fit_attribution(plan))
         return _Planned(
-            source_path, sha256, doc, plan, warnings=(*warnings, *doc.warnings)
+            source_path, sha256, doc, plan, warnings=(*doc.warnings, *warnings)
         )
 
     def _apply(self, planned: _Planned, existing: Brief | None) -> ImportResult:
@@ -466,7 +534,9 @@ class Importer:
             )
         outcome = Outcome.UPDATED if existing else Outcome.CREATED
         if self.options.dry_run:
-            return planned.result(outcome, slug=existing.slug if existing else "")
+            return planned.result(
+                outcome, slug=existing.slug if existing else "", plan=planned.plan
+            )
         try:
             brief = self._save(planned, existing, edited=edited)
         except StaleBrief:
@@ -527,11 +597,12 @@ def import_document(
     *,
     source_path: str,
     data: bytes,
+    name: str = "",
     options: ImportOptions = ImportOptions(),
     tagging: Tagging | None = None,
 ) -> ImportResult:
     """Create or update the brief for one source document (``Importer.document``)."""
-    return Importer(options, tagging=tagging).document(source_path, data)
+    return Importer(options, tagging=tagging).document(source_path, data, name=name)
 
 
 @dataclass(frozen=True)
@@ -581,8 +652,8 @@ def source_files(
 ) -> list[tuple[Path, bool]]:
     """Each file to import, and whether a symbolic link there may be followed.
 
-    A path is a file, or a folder whose *.txt entries are taken in name
-    order (not its subfolders). A link among a folder's entries is listed, so
+    A path is a file, or a folder whose documents (``documents.SUFFIXES``:
+    text, Markdown, web pages and Word files) are taken in name order (not its subfolders). A link among a folder's entries is listed, so
     that it is reported, but never followed; a link given as a path is
     followed only with ``follow_symlinks``. Raises ImportFailure for a folder
     that cannot be listed.
@@ -609,7 +680,7 @@ def _folder_entries(folder: Path) -> list[Path]:
             return sorted(
                 Path(entry.path)
                 for entry in entries
-                if entry.name.endswith(".txt")
+                if Path(entry.name).suffix.lower() in SUFFIXES
                 and not entry.is_dir(follow_symlinks=False)
             )
     except OSError as error:
@@ -704,6 +775,7 @@ def _write(
     fields = {
         "title": plan["title"],
         "dateline": plan["dateline"],
+        "summary": plan["summary"],
         "source_name": plan["source_name"],
         "byline": plan["byline"],
         "source_url": plan["source_url"],

@@ -14,15 +14,31 @@ Overlaps: all phrases of all terms are one regular expression, and where
 phrases overlap the leftmost, then the longest wins: "South China Sea" is one
 mention of the South China Sea, not of China.
 
+Vetoes: a term's ``vetoes`` are longer phrases around one of its phrases that
+mean something else ("Embassy Suites", "war on drugs", "grade inflation",
+"Air France"): a match inside one of them does not count for that term (other
+terms may still match there). They follow the same case rules as phrases.
+A place's name next to a brand word ("Air France", "Japan Airlines",
+"Australian Open"; the tagger's ``brand_before`` and ``brand_after``) is a
+company's or an event's name, not the place, and one followed by a comma and
+a region ("Paris, Texas."; the tagger's ``regions``) is a town there.
+
 Ambiguous names: a term's ``ambiguous`` phrases (Chad, Jordan, Georgia) tag
 only when the same document also has one of its other phrases or one of its
 ``cues`` (N'Djamena, Amman, Tbilisi), and never when the name is part of a
 longer capitalised name ("Chad Smith", "Michael Jordan"). Cues never tag on
 their own. Stop phrases ("Niger Delta") are matched and ignored.
 
-Passing mentions: a name that appears once, as a short item of a list ("on
-Xinjiang, Hong Kong, and the South China Sea"), is a passing mention and
-counts half; a term needs a weight of one to tag a text.
+Passing mentions: a name that appears as a short item of a list ("on
+Xinjiang, Hong Kong, and the South China Sea") is a passing mention. A term
+weighs one for each sentence that names it, half for a sentence that names
+it only in passing, and needs a weight of one to tag a text. Words inside a
+web address or a Markdown link's target, and words after "non-", are not
+mentions.
+
+A brief's own tags are the few it is about, not every tag its sections earn:
+see ``Tagger.tag_document``. Every proposal carries its evidence (the words
+matched and where), so an editor can see why a tag was proposed.
 """
 
 from __future__ import annotations
@@ -48,12 +64,60 @@ class Term:
     ambiguous: tuple[str, ...] = ()
     # Phrases that confirm an ambiguous phrase; they never tag on their own.
     cues: tuple[str, ...] = ()
+    # Longer phrases around a phrase that mean something else: a match inside one does not count.
+    vetoes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Match:
+    """Where one of a tag's phrases matched: the words as written, and how often."""
+
+    phrase: str  # the matched words, white space made single spaces
+    place: str  # "title", "key point 2", "section 3" (numbered from one)
+    count: int
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A tag the tagger proposes, its weight, and the matches behind it."""
+
+    name: str
+    weight: float
+    matches: tuple[Match, ...]
+
+    def reason(self) -> str:
+        """Why, for an editor: 'title: “Iran”; section 2: “Iranian” ×2, “Tehran”'."""
+        places: dict[str, list[str]] = {}
+        for match in self.matches:
+            times = f" ×{match.count}" if match.count > 1 else ""
+            places.setdefault(match.place, []).append(f"“{match.phrase}”{times}")
+        return "; ".join(
+            f"{place}: {', '.join(found)}" for place, found in places.items()
+        )
 
 
 @dataclass(frozen=True)
 class DocumentTags:
-    brief: tuple[str, ...]
-    sections: tuple[tuple[str, ...], ...]
+    brief: tuple[str, ...]  # the brief's own tags, the heaviest first
+    sections: tuple[tuple[str, ...], ...]  # each section's tags, in vocabulary order
+    # Each brief tag's proposal, in the order of ``brief``.
+    brief_reasons: tuple[Proposal, ...] = ()
+    # Each section's proposals, in the order of its tags.
+    section_reasons: tuple[tuple[Proposal, ...], ...] = ()
+    # Every term found anywhere in the document, the heaviest first, including
+    # those that did not make the brief: what an editor may add by hand.
+    candidates: tuple[Proposal, ...] = ()
+
+    def why(self, name: str, *, section: int | None = None) -> str:
+        """The reason for tag ``name`` on the brief, or on section ``section``
+        (numbered from zero, as ``sections``); '' if it was not proposed there."""
+        proposals = (
+            self.brief_reasons if section is None else self.section_reasons[section]
+        )
+        for proposal in proposals:
+            if proposal.name.casefold() == name.casefold():
+                return proposal.reason()
+        return ""
 
 
 class VocabularyError(ValueError):
@@ -61,9 +125,11 @@ class VocabularyError(ValueError):
 
 
 def read_vocabulary(path: Path) -> tuple[Term, ...]:
-    """Read a TOML vocabulary: ``[[term]]`` tables with name, kind and match.
+    """Read a TOML vocabulary: ``[[term]]`` tables with name, kind, match and veto.
 
-    Raises VocabularyError for a file that cannot be read or is malformed.
+    ``match`` lists the phrases that mean the term (the name alone when
+    absent); ``veto`` the longer phrases around them that do not. Raises
+    VocabularyError for a file that cannot be read or is malformed.
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -79,20 +145,27 @@ def read_vocabulary(path: Path) -> tuple[Term, ...]:
         name = str(entry.get("name", "")).strip()
         if not name:
             raise VocabularyError(f"{path}: term {index} has no name")
-        match = entry.get("match", [])
-        if not isinstance(match, list):
-            raise VocabularyError(
-                f"{path}: term {index} ({name}): match must be a list"
-            )
-        phrases = tuple(str(p).strip() for p in match if str(p).strip()) or (name,)
+        lists = {}
+        for key in ("match", "veto"):
+            value = entry.get(key, [])
+            if not isinstance(value, list):
+                raise VocabularyError(
+                    f"{path}: term {index} ({name}): {key} must be a list"
+                )
+            lists[key] = tuple(str(p).strip() for p in value if str(p).strip())
         terms.append(
-            Term(name=name, kind=str(entry.get("kind", "topic")), phrases=phrases)
+            Term(
+                name=name,
+                kind=str(entry.get("kind", "topic")),
+                phrases=lists["match"] or (name,),
+                vetoes=lists["veto"],
+            )
         )
     return tuple(terms)
 
 
 def merge_terms(*groups: Iterable[Term]) -> tuple[Term, ...]:
-    """One term per name (compared case-insensitively), phrases pooled.
+    """One term per name (compared case-insensitively), phrases and vetoes pooled.
 
     The first group's name and kind win. A phrase that one group marks as
     ambiguous stays ambiguous even if another group lists it plainly, so an
@@ -117,6 +190,7 @@ def merge_terms(*groups: Iterable[Term]) -> tuple[Term, ...]:
                 ),
                 ambiguous=ambiguous,
                 cues=_unique((*old.cues, *term.cues)),
+                vetoes=_unique((*old.vetoes, *term.vetoes)),
             )
     return tuple(merged.values())
 
@@ -144,21 +218,69 @@ class Mention:
     end: int
     passing: bool
     sentence: int = 0
+    matched: str = ""  # the words matched, white space made single spaces
 
 
-# Weight a term needs in a text to tag it; a passing mention weighs half.
+# Weight a term needs in a text to tag it; a sentence naming it only in passing weighs half.
 TAG_WEIGHT = 1.0
 PASSING_WEIGHT = 0.5
-# A term that weighs this much across a brief's sections tags the brief.
+
+# A brief's own tags. A term weighs, across the brief: TITLE_WEIGHT if the
+# title names it, KEY_POINT_WEIGHT for each key point that does, and its
+# weight in each section (one a sentence, half a passing one). It needs
+# BRIEF_WEIGHT, less in a short brief: one for every SENTENCES_PER_WEIGHT
+# sentences of its sections, and at least one (in a three-sentence brief
+# every mention counts; in a long one a single mention is incidental).
+# Of those, at most MAX_BRIEF_TAGS, the heaviest first (ties: the first
+# mentioned); a term the title names comes before any that it does not,
+# and needs no share (below).
+TITLE_WEIGHT = 3.0
+KEY_POINT_WEIGHT = 2.0
 BRIEF_WEIGHT = 3.0
+SENTENCES_PER_WEIGHT = 4
+MAX_BRIEF_TAGS = 5
+# A term far lighter than the brief's heaviest of its kind (less than this
+# share of its weight) is not what the brief is about, however often it is
+# named: "energy prices" beside a statement's twelve sentences on inflation.
+# Places are weighed against places and topics against topics, so a story
+# that says "election" in every sentence still carries its country.
+MIN_SHARE_OF_TOP = 0.2
 
 
 class Tagger:
-    """Finds a vocabulary's terms in text with one combined regular expression."""
+    """Finds a vocabulary's terms in text with one combined regular expression.
 
-    def __init__(self, terms: Iterable[Term], *, stop_phrases: Iterable[str] = ()):
+    ``stop_phrases`` are matched and ignored; a place name right after a word
+    in ``brand_before`` or right before one in ``brand_after`` (capitalised as
+    given) is part of a company's or an event's name and does not count.
+    Nor does one followed by a comma and one of ``regions``, then a
+    punctuation mark: "Paris, Texas," and "Lebanon, Pa." are towns there.
+    """
+
+    def __init__(
+        self,
+        terms: Iterable[Term],
+        *,
+        stop_phrases: Iterable[str] = (),
+        brand_before: Iterable[str] = (),
+        brand_after: Iterable[str] = (),
+        regions: Iterable[str] = (),
+    ):
         self.terms = tuple(terms)
         self.stop_phrases = tuple(stop_phrases)
+        self.brand_before = frozenset(brand_before)
+        self.brand_after = frozenset(brand_after)
+        self.regions = tuple(regions)
+
+    @cached_property
+    def _town(self) -> re.Pattern[str] | None:
+        """A comma, one of ``regions``, then an end of clause: "Paris, Texas,"."""
+        if not self.regions:
+            return None
+        names = "|".join(
+            re.escape(name) for name in sorted(self.regions, key=len, reverse=True)
+        )
+        return re.compile(rf"[ \t]*,[ \t]+(?:{names})(?!\w)(?:[ \t]*[,.;:)(—–-]|\s*$)")
 
     @cached_property
     def kinds(self) -> dict[str, str]:
@@ -179,13 +301,28 @@ class Tagger:
             index.add(phrase, (-1, Role.STOP))
         return index
 
+    @cached_property
+    def _vetoes(self) -> dict[int, _PhraseIndex]:
+        """Each term's vetoes as an index of their own, for the terms that have any."""
+        indexes = {}
+        for number, term in enumerate(self.terms):
+            if term.vetoes:
+                index = indexes[number] = _PhraseIndex()
+                for phrase in term.vetoes:
+                    index.add(phrase, (number, Role.STOP))
+        return indexes
+
     def mentions(self, text: str) -> list[Mention]:
-        """Every mention of a term in ``text`` (after the case, stop and name rules)."""
+        """Every mention of a term in ``text`` (after the case, stop, veto and name rules)."""
         text = unicodedata.normalize("NFC", text)
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
+        addresses = [m.span() for m in _ADDRESS.finditer(text)]
+        vetoed = _VetoSpans(text, self._vetoes)
         found = []
         for match in self._index.pattern.finditer(text):
             start, end = match.span()
+            if _within(addresses, start, end):
+                continue
             for number, role in self._index.lookup(match.group()):
                 if role is Role.STOP:
                     continue
@@ -193,15 +330,30 @@ class Tagger:
                     continue
                 if _shouted(text, start, end, match.group()) or _currency(text, end):
                     continue
+                if vetoed.covers(number, start, end) or _negated(text, start):
+                    continue
+                if self.terms[number].kind == "place" and self._brand(text, start, end):
+                    continue
                 passing = role is not Role.CUE and _in_list(text, start, end)
                 sentence = bisect.bisect(sentence_ends, start)
-                found.append(Mention(number, role, start, end, passing, sentence))
+                found.append(
+                    Mention(
+                        number,
+                        role,
+                        start,
+                        end,
+                        passing,
+                        sentence,
+                        _SPACE.sub(" ", match.group()),
+                    )
+                )
         return found
 
     def weights(
         self, text: str, *, confirmed: set[int] | None = None
     ) -> dict[str, float]:
-        """Each term's weight in ``text``: 1 a mention, half a passing mention.
+        """Each term's weight in ``text``: one for each sentence naming it, half
+        for one naming it only in passing (see ``_weigh``).
 
         ``confirmed`` holds the terms whose ambiguous names count (because
         their document has a cue); by default, those confirmed in ``text``.
@@ -219,60 +371,162 @@ class Tagger:
     def tag_document(
         self, *, title: str, key_points: Iterable[str], sections: Iterable[str]
     ) -> DocumentTags:
-        """Tags for each section from its own text, and for the brief from its sections.
+        """Tags for each section from its own text, and the brief's own few.
 
-        A section carries the terms that weigh at least one in its text. The
-        brief carries what its title and key points name, the terms that tag
-        two or more of its sections, those that weigh three or more across
-        all its sections, and, when it has one section only, that section's.
-        A cue anywhere in the document confirms an ambiguous name everywhere
-        in it.
+        A section carries the terms that weigh at least one in its own text.
+        The brief carries the terms it is about: those that weigh enough
+        across its title, key points and sections (see BRIEF_WEIGHT and the
+        constants beside it), at most MAX_BRIEF_TAGS. A cue anywhere in the
+        document confirms an ambiguous name everywhere in it. Each proposal
+        keeps its evidence: the words matched, and where.
         """
-        section_mentions = [self.mentions(text) for text in sections]
-        headline_mentions = self.mentions("\n".join([title, *key_points]))
-        confirmed = _confirmed(
-            [m for mentions in (*section_mentions, headline_mentions) for m in mentions]
+        key_points = list(key_points)
+        sections = list(sections)
+        places = [
+            ("title", title),
+            *((f"key point {n}", text) for n, text in enumerate(key_points, 1)),
+            *((f"section {n}", text) for n, text in enumerate(sections, 1)),
+        ]
+        found = [self.mentions(text) for _, text in places]
+        confirmed = _confirmed(m for mentions in found for m in mentions)
+        weighed = [self._weigh(mentions, confirmed) for mentions in found]
+        evidence = [
+            self._evidence(place, mentions, weights, confirmed)
+            for (place, _), mentions, weights in zip(
+                places, found, weighed, strict=True
+            )
+        ]
+        headline_count = 1 + len(key_points)
+        section_reasons = tuple(
+            tuple(
+                evidence[i][term.name]
+                for term in self.terms
+                if weighed[i].get(term.name, 0) >= TAG_WEIGHT
+            )
+            for i in range(headline_count, len(places))
         )
-        section_weights = [self._weigh(m, confirmed) for m in section_mentions]
-        section_tags = tuple(
-            tuple(t.name for t in self.terms if w.get(t.name, 0) >= TAG_WEIGHT)
-            for w in section_weights
+        candidates = self._rank(evidence, weighed, key_points=len(key_points))
+        need = min(
+            BRIEF_WEIGHT,
+            max(TAG_WEIGHT, _sentences(sections) / SENTENCES_PER_WEIGHT),
         )
-        headline = {
-            self.terms[m.term].name for m in headline_mentions if _counts(m, confirmed)
-        }
-        tagged_sections: dict[str, int] = defaultdict(int)
-        total: dict[str, float] = defaultdict(float)
-        for tags, weights in zip(section_tags, section_weights, strict=True):
-            for name in tags:
-                tagged_sections[name] += 1
-            for name, weight in weights.items():
-                total[name] += weight
-        only_section = set(section_tags[0]) if len(section_tags) == 1 else set()
+        top: dict[str, float] = {}
+        for proposal in candidates:
+            kind = self.kinds[proposal.name.casefold()]
+            top[kind] = max(top.get(kind, 0.0), proposal.weight)
+        in_title = set(evidence[0])
         brief = tuple(
-            term.name
-            for term in self.terms
-            if term.name in headline
-            or term.name in only_section
-            or tagged_sections[term.name] >= 2
-            or total[term.name] >= BRIEF_WEIGHT
+            proposal
+            for proposal in candidates
+            if proposal.weight >= need
+            and (
+                proposal.name in in_title
+                or proposal.weight
+                >= MIN_SHARE_OF_TOP * top[self.kinds[proposal.name.casefold()]]
+            )
+        )[:MAX_BRIEF_TAGS]
+        return DocumentTags(
+            brief=tuple(proposal.name for proposal in brief),
+            sections=tuple(
+                tuple(proposal.name for proposal in proposals)
+                for proposals in section_reasons
+            ),
+            brief_reasons=brief,
+            section_reasons=section_reasons,
+            candidates=candidates,
         )
-        return DocumentTags(brief=brief, sections=section_tags)
+
+    def _rank(
+        self,
+        evidence: list[dict[str, Proposal]],
+        weighed: list[dict[str, float]],
+        *,
+        key_points: int,
+    ) -> tuple[Proposal, ...]:
+        """Every term found, with its brief weight, the title's first, then the heaviest."""
+        total: dict[str, float] = defaultdict(float)
+        matches: dict[str, list[Match]] = defaultdict(list)
+        first: dict[str, int] = {}
+        for index, (found, weights) in enumerate(zip(evidence, weighed, strict=True)):
+            if index == 0:
+                scale = TITLE_WEIGHT
+            elif index <= key_points:
+                scale = KEY_POINT_WEIGHT
+            else:
+                scale = None  # a section's weight counts as it is
+            for name, proposal in found.items():
+                weight = weights.get(name, 0.0)
+                if scale is not None:
+                    # Named in passing, a headline counts half, like a section.
+                    weight = scale * min(weight, TAG_WEIGHT)
+                total[name] += weight
+                matches[name] += proposal.matches
+                first.setdefault(name, index)
+        in_title = set(evidence[0])
+        ranked = sorted(
+            total,
+            key=lambda name: (name not in in_title, -total[name], first[name]),
+        )
+        return tuple(
+            Proposal(name=name, weight=total[name], matches=tuple(matches[name]))
+            for name in ranked
+        )
+
+    def _evidence(
+        self,
+        place: str,
+        mentions: list[Mention],
+        weights: dict[str, float],
+        confirmed: set[int],
+    ) -> dict[str, Proposal]:
+        """The matches of each term that weighs something in one place, by name."""
+        counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for mention in mentions:
+            if _counts(mention, confirmed):
+                counts[self.terms[mention.term].name][mention.matched] += 1
+        return {
+            name: Proposal(
+                name=name,
+                weight=weights[name],
+                matches=tuple(
+                    Match(phrase=phrase, place=place, count=count)
+                    for phrase, count in found.items()
+                ),
+            )
+            for name, found in counts.items()
+            if weights.get(name)
+        }
+
+    def _brand(self, text: str, start: int, end: int) -> bool:
+        """Is the place name at text[start:end] part of a brand ("Air France")
+        or a town's name ("Paris, Texas")?"""
+        if self._town is not None and self._town.match(text, end):
+            return True
+        if self.brand_before:
+            before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+            if before and before.group(1) in self.brand_before:
+                return True
+        if self.brand_after:
+            after = _WORD_AFTER.match(text[end : end + 40])
+            if after and after.group(1) in self.brand_after:
+                return True
+        return False
 
     def _weigh(self, mentions: list[Mention], confirmed: set[int]) -> dict[str, float]:
-        weights: dict[str, float] = defaultdict(float)
-        # Two items of one list ("information technology, science and
-        # technology") are still one passing mention.
-        lists_seen: set[tuple[int, int]] = set()
+        """Each term's weight: one for each sentence that names it, half for a
+        sentence that names it only in passing. A sentence that says "U.S."
+        three times, or lists "information technology, science and
+        technology", says it once."""
+        best: dict[tuple[int, int], float] = {}
         for mention in mentions:
             if not _counts(mention, confirmed):
                 continue
-            if mention.passing:
-                if (mention.term, mention.sentence) in lists_seen:
-                    continue
-                lists_seen.add((mention.term, mention.sentence))
+            key = (mention.term, mention.sentence)
             weight = PASSING_WEIGHT if mention.passing else 1.0
-            weights[self.terms[mention.term].name] += weight
+            best[key] = max(best.get(key, 0.0), weight)
+        weights: dict[str, float] = defaultdict(float)
+        for (term, _), weight in best.items():
+            weights[self.terms[term].name] += weight
         return dict(weights)
 
 
@@ -285,6 +539,55 @@ def _counts(mention: Mention, confirmed: set[int]) -> bool:
     if mention.role is Role.PHRASE:
         return True
     return mention.role is Role.AMBIGUOUS and mention.term in confirmed
+
+
+_WORDS = re.compile(r"[^\W\d_]")
+
+
+def _sentences(texts: Iterable[str]) -> int:
+    """How many sentences (or lines) with a letter in them ``texts`` hold."""
+    count = 0
+    for text in texts:
+        start = 0
+        for end in (*(m.start() for m in _SENTENCE_END.finditer(text)), len(text)):
+            if _WORDS.search(text, start, end):
+                count += 1
+            start = end + 1
+    return count
+
+
+# Web addresses and Markdown link targets are not text: the words in
+# "…/us-iran-ceasefire-talks" or "dfat.gov.au/trade/" name nothing.
+_ADDRESS = re.compile(
+    r"\]\([^)\s]*\)?|(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"\]\)]*"
+)
+
+
+def _within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Is text[start:end] inside one of ``spans`` (sorted, not overlapping)?"""
+    index = bisect.bisect_right(spans, (start, float("inf"))) - 1
+    return index >= 0 and spans[index][0] <= start and end <= spans[index][1]
+
+
+class _VetoSpans:
+    """Whether a term's match lies inside one of its vetoes, in one text.
+
+    Each check reads only a window around the match, as wide as the term's
+    longest veto, so a long text costs no more than its matches.
+    """
+
+    def __init__(self, text: str, indexes: dict[int, _PhraseIndex]):
+        self.text = text
+        self.indexes = indexes
+
+    def covers(self, term: int, start: int, end: int) -> bool:
+        """Is text[start:end] inside a match of one of ``term``'s vetoes?"""
+        index = self.indexes.get(term)
+        if index is None:
+            return False
+        reach = index.longest
+        spans = index.spans(self.text, max(0, start - reach), end + reach)
+        return any(s <= start and end <= e for s, e in spans)
 
 
 # The phrase index: one regular expression over every phrase ----------------
@@ -355,6 +658,28 @@ class _PhraseIndex:
         body = _trie_regex(self._trie) if self._trie else "(?!)"
         return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
 
+    @cached_property
+    def _overlapping(self) -> re.Pattern[str]:
+        # A lookahead matches nothing, so every start is tried, overlaps too.
+        body = _trie_regex(self._trie) if self._trie else "(?!)"
+        return re.compile(rf"(?<!\w)(?=((?:{body}))(?!\w))", re.IGNORECASE)
+
+    def spans(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Where the phrases match within text[start:end] (case rules applied),
+        overlapping or not. A match must end a word in the whole text."""
+        found = []
+        for match in self._overlapping.finditer(text, start, min(end, len(text))):
+            stop = match.start() + len(match.group(1))
+            if _WORD_GOES_ON.match(text, stop) or not self.lookup(match.group(1)):
+                continue
+            found.append((match.start(), stop))
+        return found
+
+    @cached_property
+    def longest(self) -> int:
+        """How far, in characters, a match can reach (white space runs count double)."""
+        return 2 * max((len(key) for key in (*self._exact, *self._folded)), default=0)
+
 
 def _token(char: str) -> str:
     if char == " ":
@@ -410,6 +735,15 @@ def _inside_longer_name(text: str, start: int, end: int) -> bool:
     return bool(
         after and after.group(1)[0].isupper() and after.group(1) not in _FREE_WORDS
     )
+
+
+_WORD_GOES_ON = re.compile(r"\w")
+_NON = re.compile(rf"(?<!\w)non[{_HYPHENS}]$", re.IGNORECASE)
+
+
+def _negated(text: str, start: int) -> bool:
+    """ "non-energy imports", "non-military aid": what the words are not."""
+    return bool(_NON.search(text, max(0, start - 4), start))
 
 
 def _shouted(text: str, start: int, end: int, matched: str) -> bool:

@@ -1,9 +1,10 @@
 """The tagging vocabulary in the database, and the tagger built from it.
 
 Editors own the vocabulary: a tag with match phrases (``TagPhrase`` rows) is
-a term the auto-tagger looks for. The starter file (``seeds/vocabulary.toml``)
-only seeds it: loading adds what is missing and never changes or deletes an
-editor's tags or phrases. Countries and territories come from ISO 3166
+a term the auto-tagger looks for, and its vetoes (rows marked ``veto``) are
+the longer phrases around them that mean something else. The starter file
+(``seeds/vocabulary.toml``) only seeds it: loading adds what is missing and
+never changes or deletes an editor's tags, phrases or vetoes. Countries and territories come from ISO 3166
 (``briefs.tagging.countries``) and merge with the tag of the same name, so a phrase
 an editor adds to "China" counts as China. ``TagRows`` finds and creates the
 tags an import or a re-tag applies.
@@ -21,7 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from briefs.models import Tag, TagPhrase, TagRedirect
-from briefs.tagging.countries import STOP_PHRASES, country_terms
+from briefs.tagging.countries import country_terms, place_tagger
 from briefs.tagging.tagger import (
     Tagger,
     Term,
@@ -38,14 +39,16 @@ class VocabularyLoad:
     tags_created: int
     phrases_added: int
     dry_run: bool = False
+    vetoes_added: int = 0
 
 
 def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
-    """Add the file's tags and phrases that the database lacks; change nothing else.
+    """Add the file's tags, phrases and vetoes that the database lacks; change nothing else.
 
     A term's tag is the tag of that name (in any case), or the tag a renamed
     or merged name now redirects to; only tags created here take the file's
-    kind. Raises VocabularyError for a file that cannot be read or is malformed.
+    kind. A phrase the tag already has, as a match phrase or a veto, stays
+    as it is: an editor may have turned one into the other. Raises VocabularyError for a file that cannot be read or is malformed.
     """
     terms = read_vocabulary(path)
     for term in terms:
@@ -54,7 +57,7 @@ def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
                 f"{path}: term {term.name!r} has kind {term.kind!r}; "
                 f"use one of {', '.join(Tag.Kind.values)}"
             )
-    tags_created = phrases_added = 0
+    tags_created = phrases_added = vetoes_added = 0
     with transaction.atomic():
         tags = _tags_by_name()
         existing = set(TagPhrase.objects.values_list("tag_id", "phrase"))
@@ -68,13 +71,17 @@ def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
                 if not dry_run:
                     tag.save()
                 tags.add(tag)
-            for phrase in term.phrases:
+            rows = [(p, False) for p in term.phrases] + [(p, True) for p in term.vetoes]
+            for phrase, veto in rows:
                 key = (tag.name.casefold(), phrase)
                 if (tag.pk, phrase) in existing or key in planned:
                     continue
                 planned.add(key)
-                phrases_added += 1
-                new_phrases.append(TagPhrase(tag=tag, phrase=phrase))
+                if veto:
+                    vetoes_added += 1
+                else:
+                    phrases_added += 1
+                new_phrases.append(TagPhrase(tag=tag, phrase=phrase, veto=veto))
         if not dry_run:
             TagPhrase.objects.bulk_create(new_phrases)
     return VocabularyLoad(
@@ -83,6 +90,7 @@ def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
         tags_created=tags_created,
         phrases_added=phrases_added,
         dry_run=dry_run,
+        vetoes_added=vetoes_added,
     )
 
 
@@ -92,7 +100,7 @@ def load_starter_vocabulary(*, dry_run: bool = False) -> VocabularyLoad | None:
     On a dry run nothing is written; pass the result to ``build_tagger`` so
     the run still tags with it.
     """
-    if TagPhrase.objects.exists():
+    if TagPhrase.objects.filter(veto=False).exists():
         return None
     return load_vocabulary(
         path=Path(settings.NEWSROOM_VOCABULARY_FILE), dry_run=dry_run
@@ -100,16 +108,22 @@ def load_starter_vocabulary(*, dry_run: bool = False) -> VocabularyLoad | None:
 
 
 def database_terms() -> tuple[Term, ...]:
-    """The editable vocabulary: one term per tag that has match phrases."""
-    phrases: dict[tuple[str, str], list[str]] = {}
-    rows = TagPhrase.objects.values_list("tag__name", "tag__kind", "phrase").order_by(
-        "tag__name", "phrase"
-    )
-    for name, kind, phrase in rows:
-        phrases.setdefault((name, kind), []).append(phrase)
+    """The editable vocabulary: one term per tag that has match phrases or vetoes.
+
+    A tag with vetoes only (a country's, say) gives a term without phrases,
+    whose vetoes count once ``merge_terms`` pools it with the term of the
+    same name.
+    """
+    found: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
+    rows = TagPhrase.objects.values_list(
+        "tag__name", "tag__kind", "phrase", "veto"
+    ).order_by("tag__name", "phrase")
+    for name, kind, phrase, veto in rows:
+        phrases, vetoes = found.setdefault((name, kind), ([], []))
+        (vetoes if veto else phrases).append(phrase)
     return tuple(
-        Term(name=name, kind=kind, phrases=tuple(found))
-        for (name, kind), found in phrases.items()
+        Term(name=name, kind=kind, phrases=tuple(phrases), vetoes=tuple(vetoes))
+        for (name, kind), (phrases, vetoes) in found.items()
     )
 
 
@@ -118,18 +132,23 @@ def build_tagger(*, unsaved: VocabularyLoad | None = None) -> Tagger:
 
     ``unsaved`` is a dry-run load whose terms are not in the database but
     should count. A country whose name an editor renamed or merged away (a
-    TagRedirect from its old slug) tags as the tag it now redirects to.
+    TagRedirect from its old slug) tags as the tag it now redirects to,
+    with its vetoes. A term left with nothing to match (a tag with vetoes
+    only, and no country of its name) is dropped.
     """
     extra = unsaved.terms if unsaved is not None and unsaved.dry_run else ()
     terms = merge_terms(country_terms(), database_terms(), extra)
     tags = _tags_by_name()
-    renamed = []
-    for term in terms:
-        tag = tags.find(term.name)
-        if tag is not None and tag.name != term.name:
-            term = replace(term, name=tag.name)
-        renamed.append(term)
-    return _tagger(merge_terms(renamed))
+    renamed = merge_terms(_renamed(term, tags) for term in terms)
+    return _tagger(tuple(term for term in renamed if term.phrases or term.ambiguous))
+
+
+def _renamed(term: Term, tags: _TagNames) -> Term:
+    """``term`` under the name its tag has now, if an editor renamed or merged it."""
+    tag = tags.find(term.name)
+    if tag is not None and tag.name != term.name:
+        return replace(term, name=tag.name)
+    return term
 
 
 def vocabulary_tagger(*, dry_run: bool = False) -> Tagger:
@@ -170,7 +189,7 @@ class TagRows:
 def _tagger(terms: tuple[Term, ...]) -> Tagger:
     # Compiling the combined pattern takes a few milliseconds; an unchanged
     # vocabulary reuses it across imports.
-    return Tagger(terms, stop_phrases=STOP_PHRASES)
+    return place_tagger(terms)
 
 
 class _TagNames:

@@ -1,4 +1,6 @@
-"""python manage.py import_seeds [PATH ...] [--draft] [--dry-run] [--force] [--follow-symlinks]"""
+"""python manage.py import_seeds [PATH ...] [--draft] [--dry-run] [--force] [--follow-symlinks]
+
+PATHs are .txt, .md, .html, .htm and .docx files, or folders of them."""
 
 from __future__ import annotations
 
@@ -35,7 +37,9 @@ SUMMARY_LABELS = {
 class Command(BaseCommand):
     help = (
         "Import source documents as briefs. Each PATH is a file or a folder "
-        "(its *.txt files, in name order); with no PATH, the seeds/ folder. "
+        "(its .txt, .md, .html, .htm and .docx files, in name order); with no "
+        "PATH, the seeds/ folder. With --dry-run, each file's title, dateline, "
+        "key points, sections and proposed tags are shown. "
         "Symbolic links are not followed."
     )
 
@@ -114,7 +118,8 @@ class Command(BaseCommand):
                 f"{verb} the starter vocabulary "
                 f"{visible(source_path_for(Path(run.starter.path)))}: "
                 f"{run.starter.tags_created} tags, "
-                f"{run.starter.phrases_added} match phrases"
+                f"{run.starter.phrases_added} match phrases, "
+                f"{run.starter.vetoes_added} vetoes"
             )
         prefix = "Dry run, nothing written: " if dry_run else ""
         self.stdout.write(f"{prefix}{total} file{'s' if total != 1 else ''}: {summary}")
@@ -141,9 +146,35 @@ class Command(BaseCommand):
             Outcome.UPDATED: self.style.SUCCESS,
         }.get(result.outcome, str)
         self.stdout.write(style(line))
+        if result.plan is not None:
+            self.describe(result.plan)
         for warning in result.warnings:
             self.stdout.write(
                 self.style.WARNING(
                     f"  warning: {visible(result.path)}: {visible(warning)}"
                 )
             )
+
+    def describe(self, plan: dict) -> None:
+        """What a dry run would make of a file, for an editor checking a batch."""
+        headings = [section["heading"] for section in plan["sections"]]
+        lines = {
+            "title": plan["title"],
+            "dateline": plan["dateline"] or "(none)",
+            "key points": str(len(plan["key_points"])),
+            "sections": f"{len(headings)}: "
+            + " | ".join(heading or "(opening)" for heading in headings),
+            "brief tags": ", ".join(plan["proposed_tags"]) or "(none)",
+        }
+        for label, value in lines.items():
+            self.stdout.write(f"  {label}: {visible(value)}")
+        for name in plan["proposed_tags"]:
+            reason = plan["tag_reasons"].get(name, "")
+            self.stdout.write(f"    {visible(name)}: {visible(reason)}")
+        if plan["set_apart"]:
+            self.stdout.write(
+                f"  set apart, not imported: {len(plan['set_apart'])} passages"
+            )
+            for text in plan["set_apart"]:
+                shown = text if len(text) <= 100 else f"{text[:99]}…"
+                self.stdout.write(f"    {visible(shown)}")

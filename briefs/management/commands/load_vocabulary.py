@@ -33,5 +33,6 @@ class Command(BaseCommand):
         verb = "would add" if dry_run else "added"
         self.stdout.write(
             f"{prefix}{path}: {len(loaded.terms)} terms; {verb} "
-            f"{loaded.tags_created} tags and {loaded.phrases_added} match phrases"
+            f"{loaded.tags_created} tags and {loaded.phrases_added} match phrases, "
+            f"with {loaded.vetoes_added} vetoes"
         )

@@ -3,9 +3,13 @@
  * - Section bodies (textarea[data-markdown-preview="<url>"]) get a Write /
  *   Preview switch. The preview is the body POSTed to <url>, which answers
  *   {"html": ...} rendered by the server as readers get it.
- * - As the title, summary, key points and sections change, their text is
- *   POSTed to the tag inputs' data-tag-suggestions URL; the tagger's tags
- *   not chosen yet are offered under each tag input, to add or dismiss.
+ * - As the title, key points and sections change (and once on opening a
+ *   brief that has tags), their text is POSTed to the tag inputs'
+ *   data-tag-suggestions URL, which answers the tagger's tags with the
+ *   reason for each ({name, kind, reason}). Those not chosen yet are offered
+ *   under each tag input, to add or dismiss, each with its reason ("Why:
+ *   …", also the add button's description); the reasons for the chosen
+ *   ones sit in a "Why these tags?" disclosure.
  * - "Schedule…" with no publication date shows where to set one.
  * - The move arrows of key points and sections work from the keyboard, and
  *   key points are numbered as they are ordered.
@@ -129,10 +133,7 @@
   }
 
   function writtenText() {
-    const pairs = [
-      ["title", valueOf(document, "#id_title")],
-      ["summary", valueOf(document, "#id_summary")],
-    ];
+    const pairs = [["title", valueOf(document, "#id_title")]];
     live(document.querySelectorAll("#key_points-group input[name$='-text']")).forEach(
       function (field) {
         pairs.push(["key_point", field.value]);
@@ -163,22 +164,70 @@
     }
   }
 
+  /* The box for one input's suggestions, or for the reasons behind its
+   * chosen tags, made on first use: after the field's help (which belongs
+   * with the entry), else after the chips or the input, and after the
+   * boxes made before it. */
+  function boxFor(input, className, make) {
+    const field = input.closest(".form-row") || input.parentElement;
+    let box = field.querySelector("." + className);
+    if (!box) {
+      box = make();
+      const help = document.getElementById(input.id + "_helptext");
+      let after = help && field.contains(help)
+        ? help
+        : input.nextElementSibling && input.nextElementSibling.matches(".tag-chips")
+          ? input.nextElementSibling
+          : input;
+      while (after.nextElementSibling && after.nextElementSibling.matches(".tag-reasons, .tag-suggestions")) {
+        after = after.nextElementSibling;
+      }
+      after.insertAdjacentElement("afterend", box);
+    }
+    return box;
+  }
+
+  /* "Why: title: “Iran”; section 2: “Iranian” ×2", or "" without a reason. */
+  function why(tag) {
+    return typeof tag.reason === "string" && tag.reason ? "Why: " + tag.reason : "";
+  }
+
+  /* The reasons the tagger gives for the tags ``input`` has already. */
+  function explainChosen(input, tags, have) {
+    const reasons = tags.filter(function (tag) {
+      return have.has(tag.name.toLowerCase()) && why(tag);
+    });
+    const details = boxFor(input, "tag-reasons", function () {
+      const made = element("details", "tag-reasons");
+      made.append(element("summary", "tag-reasons__summary", "Why these tags?"));
+      made.append(element("ul", "tag-reasons__list"));
+      return made;
+    });
+    const list = details.querySelector(".tag-reasons__list");
+    list.replaceChildren.apply(
+      list,
+      reasons.map(function (tag) {
+        const item = element("li", "tag-reasons__item");
+        item.append(element("span", "tag-reasons__name", tag.name), " — ", element("span", "tag-reason", tag.reason));
+        return item;
+      })
+    );
+    details.hidden = reasons.length === 0;
+  }
+
   function offer(input, tags) {
     if (!input) {
       return;
     }
     input.suggested = tags;
-    const box = input.parentElement.querySelector(".tag-suggestions") ||
-      element("div", "tag-suggestions");
-    if (!box.parentElement) {
-      box.setAttribute("role", "group");
-      box.setAttribute("aria-label", "Suggested tags");
-      (input.nextElementSibling && input.nextElementSibling.matches(".tag-chips")
-        ? input.nextElementSibling
-        : input
-      ).insertAdjacentElement("afterend", box);
-    }
     const have = chosen(input);
+    explainChosen(input, tags, have);
+    const box = boxFor(input, "tag-suggestions", function () {
+      const made = element("div", "tag-suggestions");
+      made.setAttribute("role", "group");
+      made.setAttribute("aria-label", "Suggested tags");
+      return made;
+    });
     const gone = dismissed.get(input) || new Set();
     const fresh = tags.filter(function (tag) {
       const key = tag.name.toLowerCase();
@@ -189,8 +238,10 @@
     if (!fresh.length) {
       return;
     }
-    box.append(element("span", "tag-suggestions__label", "Suggested:"));
-    fresh.forEach(function (tag) {
+    const list = element("ul", "tag-suggestions__list");
+    box.append(element("span", "tag-suggestions__label", "Suggested:"), list);
+    fresh.forEach(function (tag, index) {
+      const item = element("li", "tag-suggestion");
       const chip = element("span", "tag-chip tag-chip--suggested");
       const accept = element("button", "tag-suggestion__add", "+ " + tag.name);
       accept.type = "button";
@@ -208,12 +259,19 @@
         offer(input, input.suggested);
       });
       chip.append(accept, element("span", "tag-kind", tag.kind), dismiss);
-      box.append(chip);
+      item.append(chip);
+      if (why(tag)) {
+        const reason = element("span", "tag-reason", why(tag));
+        reason.id = input.id + "-suggestion-" + index + "-why";
+        accept.setAttribute("aria-describedby", reason.id);
+        item.append(reason);
+      }
+      list.append(item);
     });
   }
 
   function suggest() {
-    const input = document.querySelector("input[data-tag-suggestions]");
+    const input = document.querySelector("#brief_form input[data-tag-suggestions]");
     if (!input) {
       return;
     }
@@ -231,7 +289,7 @@
 
   function isText(field) {
     return (
-      field.matches("#id_title, #id_summary") ||
+      field.matches("#id_title") ||
       field.matches("#key_points-group input[name$='-text']") ||
       field.matches("#sections-group input[name$='-heading'], #sections-group textarea")
     );
@@ -299,6 +357,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     setUp(document);
+    // A brief with tags: say at once why the tagger finds them.
+    const tagged = live(document.querySelectorAll("#brief_form input[data-tag-suggestions]")).some(function (input) {
+      return input.value.trim();
+    });
+    if (tagged) {
+      suggest();
+    }
     const body = document.querySelector("#key_points-group tbody");
     if (body) {
       new MutationObserver(function () {

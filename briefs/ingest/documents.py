@@ -1,0 +1,56 @@
+"""Read a source file of any kind the importer takes into a ParsedDocument.
+
+The reader is chosen by the file name's suffix, in any case:
+
+- ``.txt`` (and any suffix not listed): plain text, decoded and parsed as
+  today; front matter may say ``format: markdown``.
+- ``.md``, ``.markdown``: Markdown, kept as written.
+- ``.html``, ``.htm``: a web page's article (``webpages``), as Markdown.
+- ``.docx``: a Word document (``wordfiles``), as Markdown.
+
+Web pages and Word files give their title, date and so on beside the text,
+as the ``Fields`` that front matter gives; their text then goes through the
+same parser as any Markdown. Every reader raises only ParseError for input
+it cannot read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import PurePath
+
+from briefs.ingest.frontmatter import Fields
+from briefs.ingest.parsing import ParsedDocument, decode, parse
+from briefs.ingest.webpages import read_webpage
+from briefs.ingest.wordfiles import read_wordfile
+
+TEXT_SUFFIXES = (".txt",)
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+WEBPAGE_SUFFIXES = (".html", ".htm")
+WORDFILE_SUFFIXES = (".docx",)
+SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + WEBPAGE_SUFFIXES + WORDFILE_SUFFIXES
+
+_READERS: dict[str, Callable[[bytes], tuple[Fields, str]]] = {
+    **dict.fromkeys(WEBPAGE_SUFFIXES, read_webpage),
+    **dict.fromkeys(WORDFILE_SUFFIXES, read_wordfile),
+}
+
+
+def read_document(name: str, data: bytes) -> ParsedDocument:
+    """Parse the file ``name`` holding ``data``. Raises ParseError when it cannot become a brief."""
+    suffix = PurePath(name).suffix.lower()
+    reader = _READERS.get(suffix)
+    if reader is not None:
+        fields, text = reader(data)
+        document = parse(text, markdown=True, fields=fields)
+        warnings = fields.warnings
+    else:
+        text, decoding_warnings = decode(data)
+        document = parse(text, markdown=suffix in MARKDOWN_SUFFIXES)
+        warnings = tuple(decoding_warnings)
+    # The parser may pass the fields' warnings on itself: each is said once.
+    new = tuple(warning for warning in warnings if warning not in document.warnings)
+    if not new:
+        return document
+    return dataclasses.replace(document, warnings=(*new, *document.warnings))
