@@ -455,13 +455,28 @@ def test_suggestions_are_the_taggers_existing_tags_with_kinds(writer, vocabulary
     assert response.status_code == 200
     found = response.json()
     # China is named too, but is no tag yet: a writer could not choose it.
+    # Each with why it was proposed: the phrases and where they matched.
     assert found["brief"] == [
-        {"name": "Pakistan", "kind": "Place"},
-        {"name": "Trade", "kind": "Topic"},
+        {
+            "name": "Pakistan",
+            "kind": "Place",
+            "reason": "title: “Pakistan”; section 1: “Pakistan”",
+        },
+        {
+            "name": "Trade",
+            "kind": "Topic",
+            "reason": "key point 1: “Trade”; section 2: “Trade” ×2, “trade”",
+        },
     ]
     assert found["sections"] == [
-        [{"name": "Pakistan", "kind": "Place"}],
-        [{"name": "Trade", "kind": "Topic"}],
+        [{"name": "Pakistan", "kind": "Place", "reason": "section 1: “Pakistan”"}],
+        [
+            {
+                "name": "Trade",
+                "kind": "Topic",
+                "reason": "section 2: “Trade” ×2, “trade”",
+            }
+        ],
     ]
 
 

@@ -9,9 +9,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from briefs.ingest import parsing
 from briefs.ingest.frontmatter import Fields
 from briefs.ingest.parsing import ParsedDocument, ParsedList, ParseError, decode, parse
+from briefs.ingest.parsing.datelines import _split_dateline
+from briefs.ingest.parsing.headings import _markdown_heading
+from briefs.ingest.parsing.line_kinds import _is_key_points_label
+from briefs.ingest.parsing.titles import _FUNCTION_WORDS
 from briefs.markdown import escape_markdown, render_markdown
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
@@ -225,7 +228,7 @@ sentence = st.lists(safe_word, min_size=3, max_size=15).map(
 WEEKDAYS = {"mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"}
 heading = (
     st.lists(safe_word, min_size=1, max_size=6)
-    .filter(lambda ws: ws[-1] not in parsing._FUNCTION_WORDS)
+    .filter(lambda ws: ws[-1] not in _FUNCTION_WORDS)
     .filter(lambda ws: ws[0] not in WEEKDAYS and not ws[0].endswith("day"))
     .map(lambda ws: " ".join(ws).capitalize())
 )
@@ -573,7 +576,7 @@ def pieces(*words: str) -> st.SearchStrategy[str]:
 @example("#\t#")
 def test_markdown_headings_are_read_as_the_old_pattern_read_them(line):
     old = OLD_MARKDOWN_HEADING.match(line)
-    assert parsing._markdown_heading(line) == (old.group("text") if old else None)
+    assert _markdown_heading(line) == (old.group("text") if old else None)
 
 
 @settings(max_examples=300, deadline=None)
@@ -603,7 +606,7 @@ def test_markdown_headings_are_read_as_the_old_pattern_read_them(line):
 @example("Key points::")
 @example("KEY  TAKEAWAYS: ")
 def test_key_points_labels_are_read_as_the_old_pattern_read_them(line):
-    assert parsing._is_key_points_label(line) == bool(OLD_KEY_POINTS_LABEL.match(line))
+    assert _is_key_points_label(line) == bool(OLD_KEY_POINTS_LABEL.match(line))
 
 
 @settings(max_examples=300, deadline=None)
@@ -645,7 +648,7 @@ def test_key_points_labels_are_read_as_the_old_pattern_read_them(line):
 def test_datelines_are_read_as_the_old_pattern_read_them(paragraph):
     old = OLD_DATELINE.match(paragraph)
     expected = old.group("dateline", "place", "rest") if old else None
-    found = parsing._split_dateline(paragraph)
+    found = _split_dateline(paragraph)
     assert (tuple(found) if found else None) == expected
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from briefs.ingest.parsing import ParsedDocument, ParsedList, ParseError, _plain
+from briefs.ingest.parsing import ParsedDocument, ParsedList, ParseError
+from briefs.ingest.parsing.inline import _plain
 from tests.corpus_report import CORPUS, check, expected_entries, headings, normal, read
 
 ENTRIES = expected_entries()

@@ -116,9 +116,10 @@ class DocumentForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
-        help_text="Read as an imported file is: lines such as “Title:” and "
-        "“Tags:” at the top, then a “Key points” list, then the story; a short "
-        "line of its own is a heading.",
+        help_text="Read as a plain-text file is: front matter or lines such as "
+        "“Title:” and “Tags:” at the top, then a “Key points” list, then the "
+        "story; a short line of its own is a heading. Front matter saying "
+        "“format: markdown” makes it Markdown.",
     )
 
     def clean(self) -> dict[str, Any]:

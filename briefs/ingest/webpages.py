@@ -29,6 +29,7 @@ from __future__ import annotations
 import codecs
 import copy
 import datetime as dt
+import logging
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -38,6 +39,11 @@ import lxml.html
 import trafilatura
 
 from briefs.ingest.frontmatter import Fields, is_web_url, join_names
+
+# trafilatura logs what it makes of a page's markup ("empty link") as
+# warnings; an import reports its own findings per file, so only its errors
+# may reach the log.
+logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 MAX_SUMMARY_LENGTH = (
     300  # a page description longer than this is its text, not a summary

@@ -1,0 +1,147 @@
+"""Titles and sentences: what reads as a headline, the first sentence of a text,
+and a title made from the lead."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from briefs.ingest.parsing.line_kinds import _BULLET, _is_not_heading_text
+from briefs.ingest.parsing.text import _words
+
+MAX_TITLE_LENGTH = 300
+MAX_BODY_TITLE_LENGTH = 200  # a title made from the lead's first sentence
+MIN_TITLE_WORDS = 8  # a shortened title keeps at least this many words
+_TERMINAL_PUNCTUATION = ".,;:!?…។៕៖。！？：；、؟।"
+_SENTENCE_PUNCTUATION = ".!?…។៕。！？؟।:;"
+_CLOSING_MARKS = "\"'”’)]»›"
+_OPENING_MARKS = "\"'“‘«‹([{¿¡"
+
+# A line ending in one of these is the start of a sentence, not a heading.
+_FUNCTION_WORDS = _words(
+    "a an the and or but nor of to in on at for with by from into onto about as than"
+    " that which who whom whose if because while when where so yet is are was were be"
+    " been being has have had will would can could should may might must shall do does"
+    " did not its their his her our your my this these those include includes including"
+    " such like via per over under between after before during against among upon"
+    " within without through across whether said says"
+)
+_ABBREVIATIONS = _words(
+    "mr mrs ms dr gov sen rep st no nos gen lt col maj capt sgt adm cmdr prof rev hon mt"
+    " ft jr sr inc corp co ltd bros dept est fig vol op approx vs jan feb mar apr jun jul"
+    " aug sep sept oct nov dec pres gov't"
+)
+_CLAUSE_BREAKS = (", ", "; ", " – ", " — ", " - ", " and ", " but ", " while ")
+
+
+@lru_cache(maxsize=4096)
+def _title_shape(text: str) -> bool:
+    """A line that reads as a headline or heading, not as part of a sentence."""
+    first = text[:1]
+    if not first or first.islower() or first in _OPENING_MARKS or first in "-*•+#":
+        return False
+    if len(text) > MAX_BODY_TITLE_LENGTH:
+        return False
+    last = text.rstrip(_CLOSING_MARKS)[-1:] or text[-1]
+    words = text.split()
+    if last in _TERMINAL_PUNCTUATION and not (last == "?" and len(words) > 1):
+        return False
+    if words[-1].lower().strip(",.;:'’\"”") in _FUNCTION_WORDS:
+        return False
+    if _BULLET.match(text) or _is_not_heading_text(text):
+        return False
+    return _first_sentence(text) == text
+
+
+def _title_from(paragraph: str) -> str:
+    """A title from the lead: its first sentence without its closing stop.
+
+    The lead stays whole in the body. A sentence longer than 200 characters
+    is cut at the last clause break (", ", "; ", a dash, " and ", " but ")
+    before that length that leaves at least eight words, else at a word
+    boundary with "…".
+    """
+    text = paragraph.strip()
+    sentence = _without_attribution(_first_sentence(text).rstrip(" .:;"))
+    if len(sentence) <= MAX_BODY_TITLE_LENGTH:
+        return sentence or text
+    best = -1
+    for mark in _CLAUSE_BREAKS:
+        cut = sentence.rfind(mark, 0, MAX_BODY_TITLE_LENGTH)
+        if cut > best and len(sentence[:cut].split()) >= MIN_TITLE_WORDS:
+            best = cut
+    if best > 0:
+        return sentence[:best].rstrip(" ,;–—-")
+    return _truncate(sentence, MAX_BODY_TITLE_LENGTH)
+
+
+def _without_attribution(sentence: str) -> str:
+    """A lead without its closing attribution: ", a police spokesman said",
+    ", officials said on Tuesday"."""
+    comma = sentence.rfind(", ")
+    if comma < 0:
+        return sentence
+    tail = sentence[comma + 2 :].split()
+    saying = {"said", "says", "told", "announced", "reported", "according"}
+    if len(tail) <= 8 and saying & {word.lower() for word in tail}:
+        head = sentence[:comma]
+        if len(head.split()) >= MIN_TITLE_WORDS:
+            return head
+    return sentence
+
+
+def _first_sentence(text: str) -> str:
+    """``text`` up to the end of its first sentence.
+
+    A full stop ends a sentence when a space and a capital, a digit or a
+    quotation mark follow it, and it does not close an abbreviation (Gov.,
+    Mr., U.S., Jan.) or an initial. Scanned once: each stop looks back at
+    most a short word.
+    """
+    length = len(text)
+    index = 0
+    while index < length:
+        char = text[index]
+        if char not in ".!?…":
+            index += 1
+            continue
+        run_end = index
+        while run_end < length and text[run_end] in ".!?…":
+            run_end += 1
+        close = run_end
+        while close < length and text[close] in _CLOSING_MARKS:
+            close += 1
+        if close >= length:
+            return text
+        if text[close].isspace():
+            following = close
+            while following < length and text[following].isspace():
+                following += 1
+            nxt = text[following : following + 1]
+            starts = nxt.isupper() or nxt.isdigit() or (nxt and nxt in _OPENING_MARKS)
+            stop_only = text[index:run_end] == "."
+            if starts and not (stop_only and _is_abbreviation(text, index)):
+                return text[:close]
+        index = run_end
+    return text
+
+
+def _is_abbreviation(text: str, stop: int) -> bool:
+    """Whether the full stop at ``stop`` closes an abbreviation or initial."""
+    start = stop
+    while start > 0 and stop - start < 12 and not text[start - 1].isspace():
+        start -= 1
+    word = text[start:stop].lstrip(_OPENING_MARKS)
+    if not word or stop - start >= 12:
+        return False
+    if len(word) == 1 and word.isalpha():
+        return True  # an initial: "Jerome H. Powell"
+    if "." in word:
+        return True  # "U.S.", "e.g."
+    return word.lower() in _ABBREVIATIONS
+
+
+def _truncate(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-")
+    return f"{cut or text[: limit - 1]}…"
