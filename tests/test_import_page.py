@@ -357,6 +357,21 @@ def test_a_writer_creates_a_draft_of_their_own_without_new_tags(writer):
     assert writer.get(response["Location"]).status_code == 200
 
 
+def test_a_writers_document_tags_are_looked_up_in_one_query(
+    writer, django_assert_num_queries
+):
+    """However many tags a document names, whether each exists is one query."""
+    from briefs.ingest.importing import Tagging
+    from briefs.tagging.vocabulary import build_tagger
+
+    Tag.objects.create(name="Shipping")
+    tagging = Tagging.using(build_tagger())
+    names = ["Shipping", "shipping", *(f"Made up {n}" for n in range(60))]
+    with django_assert_num_queries(1):
+        known = tagging.known(names)
+    assert known == {"Shipping", "shipping"}
+
+
 def test_an_editor_may_create_the_documents_new_tags(chief):
     create(chief, paste(chief, "Title: Port strike\nTags: Made up tag\n\nText."))
     assert Brief.objects.get().tags.filter(name="Made up tag").exists()

@@ -309,3 +309,17 @@ def test_a_broken_word_file_is_one_clear_failure(tmp_path):
     assert "failed: " in output and "memo.docx" in output
     assert "1 of 1 files failed" in error
     assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_document_naming_too_many_tags_is_refused_before_any_lookup(tmp_path):
+    names = ", ".join(f"Topic {n}" for n in range(101))
+    (tmp_path / "tags.txt").write_text(f"Tags: {names}\n\nBody text.\n")
+    output, error = run_failing(tmp_path / "tags.txt")
+    assert "too many tags named in the document: 101 (at most 100)" in output
+    assert row_counts() == (0, 0, 0, 0, 0)
+
+
+def test_a_dry_run_shows_the_documents_own_tags_too(tmp_path):
+    (tmp_path / "own.txt").write_text("Tags: Harbour policy\n\nDockers met.\n")
+    output = run("--dry-run", tmp_path / "own.txt")
+    assert "  brief tags: Harbour policy" in output

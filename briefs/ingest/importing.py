@@ -25,6 +25,7 @@ from typing import Any
 import reversion
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from briefs import search
@@ -252,6 +253,8 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
 # repeats all the key points. A real brief has a handful of each; a 2 MB
 # document of bullets or headings would have hundreds of thousands.
 MAX_KEY_POINTS = 20
+# The tags a document's own Tags line or front matter may name.
+MAX_DOCUMENT_TAGS = 100
 MAX_PARTS = 10_000
 
 
@@ -349,12 +352,20 @@ class Tagging:
         """``tagger``, with the tags the database has now."""
         return cls(tagger, TagRows(tagger.kinds))
 
-    def knows(self, name: str) -> bool:
-        """Whether ``name`` is a tag already or a term of the vocabulary (in any case)."""
-        return (
-            name.casefold() in self.tagger.kinds
-            or Tag.objects.filter(name__iexact=name).exists()
+    def known(self, names: Sequence[str]) -> set[str]:
+        """Those of ``names`` that are tags already or terms of the vocabulary
+        (in any case), looked up in one query."""
+        unknown = [name for name in names if name.casefold() not in self.tagger.kinds]
+        in_database = set(
+            Tag.objects.annotate(lowered=Lower("name"))
+            .filter(lowered__in={name.lower() for name in unknown})
+            .values_list("lowered", flat=True)
         )
+        return {
+            name
+            for name in names
+            if name.casefold() in self.tagger.kinds or name.lower() in in_database
+        }
 
 
 @dataclass(frozen=True)
@@ -509,6 +520,11 @@ class Importer:
         """
         doc = read_document(name or source_path, data)
         warnings: list[str] = []
+        if len(doc.tags) > MAX_DOCUMENT_TAGS:
+            raise ImportFailure(
+                f"too many tags named in the document: {len(doc.tags):,} "
+                f"(at most {MAX_DOCUMENT_TAGS})"
+            )
         if not self.options.new_tags:
             doc, left_out = _known_tags_only(doc, self.tagging)
             warnings.extend(left_out)
@@ -709,7 +725,8 @@ def _known_tags_only(
 ) -> tuple[ParsedDocument, list[str]]:
     """``doc`` keeping the names on its Tags line that ``tagging`` knows, and
     a warning for each name left out."""
-    known = tuple(name for name in doc.tags if tagging.knows(name))
+    found = tagging.known(doc.tags)
+    known = tuple(name for name in doc.tags if name in found)
     left_out = [
         f"tag {name!r} left out: it is not a tag yet, and only editors create tags"
         for name in doc.tags

@@ -164,7 +164,7 @@ class Command(BaseCommand):
             "key points": str(len(plan["key_points"])),
             "sections": f"{len(headings)}: "
             + " | ".join(heading or "(opening)" for heading in headings),
-            "brief tags": ", ".join(plan["proposed_tags"]) or "(none)",
+            "brief tags": ", ".join(plan["tags"]) or "(none)",
         }
         for label, value in lines.items():
             self.stdout.write(f"  {label}: {visible(value)}")
