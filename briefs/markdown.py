@@ -21,21 +21,27 @@ _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 # An ampersand that would otherwise be read as an entity or character reference.
 _ENTITY_AMPERSAND = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 # Line starts that open a block: headings, quotes, list items, thematic breaks, fences.
-_BLOCK_START = re.compile(r"^(#|>|[-+=~](?=\s|$|[-+=~])|\d{1,9}(?=[.)]))")
+_BLOCK_START = re.compile(r"^(?:#|>|[-+=~](?=\s|$|[-+=~])|\d{1,9}(?=[.)]))")
+
+
+def escape_inline(text: str) -> str:
+    """Plain ``text`` made literal inside a Markdown line (not at its start)."""
+    return _ENTITY_AMPERSAND.sub(r"\\&", _INLINE_SPECIAL.sub(r"\\\1", text))
+
+
+def escape_line_start(line: str) -> str:
+    """A Markdown line whose start would open a block (``#``, ``>``, ``-``, ``1.``) made literal."""
+    match = _BLOCK_START.match(line)
+    if not match:
+        return line
+    if line[0].isdigit():
+        return f"{line[: match.end()]}\\{line[match.end() :]}"
+    return f"\\{line}"
 
 
 def escape_markdown(text: str) -> str:
     """Escape plain ``text`` (one paragraph, one line) so CommonMark renders it as is."""
-    text = _INLINE_SPECIAL.sub(r"\\\1", text)
-    text = _ENTITY_AMPERSAND.sub(r"\\&", text)
-    match = _BLOCK_START.match(text)
-    if match:
-        if match.group(1)[0].isdigit():
-            end = match.end()
-            text = f"{text[:end]}\\{text[end:]}"
-        else:
-            text = f"\\{text}"
-    return text
+    return escape_line_start(escape_inline(text))
 
 
 def paragraphs_to_markdown(paragraphs: list[str] | tuple[str, ...]) -> str:

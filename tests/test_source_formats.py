@@ -19,12 +19,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefs.ingest import documents
+from briefs.ingest import documents, webpages
 from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.frontmatter import Fields, split_front_matter
 from briefs.ingest.parsing import ParseError
 from briefs.ingest.webpages import read_webpage
-from briefs.ingest.wordfiles import MAX_XML_BYTES, read_wordfile
+from briefs.ingest.wordfiles import MAX_UNPACKED_BYTES, read_wordfile
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 CAFE_BYTE = "é".encode("cp1252")
@@ -318,7 +318,7 @@ def test_any_dumped_front_matter_is_read_and_the_body_kept(unknown, title, body,
         text = "---\n" + yaml.safe_dump(data, allow_unicode=True) + "---\n" + body
     fields, rest = split_front_matter(text)
     assert rest == body
-    assert fields.title == " ".join(re.split(r"[ \t\r\n]+", title)).strip()
+    assert fields.title == " ".join(re.split(r"[ \t\n\r\f\v]+", title)).strip()
 
 
 def _toml_dump(data: dict) -> str:
@@ -702,10 +702,19 @@ def _zip(parts: dict[str, bytes | str]) -> bytes:
         (b"PK\x03\x04broken", "not a Word document"),
         (_zip({"hello.txt": "hi"}), "has no word/document.xml"),
         (_zip({"word/document.xml": "<w:document"}), "not a readable Word document"),
-        # About 11 MB of XML in a few kilobytes.
+        # Over 3 MB unpacked in a few kilobytes, in the XML or in any part.
         (
-            _zip({"word/document.xml": b" " * (MAX_XML_BYTES + 1)}),
-            "unpacks to 10 MB of XML",
+            _zip({"word/document.xml": b" " * (MAX_UNPACKED_BYTES + 1)}),
+            "unpacks to 3.0 MB",
+        ),
+        (
+            _zip(
+                {
+                    "word/document.xml": "<w:document/>",
+                    "word/main.bin": b" " * MAX_UNPACKED_BYTES,
+                }
+            ),
+            "unpacks to 3.0 MB",
         ),
         (_zip({f"{n}.xml": "" for n in range(1001)}), "1,001 parts"),
     ],
@@ -805,3 +814,114 @@ def _damaged(data: bytes, changes: list[tuple[int, int]]) -> bytes:
     for position, byte in changes:
         damaged[position] = byte
     return bytes(damaged)
+
+
+# Hostile input.
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("---\ndate: 0000-01-01\n---\nB", r"'0000-01-01' at line 2 is not a date"),
+        (
+            "---\ntitle: T\npublished: 2024-01-01T00:00:00+99:00\n---\nB",
+            r"'2024-01-01T00:00:00\+99:00' at line 3 is not a date",
+        ),
+        (
+            "---\ndate: 9999-12-31T23:59:59-12:00\n---\nB",
+            r"date 9999-12-31T23:59:59-12:00 is outside the dates that can be stored",
+        ),
+        (
+            "---\ndate: '0001-01-01T00:00:00+14:00'\n---\nB",
+            r"date 0001-01-01T00:00:00\+14:00 is outside",
+        ),
+        (
+            "+++\ndate = 9999-12-31T23:59:59-12:00\n+++\nB",
+            r"date 9999-12-31T23:59:59-12:00 is outside",
+        ),
+        ("+++\ndate = 0000-01-01\n+++\nB", "Invalid date"),
+    ],
+)
+def test_dates_datetime_cannot_hold_are_a_parse_error(text, message):
+    with pytest.raises(ParseError, match=message):
+        split_front_matter(text)
+
+
+def test_the_last_dates_utc_can_hold_are_read():
+    fields = front("---\ndate: 9999-12-31T23:59:59+01:00\n---\nB")
+    assert fields.published.year == 9999
+
+
+@pytest.mark.parametrize(
+    "label", ["rot13", "hex", "base64", "zlib_codec", "utf-7", "idna", "x-foo"]
+)
+def test_a_declared_encoding_browsers_do_not_read_falls_back(label):
+    data = PAGE.format(charset=label, word="+ADw-b+AD4-").encode()
+    fields, markdown = read_webpage(data)
+    assert "the first in +ADw-b+AD4- years" in markdown
+    assert (
+        f"declares the encoding {label!r}, which browsers do not read"
+        in (fields.warnings[0])
+    )
+
+
+def test_a_refused_label_on_bytes_that_are_not_utf8_reads_windows_1252():
+    data = PAGE.format(charset="rot13", word="caf\xe9").encode("cp1252")
+    fields, markdown = read_webpage(data)
+    assert "the first in café years" in markdown
+    assert len(fields.warnings) == 2
+
+
+def test_utf8_bytes_declared_windows_1252_are_read_as_declared_with_a_warning():
+    data = PAGE.format(charset="windows-1252", word="café").encode()
+    fields, markdown = read_webpage(data)
+    assert "the first in cafÃ© years" in markdown
+    assert "declares cp1252 but reads as UTF-8" in fields.warnings[0]
+
+
+def test_a_mailto_link_in_capitals_is_kept():
+    page = b'<html><body><article><p>Please <a href="MAILTO:desk@example.org">write to the desk</a> today about this story.</p></article></body></html>'
+    assert "[write to the desk](MAILTO:desk@example.org)" in read_webpage(page)[1]
+
+
+def test_text_over_the_import_limit_from_a_page_is_a_parse_error():
+    paragraph = "<p>" + "word " * 200 + "</p>"
+    count = documents.MAX_TEXT_BYTES // 1000 + 1
+    page = f"<html><body><article>{paragraph * count}</article></body></html>"
+    with pytest.raises(ParseError, match="at most 2 MB can be imported"):
+        read_document("a.html", page.encode())
+
+
+def test_article_location_takes_linear_time(monkeypatch):
+    """Ten times the blocks take well under a hundred times as long to score.
+
+    trafilatura is stood in for by a body of other text, so every block is
+    looked for and not found: the case a search of the whole extracted text
+    for each block made quadratic.
+    """
+    import time
+
+    import lxml.etree
+
+    def seconds(count: int) -> float:
+        body = lxml.etree.Element("body")
+        lxml.etree.SubElement(body, "p").text = "other words " * 6 * count
+        monkeypatch.setattr(
+            webpages.trafilatura,
+            "bare_extraction",
+            lambda *args, **kwargs: type("Document", (), {"body": body}),
+        )
+        paragraphs = "".join(f"<p>Sentence {n} of it.</p>" for n in range(count))
+        page = webpages._parse_html(f"<html><body>{paragraphs}</body></html>")
+        start = time.perf_counter()
+        webpages._article(page)
+        return time.perf_counter() - start
+
+    small, large = seconds(1_000), seconds(10_000)
+    assert large < small * 40
+
+
+def test_a_page_of_too_many_elements_is_refused_before_extraction():
+    page = b"<html><body>" + b"<div><p>w</p></div>" * 5_000 + b"</body></html>"
+    with pytest.raises(ParseError, match="has 10,002 elements, more than the 10,000"):
+        read_document("huge.html", page)

@@ -12,6 +12,10 @@ Web pages and Word files give their title, date and so on beside the text,
 as the ``Fields`` that front matter gives; their text then goes through the
 same parser as any Markdown. Every reader raises only ParseError for input
 it cannot read.
+
+The Markdown a web page or Word file gives is held to ``MAX_TEXT_BYTES``,
+the import's own limit on a file (``NEWSROOM_IMPORT_MAX_BYTES``): a small
+archive or page must not give the parser more text than a text file could.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Callable
 from pathlib import PurePath
 
 from briefs.ingest.frontmatter import Fields
-from briefs.ingest.parsing import ParsedDocument, decode, parse
+from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
 from briefs.ingest.webpages import read_webpage
 from briefs.ingest.wordfiles import read_wordfile
 
@@ -30,6 +34,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 WEBPAGE_SUFFIXES = (".html", ".htm")
 WORDFILE_SUFFIXES = (".docx",)
 SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + WEBPAGE_SUFFIXES + WORDFILE_SUFFIXES
+# The same number as settings.NEWSROOM_IMPORT_MAX_BYTES, written out so that
+# the readers stay free of Django and can be tested without it.
+MAX_TEXT_BYTES = 2 * 1024 * 1024
 
 _READERS: dict[str, Callable[[bytes], tuple[Fields, str]]] = {
     **dict.fromkeys(WEBPAGE_SUFFIXES, read_webpage),
@@ -43,6 +50,12 @@ def read_document(name: str, data: bytes) -> ParsedDocument:
     reader = _READERS.get(suffix)
     if reader is not None:
         fields, text = reader(data)
+        size = len(text.encode("utf-8"))
+        if size > MAX_TEXT_BYTES:
+            raise ParseError(
+                f"the document's text comes to {size / 1024 / 1024:.1f} MB; "
+                f"at most {MAX_TEXT_BYTES / 1024 / 1024:g} MB can be imported"
+            )
         document = parse(text, markdown=True, fields=fields)
         warnings = fields.warnings
     else:

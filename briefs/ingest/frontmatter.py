@@ -31,6 +31,7 @@ ParseError naming the problem, and the line where the library gives one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import tomllib
@@ -68,8 +69,9 @@ _PLAIN_FORMATS = frozenset({"text", "plain", "txt", "plain text"})
 
 # A line that a YAML mapping could start with: "key:" then a space or the end.
 _KEY_LINE = re.compile(r"^[^\s#:][^:]*:(?:[ \t]|$)", re.MULTILINE)
-# Runs of line-level white space, made one space in one-line fields.
-_LINE_SPACE = re.compile(r"[ \t\r\n]+")
+# Runs of white space, made one space in one-line fields: ASCII white space
+# only, as HTML has it, so a no-break space stays what it is.
+_LINE_SPACE = re.compile(r"[ \t\n\r\f\v]+")
 # "2024-09-13 00:00:00 -0500": a space before the offset, which ISO 8601 lacks.
 _SPACED_OFFSET = re.compile(r"(?<=\d)[ \t]+(?=(?:Z|[+-]\d\d:?\d\d)$)")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -134,6 +136,33 @@ def _load_yaml(block: str) -> Any:
         raise ParseError(f"front matter (YAML): {error}") from None
     except RecursionError:
         raise ParseError("front matter (YAML): nested too deeply") from None
+    except (ValueError, OverflowError) as error:
+        # PyYAML builds a date it recognised and lets datetime's errors through
+        # (year 0, an offset of 24 hours or more).
+        raise ParseError(
+            f"front matter (YAML): {_unbuildable_date(block)} is not a date "
+            f"({one_line(str(error))})"
+        ) from None
+
+
+def _unbuildable_date(block: str) -> str:
+    """The first date in a YAML block that datetime refuses, with its line; '' if none."""
+    constructor = yaml.SafeLoader("")
+    nodes = [yaml.compose(block, Loader=yaml.SafeLoader)]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag != "tag:yaml.org,2002:timestamp":
+                continue
+            try:
+                constructor.construct_yaml_timestamp(node)
+            except (ValueError, OverflowError):
+                return f"{node.value!r} at line {node.start_mark.line + 2}"
+        elif isinstance(node, yaml.SequenceNode):
+            nodes.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            nodes.extend(value for pair in reversed(node.value) for value in pair)
+    return "a date"
 
 
 def _load_toml(block: str) -> dict[str, Any]:
@@ -156,14 +185,14 @@ def _fields(data: dict[Any, Any]) -> Fields:
     values = {key.lower(): value for key, value in data.items() if isinstance(key, str)}
     warnings: list[str] = []
     return Fields(
-        title=_one_line(_text("title", values.get("title"))),
+        title=one_line(_text("title", values.get("title"))),
         published=_first_date(values),
-        source=_one_line(_text("source", values.get("source"))),
+        source=one_line(_text("source", values.get("source"))),
         url=_first_url(values, warnings),
         byline=_byline(values),
         tags=_tags(values),
         summary=_first_text(values, _SUMMARY_KEYS, one_line=False),
-        dateline=_one_line(_text("dateline", values.get("dateline"))),
+        dateline=one_line(_text("dateline", values.get("dateline"))),
         markdown=_is_markdown(values.get("format"), warnings),
         warnings=tuple(warnings),
     )
@@ -184,7 +213,8 @@ def _text(name: str, value: Any) -> str:
     raise ParseError(f"front matter: {name} must be text, not a {_kind(value)}")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """``text`` with its runs of white space made single spaces, trimmed."""
     return _LINE_SPACE.sub(" ", text).strip()
 
 
@@ -192,7 +222,7 @@ def _first_text(values: dict[str, Any], keys: Iterable[str], *, one_line: bool) 
     for key in keys:
         text = _text(key, values.get(key))
         if text:
-            return _one_line(text) if one_line else text
+            return one_line(text) if one_line else text
     return ""
 
 
@@ -208,16 +238,26 @@ def _date(name: str, value: Any) -> dt.datetime | dt.date:
     """A date or date-time; one without an offset stays naive, which the importer reads as UTC."""
     from briefs.ingest.parsing import ParseError
 
-    if isinstance(value, dt.datetime | dt.date):
-        return value
     if isinstance(value, str):
         text = _SPACED_OFFSET.sub("", value.strip())
+        with contextlib.suppress(ValueError):  # not ISO 8601: refused below
+            value = (
+                dt.date.fromisoformat(text)
+                if len(text) == 10
+                else dt.datetime.fromisoformat(text)
+            )
+    if isinstance(value, dt.datetime):
         try:
-            if len(text) == 10:
-                return dt.date.fromisoformat(text)
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            pass
+            value.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            # 9999-12-31T23:59:59-12:00 is after the last moment UTC can hold.
+            raise ParseError(
+                f"front matter: {name} {value.isoformat()} is outside the dates "
+                "that can be stored (years 1 to 9999 in UTC)"
+            ) from None
+        return value
+    if isinstance(value, dt.date):
+        return value
     raise ParseError(
         f"front matter: {name} {value!r} is not an ISO 8601 date or date-time "
         "(for example 2025-03-14)"
@@ -226,7 +266,7 @@ def _date(name: str, value: Any) -> dt.datetime | dt.date:
 
 def _first_url(values: dict[str, Any], warnings: list[str]) -> str:
     for key in _URL_KEYS:
-        url = _one_line(_text(key, values.get(key)))
+        url = one_line(_text(key, values.get(key)))
         if not url:
             continue
         if is_web_url(url):
@@ -259,9 +299,9 @@ def _names(name: str, value: Any) -> list[str]:
         for item in value:
             if isinstance(item, dict):
                 item = {str(k).lower(): v for k, v in item.items()}.get("name")
-            names.append(_one_line(_text(name, item)))
+            names.append(one_line(_text(name, item)))
         return [n for n in names if n]
-    text = _one_line(_text(name, value))
+    text = one_line(_text(name, value))
     return [text] if text else []
 
 
@@ -278,7 +318,7 @@ def _tags(values: dict[str, Any]) -> tuple[str, ...]:
         value = values.get(key)
         items = value if isinstance(value, list | tuple) else [value]
         for item in items:
-            for tag in _one_line(_text(key, item)).split(","):
+            for tag in one_line(_text(key, item)).split(","):
                 tag = tag.strip()
                 if tag:
                     tags.setdefault(tag.casefold(), tag)
@@ -286,7 +326,7 @@ def _tags(values: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _is_markdown(value: Any, warnings: list[str]) -> bool:
-    name = _one_line(_text("format", value)).lower()
+    name = one_line(_text("format", value)).lower()
     if name in _MARKDOWN_FORMATS:
         return True
     if name and name not in _PLAIN_FORMATS:

@@ -27,6 +27,7 @@ trafilatura is given no URL, and relative links are only joined as text.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import copy
 import datetime as dt
 import logging
@@ -38,7 +39,8 @@ import lxml.etree
 import lxml.html
 import trafilatura
 
-from briefs.ingest.frontmatter import Fields, is_web_url, join_names
+from briefs.ingest.frontmatter import Fields, is_web_url, join_names, one_line
+from briefs.markdown import escape_inline, escape_line_start
 
 # trafilatura logs what it makes of a page's markup ("empty link") as
 # warnings; an import reports its own findings per file, so only its errors
@@ -48,6 +50,11 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 MAX_SUMMARY_LENGTH = (
     300  # a page description longer than this is its text, not a summary
 )
+# Real article pages have hundreds of elements (the corpus: 336 to 1,350); past
+# some tens of thousands, trafilatura's extraction grows faster than the page
+# (a 2 MB page of 100,000 elements took a minute, 10,000 about 4 s), so a
+# larger page is refused.
+MAX_ELEMENTS = 10_000
 _HEADLINE_WITHIN = 6  # blocks from the top of the article
 # Page furniture that can sit inside the element holding an article.
 _CHROME = lxml.etree.XPath(
@@ -75,17 +82,53 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# Browsers read these labels as Windows-1252, and so do pages written for them.
-_READ_AS_WINDOWS_1252 = frozenset({"latin_1", "iso8859-1", "ascii"})
+# The text encodings browsers read (the WHATWG Encoding Standard), by the
+# name Python's codecs give the labels pages use, to the codec that reads
+# them as browsers do: Latin-1 and ASCII as Windows-1252, the Japanese,
+# Korean and Chinese labels as the Microsoft supersets. A label missing here
+# (utf-7, or a codec that is no text encoding, such as rot13, hex, base64 or
+# zlib) is not read; the page is read as one with no declaration is.
+_BROWSER_ENCODINGS = {
+    "utf-8": "utf-8",
+    # A page that declares UTF-16 or UTF-32 without a byte-order mark is
+    # ASCII-compatible, or it could not have declared it: browsers read UTF-8.
+    **dict.fromkeys(
+        ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"),
+        "utf-8",
+    ),
+    **dict.fromkeys(("latin_1", "iso8859-1", "ascii", "cp1252"), "cp1252"),
+    **{
+        f"iso8859-{n}": f"iso8859-{n}"
+        for n in (2, 3, 4, 5, 6, 7, 8, 10, 13, 14, 15, 16)
+    },
+    "iso8859-9": "cp1254",
+    "iso8859-11": "cp874",
+    **{
+        f"cp{n}": f"cp{n}"
+        for n in (866, 874, 1250, 1251, 1253, 1254, 1255, 1256, 1257, 1258)
+    },
+    "koi8-r": "koi8-r",
+    "koi8-u": "koi8-u",
+    "mac-roman": "mac-roman",
+    "mac-cyrillic": "mac-cyrillic",
+    "gb18030": "gb18030",
+    "gb2312": "gbk",
+    "gbk": "gbk",
+    "big5": "big5hkscs",
+    "big5hkscs": "big5hkscs",
+    "euc_jp": "euc_jp",
+    "iso2022_jp": "iso2022_jp",
+    "shift_jis": "cp932",
+    "cp932": "cp932",
+    "euc_kr": "cp949",
+    "cp949": "cp949",
+}
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
 _SPACES = re.compile(r" {2,}")
-_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
-_ENTITY_AMPERSAND = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-_BLOCK_START = re.compile(r"^(?:#|>|[-+=~](?=\s|$|[-+=~])|\d{1,9}(?=[.)]))")
 _MONTHS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b", re.IGNORECASE
 )
@@ -130,22 +173,28 @@ def read_webpage(data: bytes) -> tuple[Fields, str]:
 
     text, warnings = decode_page(data)
     page = _parse_html(text)
+    elements = sum(1 for _ in page.iter())
+    if elements > MAX_ELEMENTS:
+        raise ParseError(
+            f"the web page has {elements:,} elements, more than the "
+            f"{MAX_ELEMENTS:,} an article page needs; save the article alone"
+        )
     base_url = _base_url(page)
     metadata = trafilatura.extract_metadata(copy.deepcopy(page))
     byline = _byline(metadata.author) or _byline_from_links(page)
     _prepare(page, base_url)
     article = _article(page)
-    title = _one_line(metadata.title or "")
+    title = one_line(metadata.title or "")
     blocks = html_to_blocks(article, base_url=base_url)
     blocks = drop_headline(blocks, title)
     if not blocks:
         raise ParseError("no article text found in the web page")
-    description = _one_line(metadata.description or "")
+    description = one_line(metadata.description or "")
     url = metadata.url if metadata.url and is_web_url(metadata.url) else base_url
     fields = Fields(
         title=title,
         published=_date(metadata.date),
-        source=_one_line(metadata.sitename or ""),
+        source=one_line(metadata.sitename or ""),
         url=url,
         byline=byline,
         summary=description if len(description) <= MAX_SUMMARY_LENGTH else "",
@@ -181,13 +230,13 @@ def _article(page: lxml.html.HtmlElement) -> lxml.etree._Element:
         for candidate in page.xpath("//main | //*[@role='main'] | //article | //body"):
             return candidate
         return page
-    extracted = " ".join("".join(document.body.itertext()).split())
+    found = _found_texts(document.body)
     scores: dict[lxml.etree._Element, int] = {}
     for element in page.iter(*_BLOCKS):
         words = _own_text(element)
         if not words:
             continue
-        score = len(words) if words in extracted else -len(words)
+        score = len(words) if words in found else -len(words)
         for holder in (element, *element.iterancestors()):
             scores[holder] = scores.get(holder, 0) + score
     if not scores:
@@ -196,12 +245,26 @@ def _article(page: lxml.html.HtmlElement) -> lxml.etree._Element:
     return max(scores, key=lambda element: (scores[element], _depth(element)))
 
 
+def _found_texts(body: lxml.etree._Element) -> set[str]:
+    """The words of each element of trafilatura's output, all of it and its own.
+
+    A page block counts as found when its words are one of these: a set
+    lookup, where a search of the whole extracted text for each block took
+    time in the square of the page's size.
+    """
+    found: set[str] = set()
+    for element in body.iter():
+        found.add(" ".join("".join(element.itertext()).split()))
+        found.add(_own_text(element))
+    return found
+
+
 def _own_text(element: lxml.etree._Element) -> str:
     """The words of a block without those of the blocks inside it."""
     parts = [element.text or ""]
     for child in element:
         if isinstance(child.tag, str) and child.tag not in _BLOCKS:
-            parts.append(child.text_content())
+            parts.append("".join(child.itertext()))
         parts.append(child.tail or "")
     return " ".join("".join(parts).split())
 
@@ -231,33 +294,44 @@ def decode_page(data: bytes) -> tuple[str, list[str]]:
                 raise ParseError(
                     f"not valid {encoding.upper()} (at byte {error.start})"
                 ) from None
-    declared = _declared_encoding(data[:_PRESCAN_BYTES])
-    warnings: list[str] = []
+    declared, warnings = _declared_encoding(data[:_PRESCAN_BYTES])
     if declared and declared != "utf-8" and b"\x00" not in data:
         try:
-            return data.decode(declared), warnings
+            text = data.decode(declared)
         except UnicodeDecodeError as error:
             warnings.append(
                 f"not valid {declared} as the page declares (at byte {error.start})"
             )
+        else:
+            with contextlib.suppress(UnicodeDecodeError):
+                data.decode("utf-8")
+                # Browsers keep the declaration; the text may be mojibake.
+                if not data.isascii():
+                    warnings.append(
+                        f"the page declares {declared} but reads as UTF-8; it was read "
+                        f"as {declared}, as browsers do: check its accented letters"
+                    )
+            return text, warnings
     text, decode_warnings = decode(data)
     return text, warnings + decode_warnings
 
 
-def _declared_encoding(head: bytes) -> str:
+def _declared_encoding(head: bytes) -> tuple[str, list[str]]:
+    """(the codec for the encoding the page declares, or '', warnings)."""
     match = _DECLARED_CHARSET.search(head)
     if not match:
-        return ""
+        return "", []
     label = (match.group(1) or match.group(2)).decode("ascii", "replace")
     try:
-        name = codecs.lookup(label).name
+        name = _BROWSER_ENCODINGS.get(codecs.lookup(label).name, "")
     except LookupError:
-        return ""
-    if name in _READ_AS_WINDOWS_1252:
-        return "cp1252"
-    if name.startswith(("utf-16", "utf-32")):
-        return "utf-8"  # a page that says so without a byte-order mark is not
-    return name
+        name = ""
+    if name:
+        return name, []
+    return "", [
+        f"the page declares the encoding {label[:40]!r}, which browsers do not "
+        "read; it was read as UTF-8, or Windows-1252 where it is not UTF-8"
+    ]
 
 
 def _parse_html(text: str) -> lxml.html.HtmlElement:
@@ -352,7 +426,7 @@ def _byline_from_links(page: lxml.html.HtmlElement) -> str:
     for link in page.xpath(
         "//a[@rel='author' or contains(@class, 'author-link') or contains(@class, 'author-name')]"
     ):
-        name = _one_line(link.text_content())
+        name = one_line(link.text_content())
         if _looks_like_name(name):
             return name
     return ""
@@ -360,7 +434,7 @@ def _byline_from_links(page: lxml.html.HtmlElement) -> str:
 
 def _byline(author: str | None) -> str:
     """trafilatura's author, when it is names and not a date or a sentence."""
-    names = [_one_line(name) for name in (author or "").split(";")]
+    names = [one_line(name) for name in (author or "").split(";")]
     names = [name for name in names if _looks_like_name(name)]
     return join_names(names)
 
@@ -380,10 +454,6 @@ def _date(value: str | None) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def _one_line(text: str) -> str:
-    return _HTML_SPACE.sub(" ", text).strip()
 
 
 def drop_headline(blocks: list[str], title: str) -> list[str]:
@@ -411,21 +481,6 @@ def html_to_blocks(root: lxml.etree._Element, *, base_url: str = "") -> list[str
     writer.container(root)
     writer.flush()
     return writer.blocks
-
-
-def escape_inline(text: str) -> str:
-    """Plain text made literal inside a Markdown line."""
-    return _ENTITY_AMPERSAND.sub(r"\\&", _INLINE_SPECIAL.sub(r"\\\1", text))
-
-
-def escape_line_start(line: str) -> str:
-    """A Markdown line whose start would open a block (``#``, ``>``, ``-``, ``1.``) made literal."""
-    match = _BLOCK_START.match(line)
-    if not match:
-        return line
-    if line[0].isdigit():
-        return f"{line[: match.end()]}\\{line[match.end() :]}"
-    return f"\\{line}"
 
 
 @dataclass
@@ -461,7 +516,7 @@ class _Writer:
     def block(self, element: lxml.etree._Element, tag: str) -> None:
         level = _heading_level(element, tag)
         if level:
-            text = _one_line(element.xpath("string()"))
+            text = one_line(element.xpath("string()"))
             if text:
                 self.blocks.append(f"{'#' * level} {escape_inline(text)}")
         elif tag in _LISTS or tag in _LIST_ITEMS:
@@ -571,9 +626,10 @@ class _Writer:
         target = "".join(target.split())
         if self.base_url and target and not urlsplit(target).scheme:
             target = urljoin(self.base_url, target)
-        if not content.strip() or urlsplit(target).scheme.lower() not in _LINK_SCHEMES:
+        scheme = urlsplit(target).scheme.lower()
+        if not content.strip() or scheme not in _LINK_SCHEMES:
             return content
-        if target.startswith("mailto:") or is_web_url(target):
+        if scheme == "mailto" or is_web_url(target):
             destination = (
                 target.replace("(", "%28").replace(")", "%29").replace("<", "%3C")
             )

@@ -13,10 +13,10 @@ The title is the paragraph in the Title style, else the file's own title
 (core properties), else none. The core properties' keywords become tags.
 
 A .docx is a zip archive: before anything is unpacked, the archive must
-list at most ``MAX_PARTS`` members whose XML (all that is read; images are
-not opened) comes to at most ``MAX_XML_BYTES`` unpacked, so a small file
-cannot unpack into gigabytes. Python's zipfile holds each member to its
-listed size.
+list at most ``MAX_PARTS`` members that come to at most ``MAX_UNPACKED_BYTES``
+unpacked, all members counted (mammoth reads whichever part the
+relationships name, whatever its suffix), so a small file cannot unpack into
+gigabytes. Python's zipfile holds each member to its listed size.
 """
 
 from __future__ import annotations
@@ -32,13 +32,15 @@ import lxml.html
 import mammoth
 import mammoth.images
 
-from briefs.ingest.frontmatter import Fields
+from briefs.ingest.frontmatter import Fields, one_line
 from briefs.ingest.webpages import drop_headline, html_to_blocks
 
 MAX_PARTS = 1_000
-# About 2,000 pages of text. mammoth reads XML into a DOM, at some tens of
-# bytes of memory per byte of XML.
-MAX_XML_BYTES = 10 * 1024 * 1024
+# The import keeps at most 2 MB of text (NEWSROOM_IMPORT_MAX_BYTES); Word's
+# XML around that text, styles and the other parts add about half again for
+# a document of that size, so a larger archive could only be refused after
+# mammoth has read it into a DOM, at some tens of bytes of memory per byte.
+MAX_UNPACKED_BYTES = 3 * 1024 * 1024
 
 _TITLE_CLASS = "newsroom-docx-title"
 _STYLE_MAP = f"""
@@ -52,11 +54,13 @@ _CP = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
 _FILE_TITLE = re.compile(
     r"^(?:Microsoft Word - .*|.*\.docx?|Document\d*)$", re.IGNORECASE
 )
-_SPACE = re.compile(r"\s+")
-# What a damaged archive or part raises: zipfile's errors (and its
-# RuntimeError for an encrypted member, NotImplementedError for an unknown
-# compression), zlib's for damaged data, expat's for damaged XML, and
-# KeyError for a part that a relationship names but the archive lacks.
+# What a damaged archive or part raises from the libraries read here:
+# zipfile's errors (and its RuntimeError for an encrypted member,
+# NotImplementedError for an unknown compression, ValueError for a bad
+# header), zlib's for damaged data, expat's for damaged XML, and KeyError
+# for a part that a relationship names but the archive lacks. Caught only
+# around the calls into zipfile and mammoth, so the project's own mistakes
+# are not reported as a damaged file.
 _UNREADABLE = (
     zipfile.BadZipFile,
     zlib.error,
@@ -95,7 +99,7 @@ def read_wordfile(data: bytes) -> tuple[Fields, str]:
     root = lxml.html.fragment_fromstring(result.value, create_parent="div")
     for heading in root.find_class(_TITLE_CLASS):
         # The first Title paragraph is the title; any other stays a heading.
-        title = _one_line(heading.text_content()) or title
+        title = one_line(heading.text_content()) or title
         heading.drop_tree()
         break
     blocks = drop_headline(html_to_blocks(root), title)
@@ -118,15 +122,11 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
         raise ParseError(
             f"Word document has {len(members):,} parts; at most {MAX_PARTS:,} are read"
         )
-    xml_bytes = sum(
-        member.file_size
-        for member in members
-        if member.filename.endswith((".xml", ".rels"))
-    )
-    if xml_bytes > MAX_XML_BYTES:
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
         raise ParseError(
-            f"Word document unpacks to {xml_bytes / 1024 / 1024:.0f} MB of XML; "
-            f"at most {MAX_XML_BYTES // 1024 // 1024} MB are read"
+            f"Word document unpacks to {unpacked / 1024 / 1024:.1f} MB; "
+            f"at most {MAX_UNPACKED_BYTES // 1024 // 1024} MB are read"
         )
     if "word/document.xml" not in archive.namelist():
         raise ParseError("not a Word document (the archive has no word/document.xml)")
@@ -136,21 +136,21 @@ def _open_archive(data: bytes) -> zipfile.ZipFile:
 def _core_properties(archive: zipfile.ZipFile) -> tuple[str, tuple[str, ...]]:
     """(the file's title, its keywords), empty where not given or unreadable."""
     try:
-        root = lxml.etree.fromstring(archive.read(_CORE_PROPERTIES), parser=_SAFE_XML)
-    except (*_UNREADABLE, lxml.etree.XMLSyntaxError):
+        data = archive.read(_CORE_PROPERTIES)
+    except _UNREADABLE:
         return "", ()
-    title = _one_line(root.findtext(f"{{{_DC}}}title") or "")
+    try:
+        root = lxml.etree.fromstring(data, parser=_SAFE_XML)
+    except lxml.etree.XMLSyntaxError:
+        return "", ()
+    title = one_line(root.findtext(f"{{{_DC}}}title") or "")
     keywords = root.findtext(f"{{{_CP}}}keywords") or ""
     tags: dict[str, str] = {}
     for part in re.split(r"[,;]", keywords):
-        if _one_line(part):
-            tags.setdefault(_one_line(part).casefold(), _one_line(part))
+        if one_line(part):
+            tags.setdefault(one_line(part).casefold(), one_line(part))
     return ("" if _FILE_TITLE.match(title) else title), tuple(tags.values())
 
 
-def _one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
-
-
 def _reason(error: BaseException) -> str:
-    return _one_line(str(error))[:200] or type(error).__name__
+    return one_line(str(error))[:200] or type(error).__name__
