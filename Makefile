@@ -6,8 +6,19 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The server test-postgres uses; the tests run in a fresh test_<name> database there.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-# pytest-xdist workers for the suite: one per CPU unless told.
+# pytest-xdist workers for the suite: one per CPU unless told. loadgroup
+# hands each worker one test at a time as it finishes the last (tests of one
+# xdist_group, the Nu checker's, go to one worker together), so both end
+# together: the default, load, hands out runs of tests, and one worker could
+# be left with long ones at the end while the other had finished.
 TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
+# Python for the checks and the suite, writing compiled modules even where the
+# shell says not to (PYTHONDONTWRITEBYTECODE; __pycache__ is ignored by git):
+# otherwise every process, each pytest worker, each server and script the
+# tests start, compiles the project again, and collecting the suite takes twice
+# the time.
+TEST_PYTHON := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python
 
 .PHONY: run serve test test-postgres test-load lint format bench install clean
 
@@ -36,20 +47,20 @@ serve: install
 	$(BIN)/gunicorn -c newsroom/gunicorn.conf.py
 
 test: install
-	$(BIN)/python manage.py check
-	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -n $(TEST_WORKERS)
+	$(TEST_PYTHON) manage.py check
+	$(TEST_PYTHON) manage.py makemigrations --check --dry-run
+	$(TEST_PYTHON) -m pytest $(XDIST)
 
 # The whole suite again on PostgreSQL, where search has its own index
 # (tests/test_search_postgres.py runs only here). The load test is left out:
 # it makes its own databases, SQLite and PostgreSQL, and `make test` runs both.
 test-postgres: install
-	DATABASE_URL=$(POSTGRES_URL) $(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not load"
+	DATABASE_URL=$(POSTGRES_URL) $(TEST_PYTHON) -m pytest $(XDIST) -m "not load"
 
 # Only the load test (gunicorn on loopback, readers and an editor at once,
 # on SQLite and PostgreSQL), with its figures printed.
 test-load: install
-	$(BIN)/python -m pytest -m load -s
+	$(TEST_PYTHON) -m pytest -m load -s
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.signals import setting_changed
@@ -11,7 +12,7 @@ from django.db.models.signals import post_migrate
 
 from briefs import caching
 from tests.factories import published_brief
-from tests.people import GROUPS, member, the_group
+from tests.people import GROUPS, client_for, member, the_group
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 
@@ -82,9 +83,19 @@ def editor_client(client, editor):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip browser tests, saying why, when Chromium is missing and not required."""
+    """Run the load tests first; skip browser tests, saying why, when Chromium
+    is missing and not required.
+
+    pytest-django runs tests without a database last, and the load tests
+    (tests/test_load.py) are such tests, and the longest by far: started last,
+    they could keep one pytest-xdist worker busy long after the other had run
+    out of tests. Started first, they run beside the other worker's tests, and
+    the short tests after them even the two workers out at the end. They need
+    no test database, so their place changes nothing else.
+    """
     from tests.browser import SKIP_REASON, browser_required, chromium_available
 
+    items.sort(key=lambda item: item.get_closest_marker("load") is None)
     if chromium_available() or browser_required():
         return
     skip = pytest.mark.skipif(True, reason=SKIP_REASON)
@@ -127,6 +138,31 @@ def browser_page(chromium, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def sign_in(live_server):
+    """``sign_in(page, user)``: the browser of ``page`` holds ``user``'s session.
+
+    The session a test client's force_login makes, given to the browser as
+    its cookie: signed in as the login form would leave it, without loading
+    the login page, posting it and rendering the desk it leads to. The login
+    form itself is driven in tests/test_desk_in_browser.py.
+    """
+
+    def sign_in(page, user) -> None:
+        session = client_for(user).cookies[settings.SESSION_COOKIE_NAME].value
+        page.context.add_cookies(
+            [
+                {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": session,
+                    "url": live_server.url,
+                }
+            ]
+        )
+
+    return sign_in
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from tests.test_quality import (
     report,
     resources,
     static_file,
+    uses_nu_checker,
 )
 
 # 100 KB, counted in thousands: everything the project adds to Django's admin.
@@ -169,6 +170,7 @@ def nu_errors(java: str, files: dict[Path, AdminPage]) -> list[str]:
     return problems
 
 
+@uses_nu_checker
 @pytest.mark.django_db
 def test_every_admin_page_is_valid_html(tmp_path):
     java = java_or_skip()
@@ -195,23 +197,9 @@ def test_every_admin_page_is_valid_html(tmp_path):
 # --- Accessibility (axe-core in Chromium) ------------------------------------
 
 
-def share_session(browser_page, live_server, editor: AbstractBaseUser) -> None:
-    """Log the browser in as ``editor`` with a test client's session cookie."""
-    session = client_for(editor).cookies[settings.SESSION_COOKIE_NAME].value
-    browser_page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": session,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_admin_page_has_no_axe_violations(browser_page, live_server):
+def test_every_admin_page_has_no_axe_violations(browser_page, sign_in):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
@@ -222,7 +210,7 @@ def test_every_admin_page_has_no_axe_violations(browser_page, live_server):
     # The login page first, before the browser holds the editor's session.
     for page in sorted(pages.values(), key=lambda page: page.logged_in):
         if page.logged_in and not signed_in:
-            share_session(browser_page, live_server, editor)
+            sign_in(browser_page, editor)
             signed_in = True
         response = browser_page.goto(page.url)
         landed = urlsplit(browser_page.url)

@@ -23,7 +23,7 @@ from briefs.markdown import render_markdown
 from briefs.models import Brief, StatusChange, Tag, TagPhrase
 from tests.admin_forms import add_form_row, assert_saved, change_url, form_data
 from tests.factories import draft_brief, published_brief, scheduled_brief
-from tests.test_quality import java_or_skip, nu_check, report
+from tests.test_quality import java_or_skip, nu_check, report, uses_nu_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -314,6 +314,7 @@ def test_no_label_points_at_a_hidden_input(chief):
     assert not hidden & labelled
 
 
+@uses_nu_checker
 def test_the_forms_are_valid_html_for_writers_and_editors(writer, chief, tmp_path):
     java = java_or_skip()
     own = draft_brief(

@@ -17,18 +17,18 @@ from django.utils import timezone
 from briefs.models import Brief, Tag, TagPhrase
 from tests.browser import axe_violations
 from tests.factories import draft_brief
-from tests.people import log_in, staff_member
+from tests.people import staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_writer_drafts_with_chips_and_a_preview_and_submits_it(browser_page):
+def test_a_writer_drafts_with_chips_and_a_preview_and_submits_it(browser_page, sign_in):
     page = browser_page
     writer = staff_member("Writers", "wanda")
     trade = Tag.objects.create(name="Trade", kind=Tag.Kind.TOPIC)
     TagPhrase.objects.create(tag=trade, phrase="trade")
     Tag.objects.create(name="Pakistan", kind=Tag.Kind.PLACE)
-    log_in(page, "wanda")
+    sign_in(page, writer)
 
     page.goto("/admin/briefs/brief/add/")
     page.fill("#id_title", "Pakistan reopens trade talks")
@@ -68,12 +68,12 @@ def test_a_writer_drafts_with_chips_and_a_preview_and_submits_it(browser_page):
     assert brief.key_points.get().text == "Talks resume in June"
 
 
-def test_an_editor_schedules_one_brief_and_publishes_another(browser_page):
+def test_an_editor_schedules_one_brief_and_publishes_another(browser_page, sign_in):
     page = browser_page
-    staff_member("Editors", "edith")
+    edith = staff_member("Editors", "edith")
     later = draft_brief(title="Ministers meet in Geneva")
     now = draft_brief(title="Port fees fall", key_points=("First", "Second", "Third"))
-    log_in(page, "edith")
+    sign_in(page, edith)
 
     page.goto(f"/admin/briefs/brief/{later.pk}/change/")
     schedule = page.get_by_role("button", name="Schedule…")

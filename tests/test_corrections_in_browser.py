@@ -7,7 +7,7 @@ import reversion
 
 from briefs.models import Brief, Section
 from tests.factories import published_brief
-from tests.people import log_in, staff_member
+from tests.people import staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,11 +26,13 @@ def live_brief_with_an_older_revision(owner) -> Brief:
     return brief
 
 
-def test_an_editor_restores_an_old_revision_and_the_brief_stays_live(browser_page):
+def test_an_editor_restores_an_old_revision_and_the_brief_stays_live(
+    browser_page, sign_in
+):
     page = browser_page
     editor = staff_member("Editors", "edith")
     brief = live_brief_with_an_older_revision(editor)
-    log_in(page, "edith")
+    sign_in(page, editor)
 
     page.goto(f"/admin/briefs/brief/{brief.pk}/history/")
     page.locator("#change-history tbody th a").last.click()
@@ -51,12 +53,12 @@ def test_an_editor_restores_an_old_revision_and_the_brief_stays_live(browser_pag
 
 
 def test_a_writers_restore_of_a_live_brief_is_refused_with_a_clear_message(
-    browser_page,
+    browser_page, sign_in
 ):
     page = browser_page
     writer = staff_member("Writers", "wanda")
     brief = live_brief_with_an_older_revision(writer)
-    log_in(page, "wanda")
+    sign_in(page, writer)
 
     page.goto(f"/admin/briefs/brief/{brief.pk}/history/")
     page.locator("#change-history tbody th a").last.click()
@@ -71,7 +73,7 @@ def test_a_writers_restore_of_a_live_brief_is_refused_with_a_clear_message(
     assert brief.sections.get().body == "Ministers met on Tuesday."
 
 
-def test_an_editor_adds_a_correction_and_a_reader_sees_it(browser_page):
+def test_an_editor_adds_a_correction_and_a_reader_sees_it(browser_page, sign_in):
     page = browser_page
     editor = staff_member("Editors", "edith")
     brief = published_brief(
@@ -79,7 +81,7 @@ def test_an_editor_adds_a_correction_and_a_reader_sees_it(browser_page):
         created_by=editor,
         sections=(("", "The port handled 20 ships.", ()),),
     )
-    log_in(page, "edith")
+    sign_in(page, editor)
 
     page.goto(f"/admin/briefs/brief/{brief.pk}/change/")
     page.fill("#id_sections-0-body", "The port handled 12 ships.")

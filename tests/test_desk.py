@@ -21,7 +21,13 @@ from briefs.ingest.records import record_import
 from briefs.models import Brief, ImportProblem, ImportRecord
 from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
 from tests.people import log_in, staff_member
-from tests.test_quality import describe_violation, java_or_skip, nu_check, report
+from tests.test_quality import (
+    describe_violation,
+    java_or_skip,
+    nu_check,
+    report,
+    uses_nu_checker,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -308,6 +314,7 @@ def full_desk(user) -> None:
     record_import(results(), via="command")
 
 
+@uses_nu_checker
 def test_a_full_desk_is_valid_html_for_each_role(
     tmp_path, chief, writer, editor_client
 ):

@@ -65,11 +65,14 @@ def test_an_editor_finds_a_brief_on_the_desk_reviews_the_diff_and_publishes_it(
     assert "Port fees fall" not in page.locator(".desk-pile-review").inner_text()
 
 
-def test_an_editor_schedules_a_draft_and_finds_it_under_scheduled(browser_page):
+def test_an_editor_schedules_a_draft_and_finds_it_under_scheduled(
+    browser_page, sign_in
+):
     page = browser_page
     editor = staff_member("Editors", "edith")
     draft = draft_brief(title="Ministers meet in Geneva", created_by=editor)
-    log_in(page, "edith")
+    sign_in(page, editor)
+    page.goto("/admin/")
 
     drafts = page.locator(".desk-pile-drafts")
     drafts.get_by_role("link", name="Ministers meet in Geneva").click()

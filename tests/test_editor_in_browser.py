@@ -6,7 +6,7 @@ import pytest
 
 from briefs.models import Brief
 from tests.factories import draft_brief
-from tests.people import log_in, staff_member
+from tests.people import staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,9 +16,11 @@ def open_brief(page, brief: Brief) -> None:
     page.wait_for_selector("#brief_form")
 
 
-def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page):
+def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(
+    browser_page, sign_in
+):
     page = browser_page
-    staff_member("Editors", "edith")
+    edith = staff_member("Editors", "edith")
     brief = draft_brief(
         title="Talks on the grain corridor",
         key_points=("First point", "Second point", "Third point"),
@@ -27,7 +29,7 @@ def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page
             ("Next steps", "Old text.", ("Trade",)),
         ),
     )
-    log_in(page, "edith")
+    sign_in(page, edith)
     open_brief(page, brief)
 
     page.fill("#id_sections-1-body", "Ministers will meet again in June.")
@@ -51,17 +53,17 @@ def test_an_editor_edits_tags_reorders_publishes_and_readers_see_it(browser_page
 
 
 def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
-    browser_page, chromium, live_server
+    browser_page, chromium, live_server, sign_in
 ):
     first = browser_page
-    staff_member("Editors", "edith")
-    staff_member("Editors", "otto")
+    edith = staff_member("Editors", "edith")
+    otto = staff_member("Editors", "otto")
     brief = draft_brief(sections=(("", "Shared text.", ()),))
     second_context = chromium.new_context(base_url=live_server.url)
     second = second_context.new_page()
     try:
-        log_in(first, "edith")
-        log_in(second, "otto")
+        sign_in(first, edith)
+        sign_in(second, otto)
         open_brief(first, brief)
         open_brief(second, brief)
 
@@ -85,13 +87,13 @@ def test_the_second_of_two_editors_is_refused_and_keeps_their_text(
     assert brief.sections.get().body == "Shared text."
 
 
-def test_tag_chips_suggest_existing_tags_as_the_editor_types(browser_page):
+def test_tag_chips_suggest_existing_tags_as_the_editor_types(browser_page, sign_in):
     page = browser_page
-    staff_member("Editors", "edith")
+    edith = staff_member("Editors", "edith")
     published_with_tag = draft_brief(sections=(("", "Text.", ("Food security",)),))
     brief = draft_brief(sections=(("", "Other text.", ()),))
     assert published_with_tag.pk != brief.pk
-    log_in(page, "edith")
+    sign_in(page, edith)
     open_brief(page, brief)
 
     entry = page.locator("#id_sections-0-tags-entry")

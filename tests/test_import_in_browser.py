@@ -9,7 +9,7 @@ import pytest
 
 from briefs.models import Brief
 from tests.browser import axe_violations
-from tests.people import log_in, staff_member
+from tests.people import staff_member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +41,10 @@ def create_draft(page) -> Brief:
     return Brief.objects.get(pk=int(page.url.rstrip("/").split("/")[-2]))
 
 
-def test_an_editor_creates_a_draft_from_a_pasted_wire_story(browser_page):
+def test_an_editor_creates_a_draft_from_a_pasted_wire_story(browser_page, sign_in):
     page = browser_page
     edith = staff_member("Editors", "edith")
-    log_in(page, "edith")
+    sign_in(page, edith)
     open_import_page_from_the_list(page)
 
     page.get_by_label("Or paste the text").fill(WIRE_STORY)
@@ -66,10 +66,9 @@ def test_an_editor_creates_a_draft_from_a_pasted_wire_story(browser_page):
     assert [s.heading for s in brief.sections.all()] == ["", "What comes next"]
 
 
-def test_an_editor_creates_a_draft_from_an_uploaded_file(browser_page):
+def test_an_editor_creates_a_draft_from_an_uploaded_file(browser_page, sign_in):
     page = browser_page
-    staff_member("Editors", "edith")
-    log_in(page, "edith")
+    sign_in(page, staff_member("Editors", "edith"))
     open_import_page_from_the_list(page)
 
     page.get_by_label("Upload a file").set_input_files(str(SEED))
@@ -95,12 +94,12 @@ def test_an_editor_creates_a_draft_from_an_uploaded_file(browser_page):
     assert Brief.objects.count() == 1
 
 
-def test_a_bad_file_is_refused_with_its_reason(browser_page, tmp_path):
+def test_a_bad_file_is_refused_with_its_reason(browser_page, sign_in, tmp_path):
     page = browser_page
-    staff_member("Writers", "wanda")
+    wanda = staff_member("Writers", "wanda")
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    log_in(page, "wanda")
+    sign_in(page, wanda)
     page.goto("/admin/briefs/brief/import/")
 
     page.get_by_label("Upload a file").set_input_files(str(empty))

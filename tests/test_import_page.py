@@ -31,6 +31,7 @@ from briefs.models import (
     TagPhrase,
 )
 from tests.people import client_for
+from tests.test_quality import uses_nu_checker
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
@@ -546,6 +547,7 @@ def test_a_long_source_path_is_cut_to_fit_the_status_note(db, tmp_path):
 # Valid HTML ------------------------------------------------------------------------------
 
 
+@uses_nu_checker
 def test_the_page_is_valid_html_empty_previewed_and_refused(chief, tmp_path):
     from tests.test_quality import java_or_skip, nu_check, report
 

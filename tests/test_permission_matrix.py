@@ -15,6 +15,7 @@ import io
 import pytest
 import reversion
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -33,13 +34,17 @@ STATUSES = ("draft", "review", "published", "scheduled", "archived")
 WRITER_STATUSES = ("draft", "review")
 
 
-@pytest.fixture
-def people():
+def make_people() -> dict:
     return {
         "editor": staff_member("Editors", "edith"),
         "owner": staff_member("Writers", "wanda"),
         "other writer": staff_member("Writers", "walter"),
     }
+
+
+@pytest.fixture
+def people():
+    return make_people()
 
 
 def make(status: str, owner) -> Brief:
@@ -65,6 +70,17 @@ def make(status: str, owner) -> Brief:
     return brief
 
 
+class Shown:
+    """A page already fetched, served again to form_data() instead of a second GET."""
+
+    def __init__(self, page) -> None:
+        self.page = page
+
+    def get(self, url: str):
+        assert url == self.page.wsgi_request.get_full_path(), url
+        return self.page
+
+
 def submit(client: Client, url: str, **changes: str):
     """POST the form at ``url`` as its page offers it, with ``changes``.
 
@@ -73,7 +89,7 @@ def submit(client: Client, url: str, **changes: str):
     """
     page = client.get(url)
     if page.status_code == 200 and "adminform" in (page.context or {}):
-        data = form_data(client, url)
+        data = form_data(Shown(page), url)
     else:
         data = {}
     data.update(changes)
@@ -237,29 +253,48 @@ def expected(role: str, status: str, path: str) -> bool:
     raise AssertionError(path)
 
 
-@pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("status", STATUSES)
-@pytest.mark.parametrize("role", ROLES)
-def test_the_permission_matrix(people, role, status, path):
-    brief = make(status, people["owner"])
-    before = state(brief)
-    do, did = PATHS[path]
+@pytest.fixture(scope="class")
+def cast(django_db_setup, django_db_blocker):
+    """The people, and a brief at each status created by the owner, for a class.
 
-    response = do(client_for(people[role]), brief)
+    As Django's ``TestCase.setUpTestData``: made in a transaction opened for
+    the class and rolled back after it. Each test runs in a savepoint inside
+    it, rolled back after the test, so every test starts from the same rows.
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        people = make_people()
+        briefs = {status: make(status, people["owner"]) for status in STATUSES}
+        yield people, briefs
+        transaction.set_rollback(True)
 
-    assert response.status_code in (200, 302, 403, 404)
-    after = state(brief)
-    assert did(brief, before, after) is expected(role, status, path), (
-        f"{role} / {status} / {path}: {response.status_code}"
-    )
-    if not expected(role, status, path) and path not in ("recover after deletion",):
-        assert after == before  # a refused write leaves the brief exactly as it was
-    if path == "restore from history" and after:
-        # Restoring brings back content, never publication.
-        assert (after["status"], after["published_at"]) == (
-            before["status"],
-            before["published_at"],
+
+class TestThePermissionMatrix:
+    """One test a cell, all on the same people and briefs (``cast``)."""
+
+    @pytest.mark.parametrize("path", PATHS)
+    @pytest.mark.parametrize("status", STATUSES)
+    @pytest.mark.parametrize("role", ROLES)
+    def test_the_permission_matrix(self, cast, role, status, path):
+        people, briefs = cast
+        brief = Brief.objects.get(pk=briefs[status].pk)
+        before = state(brief)
+        do, did = PATHS[path]
+
+        response = do(client_for(people[role]), brief)
+
+        assert response.status_code in (200, 302, 403, 404)
+        after = state(brief)
+        assert did(brief, before, after) is expected(role, status, path), (
+            f"{role} / {status} / {path}: {response.status_code}"
         )
+        if not expected(role, status, path) and path not in ("recover after deletion",):
+            assert after == before  # a refused write leaves the brief exactly as it was
+        if path == "restore from history" and after:
+            # Restoring brings back content, never publication.
+            assert (after["status"], after["published_at"]) == (
+                before["status"],
+                before["published_at"],
+            )
 
 
 @pytest.mark.parametrize("status", STATUSES)

