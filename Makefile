@@ -6,13 +6,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The server test-postgres uses; the tests run in a fresh test_<name> database there.
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
-# pytest-xdist workers for the suite: one per CPU unless told. loadgroup
-# hands each worker one test at a time as it finishes the last (tests of one
-# xdist_group, the Nu checker's, go to one worker together), so both end
-# together: the default, load, hands out runs of tests, and one worker could
-# be left with long ones at the end while the other had finished.
+# pytest-xdist workers for the suite: one per CPU unless told.
 TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --dist loadgroup
+XDIST := -n $(TEST_WORKERS)
 # Python for the checks and the suite, writing compiled modules even where the
 # shell says not to (PYTHONDONTWRITEBYTECODE; __pycache__ is ignored by git):
 # otherwise every process, each pytest worker, each server and script the

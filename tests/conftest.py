@@ -83,19 +83,9 @@ def editor_client(client, editor):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the load tests first; skip browser tests, saying why, when Chromium
-    is missing and not required.
-
-    pytest-django runs tests without a database last, and the load tests
-    (tests/test_load.py) are such tests, and the longest by far: started last,
-    they could keep one pytest-xdist worker busy long after the other had run
-    out of tests. Started first, they run beside the other worker's tests, and
-    the short tests after them even the two workers out at the end. They need
-    no test database, so their place changes nothing else.
-    """
+    """Skip browser tests, saying why, when Chromium is missing and not required."""
     from tests.browser import SKIP_REASON, browser_required, chromium_available
 
-    items.sort(key=lambda item: item.get_closest_marker("load") is None)
     if chromium_available() or browser_required():
         return
     skip = pytest.mark.skipif(True, reason=SKIP_REASON)

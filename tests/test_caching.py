@@ -38,10 +38,7 @@ from tests.factories import draft_brief, make_brief, published_brief, scheduled_
 from tests.services import redis_or_skip
 from tests.test_settings import settings_in
 
-# Tests here share one Redis database and empty it of their keys: one
-# pytest-xdist worker runs them all, one after another (see the Makefile's
-# --dist loadgroup), so that no test empties it under another.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-15")]
+pytestmark = pytest.mark.django_db
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 

@@ -226,10 +226,10 @@ def java_or_skip() -> str:
     return java
 
 
-# The mark every test that runs the checker wears: `make test` runs the suite
-# with pytest-xdist's loadgroup distribution, which sends all tests of a group
-# to one worker, so the checker's service starts once for the run, not once
-# for each worker.
+# The mark every test that runs the checker wears: with pytest-xdist's
+# `--dist loadgroup` all of them go to one worker, so the checker's service
+# starts once for the run. `make test` uses the default distribution, where
+# each worker starts its service when its first checker test needs it.
 uses_nu_checker = pytest.mark.xdist_group("nu-checker")
 
 

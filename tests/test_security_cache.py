@@ -30,10 +30,7 @@ from tests.services import redis_or_skip
 from tests.test_caching import public_urls
 from tests.test_security import PRODUCTION, manage
 
-# Tests here share one Redis database and empty it of their keys: one
-# pytest-xdist worker runs them all, one after another (see the Makefile's
-# --dist loadgroup), so that no test empties it under another.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("redis-12")]
+pytestmark = pytest.mark.django_db
 
 # Enough to fill the cache many times over if each made-up address were a
 # page of its own; the load-sized run (300) is against Redis below.
