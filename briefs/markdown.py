@@ -45,8 +45,17 @@ def escape_markdown(text: str) -> str:
 
 
 def paragraphs_to_markdown(paragraphs: list[str] | tuple[str, ...]) -> str:
-    """A Markdown body whose paragraphs render exactly as the given plain texts."""
-    return "\n\n".join(escape_markdown(p) for p in paragraphs)
+    """A Markdown body whose paragraphs render exactly as the given plain texts.
+
+    A paragraph that is a list (the parser's ParsedList, which has
+    ``to_markdown``) keeps its markers and has each item's text escaped.
+    """
+    return "\n\n".join(
+        p.to_markdown(escape_markdown)
+        if hasattr(p, "to_markdown")
+        else escape_markdown(p)
+        for p in paragraphs
+    )
 
 
 @lru_cache(maxsize=1)

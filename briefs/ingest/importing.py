@@ -33,13 +33,8 @@ from briefs.control_chars import visible
 from briefs.editorial import versions, workflow
 from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
-from briefs.ingest.parsing import (
-    ParsedDocument,
-    ParsedList,
-    ParsedSection,
-    ParseError,
-)
-from briefs.markdown import escape_markdown, render_markdown
+from briefs.ingest.parsing import ParsedDocument, ParsedSection, ParseError
+from briefs.markdown import paragraphs_to_markdown, render_markdown
 from briefs.models import (
     Brief,
     BriefProposal,
@@ -178,12 +173,7 @@ def section_body(section: ParsedSection, *, markdown: bool) -> str:
     (a list's items each escaped, its markers kept)."""
     if markdown:
         return "\n\n".join(section.paragraphs)
-    return "\n\n".join(
-        block.to_markdown(escape_markdown)
-        if isinstance(block, ParsedList)
-        else escape_markdown(block)
-        for block in section.paragraphs
-    )
+    return paragraphs_to_markdown(section.paragraphs)
 
 
 def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[str, Any]:
