@@ -134,10 +134,37 @@ def run(workdir: Path) -> None:
         )
 
 
+def web_pages() -> None:
+    """Reading a web page (trafilatura, then locating its article) at one and
+    at nine thousand paragraphs: the time should grow about tenfold, not a
+    hundredfold (a search of the extracted text for each block once made it
+    quadratic)."""
+    from briefs.ingest.documents import read_document
+
+    print(f"\n{'web page':40} {'size':>8} {'read':>8} {'x':>5}")
+    base = None
+    for count in (900, 9_000):
+        paragraphs = "".join(
+            f"<p>Sentence {n} of the story, with a few more words.</p>"
+            for n in range(count)
+        )
+        data = f"<html><body><article>{paragraphs}</article></body></html>".encode()
+        seconds = min(
+            timed(read_document, "page.html", data)[0] for _ in range(PARSE_RUNS)
+        )
+        base = base or seconds
+        print(
+            f"{f'{count:,} paragraphs':40} {len(data) / 2**20:6.2f}MB "
+            f"{seconds:7.3f}s {seconds / base:5.1f}",
+            flush=True,
+        )
+
+
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-"))
     try:
         run(workdir)
+        web_pages()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -19,7 +19,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefs.ingest import documents, webpages
+from briefs.ingest import documents
 from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.frontmatter import Fields, split_front_matter
 from briefs.ingest.parsing import ParseError
@@ -890,35 +890,6 @@ def test_text_over_the_import_limit_from_a_page_is_a_parse_error():
     page = f"<html><body><article>{paragraph * count}</article></body></html>"
     with pytest.raises(ParseError, match="at most 2 MB can be imported"):
         read_document("a.html", page.encode())
-
-
-def test_article_location_takes_linear_time(monkeypatch):
-    """Ten times the blocks take well under a hundred times as long to score.
-
-    trafilatura is stood in for by a body of other text, so every block is
-    looked for and not found: the case a search of the whole extracted text
-    for each block made quadratic.
-    """
-    import time
-
-    import lxml.etree
-
-    def seconds(count: int) -> float:
-        body = lxml.etree.Element("body")
-        lxml.etree.SubElement(body, "p").text = "other words " * 6 * count
-        monkeypatch.setattr(
-            webpages.trafilatura,
-            "bare_extraction",
-            lambda *args, **kwargs: type("Document", (), {"body": body}),
-        )
-        paragraphs = "".join(f"<p>Sentence {n} of it.</p>" for n in range(count))
-        page = webpages._parse_html(f"<html><body>{paragraphs}</body></html>")
-        start = time.perf_counter()
-        webpages._article(page)
-        return time.perf_counter() - start
-
-    small, large = seconds(1_000), seconds(10_000)
-    assert large < small * 40
 
 
 def test_a_page_of_too_many_elements_is_refused_before_extraction():
