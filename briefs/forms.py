@@ -290,6 +290,12 @@ class SectionFormSet(LoadedRowsFormSet):
                 )
 
 
+SAVE_INTERRUPTED = (
+    "The connection to the database was lost while saving, so nothing was "
+    "saved. Your changes are still in this form: check them and save again."
+)
+
+
 class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
     # The version of the brief this form was opened at. A save from an older
     # version than the database's is refused: nothing is overwritten silently.
@@ -319,6 +325,9 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
     # the restore or recovery under way, if any (the form then shows an old
     # revision).
     restoring: Restoring | None = None
+    # Set by BriefAdmin.changeform_view when the database connection was lost
+    # during this save: the form comes back with the editor's input and says so.
+    save_interrupted: bool = False
 
     class Meta:
         model = Brief
@@ -390,6 +399,8 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned_data = super().clean()
+        if self.save_interrupted:
+            self.add_error(None, SAVE_INTERRUPTED)
         self.apply_move(cleaned_data)
         self.check_date_keeps_its_side(cleaned_data)
         if self.user is not None:

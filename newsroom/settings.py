@@ -103,9 +103,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "newsroom.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files first, as a bare whitenoise site serves them: no log line
+    # or any other per-request work (gunicorn's access log has them).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "newsroom.logging.RequestLogMiddleware",
     # Headers for every response, so pages answered from the cache below get them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.SecurityHeadersMiddleware",
@@ -121,6 +123,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Last, as django-axes asks: it answers locked-out login attempts.
     "axes.middleware.AxesMiddleware",
+    # Around the view alone: readers' one snapshot and one retry on a lost
+    # connection, and a 503 instead of a 500 when the database is away.
+    "newsroom.database.DatabaseResilienceMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [

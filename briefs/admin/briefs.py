@@ -10,7 +10,8 @@ from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import DatabaseError, models
+from django.db import connection as database_connection
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
@@ -40,6 +41,7 @@ from briefs.models import REVISION_LOOKUPS, Brief, StatusChange, Tag
 from briefs.tagging.retagging import retag_briefs
 from briefs.tagging.tagger import Proposal, section_text
 from briefs.tagging.vocabulary import build_tagger
+from newsroom import database
 
 # The most text the writing aids (the Markdown preview, the tag
 # suggestions) take in one request: a long brief, not a book.
@@ -374,8 +376,41 @@ class BriefAdmin(
 
     def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
-        attrs = {"user": request.user, "restoring": restoring_now()}
+        attrs = {
+            "user": request.user,
+            "restoring": restoring_now(),
+            "save_interrupted": getattr(request, "save_interrupted", False),
+        }
         return type(form.__name__, (form,), attrs)
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None):
+        return self.keeping_input(super().add_view, request, form_url, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id, form_url="", extra_context=None
+    ):
+        return self.keeping_input(
+            super().change_view, request, object_id, form_url, extra_context
+        )
+
+    def keeping_input(self, view, request: HttpRequest, *args) -> HttpResponse:
+        """``view``; a save that loses its database connection comes back as
+        the form, with the editor's input and a message, not a 503.
+
+        The save's transaction (django-reversion's, around the whole view)
+        died with the connection, so nothing of it was written; the form is
+        shown again on a new connection. Were the connection lost just after
+        the commit, saving again meets the version check, which shows what
+        changed: nothing is overwritten.
+        """
+        try:
+            return view(request, *args)
+        except DatabaseError as error:
+            if request.method != "POST" or not database.lost_connection(error):
+                raise
+        database_connection.close()
+        request.save_interrupted = True
+        return view(request, *args)
 
     def get_inlines(self, request: HttpRequest, obj: Brief | None):
         inlines = super().get_inlines(request, obj)
