@@ -10,8 +10,10 @@ ONLY and REPEATABLE READ on PostgreSQL, DEFERRED on SQLite (whose IMMEDIATE
 mode, right for writes, would make readers queue for the write lock).
 
 Retry: ``CONN_HEALTH_CHECKS`` replaces a connection that died between
-requests. One that dies during a reader's request (a database restart, a
-terminated backend) is closed, and the request runs once more on a new one.
+requests. One that dies during a GET or HEAD (a database restart, a
+terminated backend), a reader's or an editor's, is closed, and the request
+runs once more on a new one. A POST is not run again; the brief's change
+form comes back with the editor's input instead (BriefAdmin.keeping_input).
 
 Unavailable: a request that cannot reach the database gets a 503 with
 ``Retry-After``, the API its JSON error body, never a 500; the page cache
@@ -73,7 +75,7 @@ _SHUTTING_DOWN = frozenset({"57P01", "57P02", "57P03"})
 
 
 @contextlib.contextmanager
-def snapshot() -> Iterator[None]:
+def reading_snapshot() -> Iterator[None]:
     """One transaction that reads one state of the database, for a reader.
 
     Inside a transaction already (a test's), that transaction is the snapshot.
@@ -173,8 +175,10 @@ def is_reader_request(request: HttpRequest) -> bool:
 
 
 class DatabaseResilienceMiddleware:
-    """Readers' requests in one snapshot, retried once on a lost connection;
-    a 503 (never a 500) for any request that cannot reach the database.
+    """Readers' requests in one snapshot; any GET or HEAD tried once more on
+    a lost connection; a 503 (never a 500) for any request that cannot reach
+    the database. A POST is not tried again: the admin's change form shows
+    itself again with the editor's input (BriefAdmin.keeping_input).
 
     Place it last, so the snapshot holds only the view: sessions, which may
     write, are saved outside it.
@@ -184,13 +188,13 @@ class DatabaseResilienceMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not is_reader_request(request):
+        if request.method not in ("GET", "HEAD"):
             response = self.get_response(request)
             if not getattr(response, "database_unavailable", False):
                 outage.answered()
             return response
         for _attempt in (1, 2):  # the request, and once more
-            response = self._in_snapshot(request)
+            response = self._attempt(request, snapshot=is_reader_request(request))
             if response is not None:
                 outage.answered()
                 return response
@@ -199,13 +203,13 @@ class DatabaseResilienceMiddleware:
         outage.failed(request.database_lost)
         return unavailable(request)
 
-    def _in_snapshot(self, request: HttpRequest) -> HttpResponse | None:
-        """The view's answer, read in one snapshot; None when the database
-        connection was lost on the way (``request.database_lost`` says how)."""
+    def _attempt(self, request: HttpRequest, *, snapshot: bool) -> HttpResponse | None:
+        """The view's answer, read in one snapshot for a reader; None when the
+        database connection was lost on the way (``request.database_lost``)."""
         request.database_lost = None
         response = None
         try:
-            with snapshot():
+            with reading_snapshot() if snapshot else contextlib.nullcontext():
                 response = self.get_response(request)
         except DatabaseError as error:
             if response is None:  # the snapshot could not begin
@@ -222,7 +226,7 @@ class DatabaseResilienceMiddleware:
     ) -> HttpResponse | None:
         if not isinstance(exception, DatabaseError) or not lost_connection(exception):
             return None
-        if is_reader_request(request):
+        if request.method in ("GET", "HEAD"):
             # Tried again by __call__ (this answer is never sent).
             request.database_lost = exception
             return HttpResponse(status=503)

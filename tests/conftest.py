@@ -187,3 +187,14 @@ def full_brief(db):
         source_name="Ministry of Trade",
         source_url="https://example.org/statement",
     )
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    """Static files collected once for the production-style sites of the
+    load and fault tests: the files do not depend on the database."""
+    from benchmarks.serving import collect_static, production_env
+
+    workdir = tmp_path_factory.mktemp("live-site-static")
+    collect_static(production_env(workdir))
+    return workdir / "static"

@@ -21,24 +21,19 @@ and only correctness is asserted.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import pytest
 
 from benchmarks.serving import (
     REDIS_URL,
-    Response,
     Server,
-    collect_static,
     fetch,
     gunicorn,
     prepare_database,
@@ -46,6 +41,7 @@ from benchmarks.serving import (
     redis_reachable,
     run_python,
 )
+from tests.live_site import Browser, form_fields, postgres_database, required
 
 pytestmark = pytest.mark.load
 
@@ -62,25 +58,9 @@ MAX_SAVES = 200
 # After the last save, readers must see it within this many seconds.
 VISIBLE_WITHIN = 10.0
 EDITOR = ("load-editor", "Load-test-" + secrets.token_urlsafe(12))
-POSTGRES_ADMIN_URL = os.environ.get(
-    "NEWSROOM_LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
-)
 
 
 # Databases ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> Path:
-    """One collectstatic for every variant: the files do not depend on the database."""
-    workdir = tmp_path_factory.mktemp("load-static")
-    collect_static(production_env(workdir))
-    return workdir / "static"
-
-
-def required() -> bool:
-    """CI sets this: a missing service is then a failure, not a skip."""
-    return os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1"
 
 
 @pytest.fixture(scope="session")
@@ -93,164 +73,12 @@ def cache_env() -> dict[str, str]:
     return {}
 
 
-def _postgres_database():
-    """A new, empty database on the local server; dropped afterwards."""
-    import psycopg
-
-    try:
-        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        reason = f"PostgreSQL at {urlsplit(POSTGRES_ADMIN_URL).netloc} is unreachable: {error}"
-        if required():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    name = f"newsroom_load_{secrets.token_hex(4)}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'load.sqlite3'}"
     else:
-        yield from _postgres_database()
-
-
-# Reading a form as a browser does -----------------------------------------
-
-
-class FormParser(HTMLParser):
-    """Each form's successful controls, in document order: (name, value) pairs.
-
-    As a browser submits them: unchecked boxes, disabled controls and submit
-    buttons are left out; a textarea loses the newline right after its start
-    tag; a select sends its selected options, or its first when none is.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: dict[str, list[tuple[str, str]]] = {}
-        self.fields: list[tuple[str, str]] | None = None
-        self.textarea: tuple[str, list[str]] | None = None
-        self.select: tuple[str, list[tuple[str, bool]]] | None = None
-        self.option: list | None = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.fields = self.forms.setdefault(
-                a.get("id") or f"form{len(self.forms)}", []
-            )
-        if self.fields is None or "disabled" in a:
-            return
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in {"submit", "button", "image", "reset", "file"}:
-                return
-            if kind in {"checkbox", "radio"} and "checked" not in a:
-                return
-            self.fields.append(
-                (name, a.get("value") or ("on" if kind == "checkbox" else ""))
-            )
-        elif tag == "textarea" and name:
-            self.textarea = (name, [])
-        elif tag == "select" and name:
-            self.select = (name, [])
-        elif tag == "option" and self.select is not None:
-            self.option = [a.get("value"), "selected" in a, ""]
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea[1].append(data)
-        if self.option is not None:
-            self.option[2] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.fields = None
-        elif tag == "textarea" and self.textarea is not None:
-            name, parts = self.textarea
-            text = "".join(parts)
-            text = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
-            self.fields.append((name, text))
-            self.textarea = None
-        elif tag == "option" and self.option is not None:
-            value, selected, text = self.option
-            self.select[1].append((text.strip() if value is None else value, selected))
-            self.option = None
-        elif tag == "select" and self.select is not None:
-            name, options = self.select
-            chosen = [value for value, selected in options if selected]
-            if not chosen and options:
-                chosen = [options[0][0]]
-            self.fields += [(name, value) for value in chosen]
-            self.select = None
-
-
-def form_fields(html: str, *, containing: str) -> list[tuple[str, str]]:
-    """The fields of the page's form that has a control named ``containing``."""
-    parser = FormParser()
-    parser.feed(html)
-    for fields in parser.forms.values():
-        if any(name == containing for name, _ in fields):
-            return fields
-    raise AssertionError(f"No form with a {containing!r} field")
-
-
-# Clients ------------------------------------------------------------------
-
-
-class Browser:
-    """Cookies and CSRF the way a browser handles them, over plain HTTP to loopback."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, data=None) -> Response:
-        headers = {}
-        body = None
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if data is not None:
-            body = urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        response = fetch(
-            self.port, path, method=method, body=body, headers=headers, timeout=30
-        )
-        for cookie in response.headers.get_all("Set-Cookie") or []:
-            name, _, rest = cookie.partition("=")
-            value = rest.split(";", 1)[0]
-            if "max-age=0" in cookie.lower() or not value.strip('"'):
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return response
-
-    def login(self, username: str, password: str) -> None:
-        page = self.request("GET", "/admin/login/?next=/admin/")
-        assert page.status == 200, page.status
-        token = dict(form_fields(page.text, containing="username"))[
-            "csrfmiddlewaretoken"
-        ]
-        response = self.request(
-            "POST",
-            "/admin/login/?next=/admin/",
-            [
-                ("csrfmiddlewaretoken", token),
-                ("username", username),
-                ("password", password),
-                ("next", "/admin/"),
-            ],
-        )
-        assert response.status == 302, (response.status, response.text[:2000])
-        assert "sessionid" in self.cookies
+        yield from postgres_database()
 
 
 @dataclass

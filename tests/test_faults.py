@@ -1,0 +1,475 @@
+"""Faults injected under load: no stale page, no 500, no torn read, no save lost.
+
+The site runs as in production (gunicorn, two workers, DEBUG off) against a
+fresh database with the seeds imported and a ``redis-server`` of its own on a
+free loopback port. Four readers read the seed brief's page and its API
+answer, with the home page and the tag index, while an editor saves the
+brief's change form again and again, each save putting one new marker in the
+first key point and in the first section. One fault is injected in the middle:
+
+- Redis saved to its snapshot, more saves, then killed and restarted from
+  that snapshot (its pages and counters from before those saves);
+- Redis frozen (SIGSTOP) for a few seconds, then let go;
+- every connection of the site to PostgreSQL terminated, again and again;
+- PostgreSQL refusing the site's connections for a few seconds.
+
+Then: no reader got a 5xx other than a 503 with Retry-After while the
+database was away, and no read failed or hung; no reader saw the brief older
+than the last save that had been answered before the read began, except a
+copy the site marked as stale while the database was away; every page and
+answer showed one save (its key point and its section carry the same
+marker); every save the site confirmed is in the database and in the
+brief's history, and the database holds the last one; the server logged no
+traceback. The database faults run on PostgreSQL only (SQLite has no
+connection to lose); the Redis ones on both.
+
+Not a timing test: each scenario lasts a few seconds of real load, and only
+correctness is asserted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from benchmarks.serving import (
+    Server,
+    fetch,
+    free_port,
+    gunicorn,
+    prepare_database,
+    production_env,
+    run_python,
+)
+from tests.live_site import (
+    POSTGRES_ADMIN_URL,
+    Browser,
+    form_fields,
+    postgres_database,
+    required,
+)
+
+pytestmark = pytest.mark.load
+
+READERS = 4
+EDITOR = ("fault-editor", "Fault-test-" + secrets.token_urlsafe(12))
+# A request that takes longer than this has hung: the test fails.
+HUNG_AFTER = 8.0
+# The header a page served from the cache while the database is away carries.
+STALE_HEADER = "X-Cache"
+MARKER = re.compile(r"faultmark(\d+)x")
+
+
+# Services ----------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free port, with its snapshot in ``folder``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port", str(self.port), "--bind", "127.0.0.1",
+                "--dir", str(self.folder), "--dbfilename", "dump.rdb",
+                "--save", "", "--appendonly", "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while self.cli("PING") != "PONG":
+            if time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.05)
+
+    def cli(self, *command: str) -> str:
+        result = subprocess.run(
+            ["redis-cli", "-p", str(self.port), *command],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        return result.stdout.strip()
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def signal(self, number: int) -> None:
+        self.process.send_signal(number)
+
+
+@pytest.fixture
+def redis_server(tmp_path) -> Iterator[RedisServer]:
+    if shutil.which("redis-server") is None:
+        if required():
+            pytest.fail("redis-server is not installed")
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    with contextlib.suppress(Exception):
+        server.signal(signal.SIGCONT)
+        server.kill()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'faults.sqlite3'}"
+    else:
+        yield from postgres_database()
+
+
+@pytest.fixture
+def postgres_url():
+    yield from postgres_database()
+
+
+def postgres_admin(statement: str, *params) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(statement, params)
+
+
+def database_name(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
+
+
+# Load --------------------------------------------------------------------
+
+
+@dataclass
+class Read:
+    path: str
+    started: float
+    status: int | str
+    markers: frozenset[int] = frozenset()
+    stale: bool = False
+    retry_after: str | None = None
+
+
+@dataclass
+class Save:
+    number: int
+    answered: float
+    outcome: str  # "saved", "interrupted", "unavailable" or "refused"
+
+
+@dataclass
+class Observed:
+    reads: list[Read] = field(default_factory=list)
+    saves: list[Save] = field(default_factory=list)
+    editor_error: BaseException | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def reader(port: int, paths: list[str], stop: threading.Event, seen: Observed) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=HUNG_AFTER)
+    reads: list[Read] = []
+    n = 0
+    while not stop.is_set():
+        path = paths[n % len(paths)]
+        n += 1
+        started = time.monotonic()
+        try:
+            response = fetch(port, path, connection=conn)
+        except (OSError, http.client.HTTPException) as error:
+            conn.close()
+            reads.append(Read(path, started, type(error).__name__))
+            continue
+        reads.append(
+            Read(
+                path,
+                started,
+                response.status,
+                frozenset(int(m) for m in MARKER.findall(response.text)),
+                stale=response.headers.get(STALE_HEADER, "").lower() == "stale",
+                retry_after=response.headers.get("Retry-After"),
+            )
+        )
+    conn.close()
+    with seen.lock:
+        seen.reads += reads
+
+
+def editor(port: int, brief_pk: int, stop: threading.Event, seen: Observed) -> None:
+    """Save the brief again and again, each save with the next marker in its
+    first key point and first section, until ``stop``."""
+    try:
+        browser = Browser(port)
+        while not stop.is_set():
+            # A login posted while the database is away is a 503: log in again.
+            with contextlib.suppress(AssertionError):
+                browser.login(*EDITOR)
+                break
+        change = f"/admin/briefs/brief/{brief_pk}/change/"
+        number = 0
+        while not stop.is_set():
+            page = browser.request("GET", change)
+            if page.status == 503:
+                seen.saves.append(Save(number, time.monotonic(), "unavailable"))
+                time.sleep(0.2)
+                continue
+            assert page.status == 200, page.status
+            number += 1
+            fields = form_fields(page.text, containing="loaded_version")
+            marker = f"faultmark{number}x"
+            submitted = []
+            for name, value in fields:
+                if re.fullmatch(r"key_?points-0-text", name):
+                    value = MARKER.sub("", value).strip() + f" {marker}"
+                elif re.fullmatch(r"sections-0-body", name):
+                    value = MARKER.sub("", value).rstrip() + f"\n\nMarker {marker}."
+                submitted.append((name, value))
+            submitted += [("_save", "Save"), ("change_kind", "minor")]
+            response = browser.request("POST", change, submitted)
+            if response.status == 302:
+                outcome = "saved"
+            elif response.status == 200 and "was lost while saving" in response.text:
+                outcome = "interrupted"
+            elif response.status == 503:
+                outcome = "unavailable"
+            else:
+                outcome = f"refused {response.status}"
+            seen.saves.append(Save(number, time.monotonic(), outcome))
+    except BaseException as error:  # reported by the test, with the server log
+        seen.editor_error = error
+
+
+def under_load(
+    server: Server, seed: dict, fault: Callable[[], None]
+) -> tuple[Observed, str]:
+    """Readers and the editor while ``fault()`` runs; returns what they saw
+    and the server's log."""
+    slug = seed["brief_slug"]
+    paths = [f"/briefs/{slug}/", f"/api/briefs/{slug}/", "/", "/tags/"]
+    seen = Observed()
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=reader, args=(server.port, paths, stop, seen))
+        for _ in range(READERS)
+    ] + [
+        threading.Thread(
+            target=editor, args=(server.port, seed["brief_pk"], stop, seen)
+        )
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        fault()
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=HUNG_AFTER * 4)
+    assert not any(thread.is_alive() for thread in threads), "a client thread hung"
+    return seen, server.log()
+
+
+_STATE = r"""
+import json
+from reversion.models import Version
+from briefs.models import Brief, KeyPoint
+brief = Brief.objects.get(pk={pk})
+print(json.dumps({{
+    "key_point": brief.key_points.order_by("position", "pk").first().text,
+    "body": brief.sections.order_by("position", "pk").first().body,
+    "version": brief.version,
+    "revisions": Version.objects.get_for_object(brief).count(),
+    "in_history": sorted({{
+        int(m)
+        for data in Version.objects.get_for_model(KeyPoint)
+        .filter(serialized_data__contains="faultmark")
+        .values_list("serialized_data", flat=True)
+        for m in __import__("re").findall(r"faultmark(\d+)x", data)
+    }}),
+}}))
+"""
+
+
+def database_state(env: dict[str, str], brief_pk: int) -> dict:
+    out = run_python(env, _STATE.format(pk=brief_pk))
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def check(
+    seen: Observed, log: str, before: dict, after: dict, *, database_away: bool
+) -> None:
+    tail = "\n".join(log.splitlines()[-60:])
+    assert seen.editor_error is None, f"editor failed: {seen.editor_error!r}\n{tail}"
+    saved = [save for save in seen.saves if save.outcome == "saved"]
+    refused = [save for save in seen.saves if save.outcome.startswith("refused")]
+    assert not refused, refused[:5]
+    assert saved, f"the editor never saved: {seen.saves[:10]}"
+    # No 500, no failed or hung read; a 503 only with Retry-After, and only
+    # while the database was away.
+    failed = [
+        read
+        for read in seen.reads
+        if read.status != 200
+        and not (database_away and read.status == 503 and read.retry_after)
+    ]
+    assert not failed, f"{len(failed)} failed reads: {failed[:10]}\n{tail}"
+    assert "Traceback" not in log, tail
+    # No stale read: a read that began after a save was answered shows that
+    # save or a later one (the brief page and the API answer, not the
+    # listings, which do not show the markers), unless marked stale.
+    for read in seen.reads:
+        if (
+            read.status != 200
+            or read.stale
+            or not read.path.startswith(("/briefs/", "/api/"))
+        ):
+            continue
+        confirmed = [s.number for s in saved if s.answered < read.started]
+        if confirmed:
+            assert read.markers and min(read.markers) >= max(confirmed), (
+                f"{read.path} read at {read.started:.2f} showed save "
+                f"{sorted(read.markers)}, but save {max(confirmed)} was answered before"
+            )
+        # One save per page: its key point and its section carry one marker.
+        assert len(read.markers) <= 1, (
+            f"torn read of {read.path}: {sorted(read.markers)}"
+        )
+    # Nothing lost: every confirmed save is in the history, the last one stands.
+    assert {s.number for s in saved} <= set(after["in_history"])
+    assert after["version"] == before["version"] + len(saved)
+    assert after["revisions"] == before["revisions"] + len(saved)
+    last = saved[-1].number
+    assert f"faultmark{last}x" in after["key_point"]
+    assert f"faultmark{last}x" in after["body"]
+
+
+# Scenarios ---------------------------------------------------------------
+
+
+def site(env_dir: Path, database_url: str, redis: RedisServer, static_root: Path):
+    env = production_env(
+        env_dir,
+        database_url=database_url,
+        DJANGO_STATIC_ROOT=str(static_root),
+        REDIS_URL=redis.url,
+    )
+    seed = prepare_database(env, editor=EDITOR)
+    return env, seed
+
+
+def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
+    database_url, redis_server, static_root, tmp_path
+):
+    env, seed = site(tmp_path, database_url, redis_server, static_root)
+    before = database_state(env, seed["brief_pk"])
+
+    def fault() -> None:
+        time.sleep(1.5)
+        assert redis_server.cli("SAVE") == "OK"
+        time.sleep(1.5)  # saves the snapshot knows nothing of
+        redis_server.kill()
+        time.sleep(0.5)
+        redis_server.start()  # from the snapshot
+        time.sleep(2.5)
+
+    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+        seen, log = under_load(server, seed, fault)
+    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+
+
+def test_a_frozen_redis_freezes_nothing(
+    database_url, redis_server, static_root, tmp_path
+):
+    env, seed = site(tmp_path, database_url, redis_server, static_root)
+    before = database_state(env, seed["brief_pk"])
+    health: list[tuple[int, dict]] = []
+
+    def fault() -> None:
+        time.sleep(1.5)
+        redis_server.signal(signal.SIGSTOP)
+        try:
+            time.sleep(1.0)
+            response = fetch(server.port, "/healthz", timeout=HUNG_AFTER)
+            health.append((response.status, json.loads(response.text)))
+            time.sleep(2.0)
+        finally:
+            redis_server.signal(signal.SIGCONT)
+        time.sleep(2.5)
+
+    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+        seen, log = under_load(server, seed, fault)
+    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+    # The health check answered while Redis was frozen: the site is degraded, not down.
+    assert health and health[0][0] == 200, health
+    assert health[0][1]["database"] == "ok" and health[0][1]["cache"] != "ok", health
+
+
+def test_terminated_database_connections_lose_no_read_and_no_save(
+    postgres_url, redis_server, static_root, tmp_path
+):
+    env, seed = site(tmp_path, postgres_url, redis_server, static_root)
+    before = database_state(env, seed["brief_pk"])
+    name = database_name(postgres_url)
+
+    def fault() -> None:
+        for _ in range(6):
+            time.sleep(1.0)
+            postgres_admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                name,
+            )
+        time.sleep(1.5)
+
+    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+        seen, log = under_load(server, seed, fault)
+    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+
+
+def test_a_database_refusing_connections_gives_503s_and_cached_pages(
+    postgres_url, redis_server, static_root, tmp_path
+):
+    env, seed = site(tmp_path, postgres_url, redis_server, static_root)
+    before = database_state(env, seed["brief_pk"])
+    name = database_name(postgres_url)
+
+    def fault() -> None:
+        time.sleep(1.5)
+        postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+        try:
+            postgres_admin(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s",
+                name,
+            )
+            time.sleep(3.0)
+        finally:
+            postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        time.sleep(2.0)
+
+    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
+        seen, log = under_load(server, seed, fault)
+    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=True)
+    away = [read for read in seen.reads if read.status == 503 or read.stale]
+    assert away, "the database was away, yet every read was a fresh page"
