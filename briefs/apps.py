@@ -10,6 +10,7 @@ class BriefsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        import briefs.tag_counts  # noqa: F401  (puts its triggers back after migrate)
         from briefs import signals  # noqa: F401  (connects the search index's receivers)
         from briefs.sqlite import register_functions
         from newsroom.checks import page_cache_shared_by_workers

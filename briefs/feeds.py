@@ -30,7 +30,7 @@ from django.utils.decorators import method_decorator
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
-from briefs.caching import cache_public_page
+from briefs.caching import cache_public_page, depends_on
 from briefs.models import (
     Brief,
     Correction,
@@ -81,6 +81,7 @@ class LatestBriefsAtom(Feed):
     # The feed
 
     def get_object(self, request: HttpRequest, *args, **kwargs) -> Tag | None:
+        depends_on(request, "briefs")
         return None
 
     def title(self, obj: Tag | None) -> str:
@@ -183,6 +184,7 @@ class TagBriefsAtom(LatestBriefsAtom):
         if moved:
             name = request.resolver_match.url_name
             raise _Moved(reverse(f"briefs:{name}", kwargs={"slug": tag.slug}))
+        depends_on(request, f"tag:{tag.pk}")
         return tag
 
     def title(self, obj: Tag) -> str:
@@ -199,7 +201,7 @@ class TagBriefsAtom(LatestBriefsAtom):
         return absolute_url(self.request, obj.get_absolute_url())
 
     def briefs(self, obj: Tag) -> QuerySet[Brief]:
-        return super().briefs(obj).tagged(obj)
+        return super().briefs(obj).carrying(obj)
 
 
 class TagBriefsRss(TagBriefsAtom):

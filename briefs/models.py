@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Lower
+from django.db.models.lookups import GreaterThan
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -62,20 +63,27 @@ class TagQuerySet(models.QuerySet):
 
         A tag used only on drafts or scheduled briefs is not in this queryset,
         so readers cannot learn that it exists.
+
+        The counts are the stored ones (``Tag.published_brief_count`` and
+        ``published_section_count``, which include scheduled briefs) less the
+        uses on briefs still scheduled, found from the few briefs whose time
+        has not come: so a brief counts the moment it goes live, with no
+        write, and no page counts a tag's uses over the whole archive.
         """
-        on_briefs = TaggedBrief.objects.filter(of_published("content_object"))
-        on_sections = TaggedSection.objects.filter(
-            of_published("content_object__brief")
-        )
+        scheduled = Brief.objects.filter(
+            status=Brief.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).values("pk")
+        on_briefs = TaggedBrief.objects.filter(content_object__in=scheduled)
+        on_sections = TaggedSection.objects.filter(content_object__brief__in=scheduled)
         return (
             self.filter(
-                Exists(on_briefs.filter(tag=OuterRef("pk")))
-                | Exists(on_sections.filter(tag=OuterRef("pk")))
+                Q(published_brief_count__gt=0) | Q(published_section_count__gt=0)
             )
             .annotate(
-                brief_count=uses_per_tag(on_briefs),
-                section_count=uses_per_tag(on_sections),
+                brief_count=F("published_brief_count") - uses_per_tag(on_briefs),
+                section_count=F("published_section_count") - uses_per_tag(on_sections),
             )
+            .filter(Q(brief_count__gt=0) | Q(section_count__gt=0))
             .order_by("name")
         )
 
@@ -114,6 +122,10 @@ class TagQuerySet(models.QuerySet):
         return moved, moved is not None
 
 
+# Tag fields only the database's triggers write (briefs.tag_counts).
+STORED_COUNTS = ("published_brief_count", "published_section_count")
+
+
 class Tag(TagBase):
     """A tag shared by briefs and sections, so one topic links both."""
 
@@ -126,6 +138,13 @@ class Tag(TagBase):
     kind = models.CharField(
         max_length=20, choices=Kind.choices, default=Kind.TOPIC, db_index=True
     )
+
+    # How many tag rows of published briefs, and of their sections, name this
+    # tag: scheduled briefs included (``TagQuerySet.public()`` takes those
+    # off). Kept by database triggers in the same statement as every write
+    # (``briefs.tag_counts``); Django never writes them (see ``save``).
+    published_brief_count = models.IntegerField(default=0, editable=False)
+    published_section_count = models.IntegerField(default=0, editable=False)
 
     objects = TagQuerySet.as_manager()
 
@@ -142,6 +161,18 @@ class Tag(TagBase):
 
     def get_absolute_url(self) -> str:
         return reverse("briefs:tag", kwargs={"slug": self.slug})
+
+    def save(self, *args, **kwargs) -> None:
+        # Saving an existing tag (a rename, a new kind) writes every field but
+        # the stored counts: this object's copy of them may be older than the
+        # triggers' latest, and writing it back would undo theirs.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in STORED_COUNTS
+            ]
+        super().save(*args, **kwargs)
 
     def slugify(self, tag: str, i: int | None = None) -> str:
         # A name made only of punctuation slugifies to nothing; it still needs a URL.
@@ -270,6 +301,55 @@ class NewsroomTaggableManager(TaggableManager):
         return name, "taggit.managers.TaggableManager", args, kwargs
 
 
+def _carries(
+    lookup: dict, *, common: bool, own: bool = True, sections: bool = True
+) -> Q:
+    """A filter on briefs: a tag row matching ``lookup`` is on the brief
+    (``own``) or on one of its sections (``sections``).
+
+    For a ``common`` tag, a test on each brief: how many of the rows are
+    on it, more than none. A count, not ``EXISTS``: PostgreSQL turns an
+    ``EXISTS`` into a hash of every row the tag has (25,000 for a tag on one
+    brief in ten of 100,000) built before it reads the first brief, where a
+    count is looked up for each brief it reads, and it stops at a page.
+    Otherwise ``pk IN`` one list of the briefs the rows are on (a UNION of
+    both kinds of row: PostgreSQL turns one IN into a join on the briefs'
+    primary key, but two IN joined by OR into a scan of every brief).
+    """
+    brief_rows = TaggedBrief.objects.filter(**lookup)
+    section_rows = TaggedSection.objects.filter(**lookup)
+    if common:
+        found = Q()
+        if own:
+            found |= GreaterThan(
+                _per_tag(brief_rows.filter(content_object=OuterRef("pk"))), 0
+            )
+        if sections:
+            found |= GreaterThan(
+                _per_tag(section_rows.filter(content_object__brief=OuterRef("pk"))), 0
+            )
+        return found
+    ids = []
+    if own:
+        ids.append(brief_rows.values("content_object"))
+    if sections:
+        ids.append(section_rows.values("content_object__brief"))
+    return Q(pk__in=ids[0].union(*ids[1:]))
+
+
+def _per_tag(rows: models.QuerySet) -> Subquery:
+    """How many ``rows`` (tag rows) there are, per tag: a correlated count
+    for a filter. None (no row at all) where there are none."""
+    return Subquery(
+        rows.order_by().values("tag").annotate(n=Count("pk")).values("n")[:1]
+    )
+
+
+# A tag on more published rows than this is found by reading the newest
+# briefs until a page is full; a rarer one from its own rows
+# (``BriefQuerySet.carrying``). Either costs about as much near this figure.
+COMMON_TAG_USES = 1_000
+
 # What a brief's revision follows (see the reversion.register calls below).
 REVISION_LOOKUPS = ("key_points", "tagged_items__tag", "sections__tagged_items__tag")
 
@@ -305,14 +385,36 @@ class BriefQuerySet(models.QuerySet):
 
     def tagged(self, tags: Tag | models.QuerySet | list[int]) -> BriefQuerySet:
         """Briefs that carry ``tags`` (a tag, or any of several tags or their
-        ids) themselves or in any of their sections."""
+        ids) themselves or in any of their sections.
+
+        Found from the tags' own rows, as a list of brief ids. To list the
+        briefs of one tag newest first, ``carrying`` is quicker.
+        """
         lookup = {"tag": tags} if isinstance(tags, Tag) else {"tag__in": tags}
+        return self.filter(_carries(lookup, common=False))
+
+    def carrying(
+        self, tag: Tag, *, own: bool = True, sections: bool = True
+    ) -> BriefQuerySet:
+        """Briefs that carry ``tag`` themselves (``own``) or in a section
+        (``sections``), in the shape that lists them newest first fastest.
+
+        Which shape depends on how many published rows carry the tag (its
+        stored counts). A common tag is a test on each brief, so the
+        database reads the newest briefs in order and stops when a page is
+        full; a rare one is the list of its briefs' ids, read from the tag's
+        own rows and sorted (``tagged``), since reading the newest briefs
+        until a page is full would read the whole archive to find a handful.
+        """
+        uses = (tag.published_brief_count if own else 0) + (
+            tag.published_section_count if sections else 0
+        )
         return self.filter(
-            Exists(TaggedBrief.objects.filter(content_object=OuterRef("pk"), **lookup))
-            | Exists(
-                TaggedSection.objects.filter(
-                    content_object__brief=OuterRef("pk"), **lookup
-                )
+            _carries(
+                {"tag": tag},
+                common=uses > COMMON_TAG_USES,
+                own=own,
+                sections=sections,
             )
         )
 
@@ -322,8 +424,9 @@ class BriefQuerySet(models.QuerySet):
         The one way a bulk writer (status changes, re-tagging, tag merges,
         the importer) says so: sets ``changes``, moves ``updated_at`` to now
         and ``version`` on by one (so an editor's open form knows it is out
-        of date), then sends ``briefs_touched``, on which the search index
-        re-indexes these briefs and the page cache drops every page.
+        of date), then sends ``briefs_touched`` with their ids, on which the
+        search index re-indexes these briefs and the page cache drops the
+        pages that show them, their tags or the newest briefs.
         Returns how many briefs were touched.
         """
         ids = list(self.values_list("pk", flat=True))
@@ -435,6 +538,16 @@ class Brief(models.Model):
         ordering = ["-published_at", "-pk"]
         permissions = [
             ("publish_brief", "Can publish, unpublish and archive briefs"),
+        ]
+        indexes = [
+            # What readers see, newest first: every listing reads the newest
+            # published briefs in this order and stops at a page, and counts
+            # them from the index alone.
+            models.Index(
+                fields=["status", "published_at", "id"], name="brief_status_published"
+            ),
+            # The latest update or correction (the sitemap's lastmod).
+            models.Index(fields=["revised_at"], name="brief_revised"),
         ]
         constraints = [
             models.UniqueConstraint(

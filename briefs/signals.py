@@ -6,8 +6,9 @@ included. Saving or deleting a brief, a section or a key point re-indexes the
 brief (at once, or once at the end of a ``briefs.search.batch()``). Deleting
 a brief needs nothing here: its entries go with it (CASCADE).
 
-Any save or delete of what readers see (briefs, key points, sections, tags
-and tag rows) also drops the cached public pages (``briefs.caching``).
+Any save or delete of what readers see (briefs, key points, sections, tags,
+tag rows, corrections and public versions) also drops the cached public
+pages that show it, by name (``briefs.caching.dependencies``).
 
 Bulk writes send no signals of their own: they end with
 ``Brief.objects.filter(...).touch()``, whose ``briefs_touched`` does both.
@@ -16,10 +17,17 @@ Bulk writes send no signals of their own: they end with
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_init,
+    post_save,
+    pre_save,
+)
 from django.dispatch import receiver
 
 from briefs import caching, search
+from briefs.caching import dependencies
 from briefs.models import (
     Brief,
     Correction,
@@ -38,11 +46,23 @@ def section_rendered(sender, instance: Section, **kwargs) -> None:
     instance.render()
 
 
+# Past this many briefs a bulk write drops every page rather than name them.
+TOUCHED_BY_NAME = 1000
+
+
 @receiver(briefs_touched, dispatch_uid="briefs.briefs_touched")
 def briefs_touched_elsewhere(sender, brief_ids: list[int], **kwargs) -> None:
     for brief_id in brief_ids:
         search.brief_changed(brief_id)
-    caching.content_changed()
+    if len(brief_ids) > TOUCHED_BY_NAME:
+        caching.content_changed()
+        return
+    # touch() says which briefs, not what changed: their status, dates or
+    # tags may have, so their listings and tags are named with them (their
+    # tags after the write; tag rows deleted before it named theirs).
+    caching.content_changed(
+        {dependencies.brief(pk) for pk in brief_ids} | publication_of(brief_ids)
+    )
 
 
 @receiver(post_save, sender=Brief, dispatch_uid="briefs.search.brief_saved")
@@ -68,43 +88,147 @@ def part_deleted(sender, instance: Section | KeyPoint, origin=None, **kwargs) ->
     search.brief_changed(instance.brief_id)
 
 
-# The page cache: any save or delete readers could see drops every cached page.
-# Taggit adds tag rows one by one (post_save) and removes them with m2m_changed;
-# rows deleted along with their brief or section need no signal of their own.
-PUBLIC_MODELS = (
-    Brief,
-    Section,
-    KeyPoint,
-    Tag,
-    TaggedBrief,
-    TaggedSection,
-    Correction,
-    PublicVersion,
-)
+# The page cache: each save or delete names what readers see that it changed
+# (briefs.caching.dependencies), and the pages that show it are dropped.
+# Taggit adds tag rows one by one (post_save) and removes them with
+# m2m_changed; rows deleted in bulk or with their brief or section send
+# post_delete each (connecting it makes Django send it).
 
 
-def content_saved_or_deleted(sender, **kwargs) -> None:
-    caching.content_changed()
+def _publication(brief: Brief) -> tuple | None:
+    """The brief's status and publication date as held, or None when either
+    was not loaded (``only()``): then it must be taken to have changed."""
+    held = brief.__dict__
+    if "status" in held and "published_at" in held:
+        return held["status"], held["published_at"]
+    return None
 
 
-def tags_changed(sender, action: str, **kwargs) -> None:
-    if action.startswith("post_"):
+@receiver(post_init, sender=Brief, dispatch_uid="briefs.caching.brief_loaded")
+def brief_loaded(sender, instance: Brief, **kwargs) -> None:
+    instance._loaded_publication = _publication(instance)
+    if instance.pk is not None:
+        dependencies.record(dependencies.brief(instance.pk))
+
+
+@receiver(post_init, sender=Tag, dispatch_uid="briefs.caching.tag_loaded")
+def tag_loaded(sender, instance: Tag, **kwargs) -> None:
+    if instance.pk is not None:
+        dependencies.record(dependencies.tag(instance.pk))
+
+
+def publication_of(brief_ids: list[int]) -> set[str]:
+    """What changes when these briefs are published, unpublished, re-dated or
+    re-tagged: the newest briefs, the tag index, and each of their tags (whose
+    pages list them, and whose briefs' related lists may). One query."""
+    on_briefs = TaggedBrief.objects.filter(content_object_id__in=brief_ids)
+    on_sections = TaggedSection.objects.filter(content_object__brief_id__in=brief_ids)
+    tag_ids = on_briefs.values_list("tag_id", flat=True).union(
+        on_sections.values_list("tag_id", flat=True)
+    )
+    return {
+        dependencies.PUBLISHED_SET,
+        dependencies.TAG_INDEX,
+        *(dependencies.tag(pk) for pk in tag_ids),
+    }
+
+
+@receiver(post_save, sender=Brief, dispatch_uid="briefs.caching.brief_saved")
+def brief_saved_for_readers(
+    sender, instance: Brief, created: bool, raw: bool = False, **kwargs
+) -> None:
+    names = {dependencies.brief(instance.pk)}
+    publication = _publication(instance)
+    # A raw save (a revision restored) is built from what it writes: what it
+    # replaces is unknown.
+    if (
+        created
+        or raw
+        or publication is None
+        or (publication != getattr(instance, "_loaded_publication", None))
+    ):
+        names |= publication_of([instance.pk])
+    instance._loaded_publication = publication
+    caching.content_changed(names)
+
+
+@receiver(post_delete, sender=Brief, dispatch_uid="briefs.caching.brief_deleted")
+def brief_deleted_for_readers(sender, instance: Brief, **kwargs) -> None:
+    # Its tag rows went first, each naming its tag (post_delete below).
+    caching.content_changed(
+        {
+            dependencies.brief(instance.pk),
+            dependencies.PUBLISHED_SET,
+            dependencies.TAG_INDEX,
+        }
+    )
+
+
+def part_changed(sender, instance, **kwargs) -> None:
+    caching.content_changed({dependencies.brief(instance.brief_id)})
+
+
+def tag_changed(sender, instance: Tag, **kwargs) -> None:
+    caching.content_changed({dependencies.tag(instance.pk), dependencies.TAG_INDEX})
+
+
+def tag_row_changed(sender, instance: TaggedBrief | TaggedSection, **kwargs) -> None:
+    names = {dependencies.tag(instance.tag_id), dependencies.TAG_INDEX}
+    if sender is TaggedBrief:
+        names.add(dependencies.brief(instance.content_object_id))
+    else:
+        # Gone with its section, which names its brief itself.
+        brief_id = (
+            Section.objects.filter(pk=instance.content_object_id)
+            .values_list("brief_id", flat=True)
+            .first()
+        )
+        if brief_id is not None:
+            names.add(dependencies.brief(brief_id))
+    caching.content_changed(names)
+
+
+def tags_changed(
+    sender, instance, action: str, reverse: bool, pk_set, **kwargs
+) -> None:
+    if not action.startswith("post_"):
+        return
+    if pk_set is None:  # post_clear: which tags went is not said
         caching.content_changed()
+        return
+    names = {dependencies.TAG_INDEX}
+    if reverse:  # instance is a Tag; pk_set, briefs or sections
+        names.add(dependencies.tag(instance.pk))
+        brief_ids = (
+            pk_set
+            if sender is TaggedBrief
+            else Section.objects.filter(pk__in=pk_set).values_list(
+                "brief_id", flat=True
+            )
+        )
+    else:  # instance is a Brief or a Section; pk_set, tags
+        names.update(dependencies.tag(pk) for pk in pk_set)
+        brief_ids = [instance.pk if sender is TaggedBrief else instance.brief_id]
+    names.update(dependencies.brief(pk) for pk in brief_ids)
+    caching.content_changed(names)
 
 
-for model in PUBLIC_MODELS:
-    post_save.connect(
-        content_saved_or_deleted,
-        sender=model,
-        dispatch_uid=f"briefs.caching.{model.__name__}_saved",
-    )
-for model in (Brief, Section, KeyPoint, Tag):
-    post_delete.connect(
-        content_saved_or_deleted,
-        sender=model,
-        dispatch_uid=f"briefs.caching.{model.__name__}_deleted",
-    )
+for model in (Section, KeyPoint, Correction, PublicVersion):
+    for signal, verb in ((post_save, "saved"), (post_delete, "deleted")):
+        signal.connect(
+            part_changed,
+            sender=model,
+            dispatch_uid=f"briefs.caching.{model.__name__}_{verb}",
+        )
 for model in (TaggedBrief, TaggedSection):
+    for signal, verb in ((post_save, "saved"), (post_delete, "deleted")):
+        signal.connect(
+            tag_row_changed,
+            sender=model,
+            dispatch_uid=f"briefs.caching.{model.__name__}_{verb}",
+        )
     m2m_changed.connect(
         tags_changed, sender=model, dispatch_uid=f"briefs.caching.{model.__name__}"
     )
+post_save.connect(tag_changed, sender=Tag, dispatch_uid="briefs.caching.Tag_saved")
+post_delete.connect(tag_changed, sender=Tag, dispatch_uid="briefs.caching.Tag_deleted")

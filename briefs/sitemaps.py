@@ -1,4 +1,12 @@
-"""The sitemap at /sitemap.xml: the home page, the tag index, public tags and published briefs.
+"""The sitemap: the home page, the tag index, public tags and published briefs.
+
+``/sitemap.xml`` is a sitemap index, as the protocol requires of a site with
+more than 50,000 addresses: it names one sitemap per section
+(``/sitemap-pages.xml``, ``/sitemap-briefs.xml``, ``/sitemap-tags.xml``) and
+each further page of a section (``?p=2``), at most ``SiteSitemap.limit``
+addresses a page. Every part runs a fixed number of queries however large
+the archive: a count and a page of rows, and the latest change from an
+aggregate, never one read of every brief.
 
 Like every public page, it lists only what ``Brief.objects.published()``
 lets readers see; a tag used only on drafts is not in it.
@@ -6,21 +14,55 @@ lets readers see; a tag used only on drafts is not in it.
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, QuerySet
-from django.db.models.functions import Coalesce
+from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.db.models import QuerySet, Subquery
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.views.decorators.http import require_safe
 
 from briefs.models import Brief, Tag
+from briefs.reading.metadata import absolute_url
+
+
+def latest_change() -> dt.datetime | None:
+    """When readers last saw a significant change to a published brief: the
+    latest ``Brief.modified_at`` (publication, or the latest update or
+    correction), None when nothing is published.
+
+    One query of two index look-ups, the newest publication and the newest
+    update or correction, rather than a maximum over every brief: an update
+    or correction is made public after its brief, so a brief's
+    ``revised_at``, when set, is never before its ``published_at``.
+    """
+    published = Brief.objects.published()
+    newest_revision = (
+        published.filter(revised_at__isnull=False)
+        .order_by("-revised_at")
+        .values("revised_at")[:1]
+    )
+    newest = (
+        published.order_by("-published_at")
+        .annotate(revised=Subquery(newest_revision))
+        .values_list("published_at", "revised")
+        .first()
+    )
+    return max((moment for moment in newest or () if moment), default=None)
 
 
 class SiteSitemap(Sitemap):
     """Absolute addresses on ``NEWSROOM_SITE_URL`` when it is set, else on the
     request's host: the origin ``briefs.reading.metadata.absolute_url`` gives
     every other page, in the two parts Django's sitemap asks for."""
+
+    # The protocol allows 50,000 a page; a page of that many takes seconds
+    # to render on one worker (about 0.1 ms an address), so a tenth of it.
+    limit = 5_000
 
     def get_domain(self, site=None) -> str:
         if settings.NEWSROOM_SITE_URL:
@@ -56,6 +98,10 @@ class BriefSitemap(SiteSitemap):
     def lastmod(self, brief: Brief):
         return brief.modified_at
 
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        # Django's default reads every item for it.
+        return latest_change()
+
 
 class PageSitemap(SiteSitemap):
     """The listings: the latest briefs and the tag index."""
@@ -72,9 +118,10 @@ class PageSitemap(SiteSitemap):
         # Both listings change when a published brief does; as for briefs,
         # significant changes only (BriefSitemap). Asked once per item, so
         # two small queries however many briefs there are.
-        return Brief.objects.published().aggregate(
-            latest=Max(Coalesce("revised_at", "published_at"))
-        )["latest"]
+        return latest_change()
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        return latest_change()
 
 
 class TagSitemap(SiteSitemap):
@@ -85,3 +132,33 @@ class TagSitemap(SiteSitemap):
 
 
 SITEMAPS = {"pages": PageSitemap, "briefs": BriefSitemap, "tags": TagSitemap}
+
+
+@x_robots_tag
+@require_safe
+def index(request: HttpRequest) -> TemplateResponse:
+    """/sitemap.xml: every page of every section's sitemap, each dated by
+    its section's latest change (tags have no date, as in their sitemap).
+
+    Django's own ``index`` view would name the request's host: this one
+    names ``NEWSROOM_SITE_URL`` when it is set, like the sitemaps it lists.
+    A query for the latest change of each dated section, and a count for
+    each section that has rows; none reads the rows themselves.
+    """
+    items = []
+    for section, sitemap_class in SITEMAPS.items():
+        sitemap = sitemap_class()
+        path = reverse("briefs:sitemap-section", kwargs={"section": section})
+        url = absolute_url(request, path)
+        lastmod = sitemap.get_latest_lastmod()
+        items.append(SitemapIndexItem(url, lastmod))
+        items += [
+            SitemapIndexItem(f"{url}?p={page}", lastmod)
+            for page in range(2, sitemap.paginator.num_pages + 1)
+        ]
+    return TemplateResponse(
+        request,
+        "sitemap_index.xml",
+        {"sitemaps": items},
+        content_type="application/xml",
+    )

@@ -1,9 +1,8 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from briefs import api, feeds, views
+from briefs import api, feeds, sitemaps, views
 from briefs.caching import cache_public_page, page_number
-from briefs.sitemaps import SITEMAPS
 
 app_name = "briefs"
 
@@ -19,12 +18,13 @@ urlpatterns = [
     path("feeds/briefs.rss", feeds.LatestBriefsRss(), name="feed-rss"),
     path("feeds/tags/<str:slug>.atom", feeds.TagBriefsAtom(), name="tag-feed-atom"),
     path("feeds/tags/<str:slug>.rss", feeds.TagBriefsRss(), name="tag-feed-rss"),
+    # The index, then each section's sitemap, paged by ?p= (see briefs.sitemaps).
+    path("sitemap.xml", cache_public_page(sitemaps.index), name="sitemap"),
     path(
-        "sitemap.xml",
-        # Django's sitemap view pages by ?p= (50,000 addresses a page).
+        "sitemap-<str:section>.xml",
         cache_public_page(sitemap, query={"p": page_number}),
-        {"sitemaps": SITEMAPS},
-        name="sitemap",
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap-section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),
     # api-briefs, api-brief and api-openapi, routed by django-ninja.

@@ -84,6 +84,9 @@ def reading_snapshot() -> Iterator[None]:
     if connection.in_atomic_block:
         yield
         return
+    # CONN_HEALTH_CHECKS, as a request's first query would: a connection that
+    # died since the last request is replaced before the snapshot begins.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     if connection.vendor == "postgresql":
         with _postgresql_snapshot():
@@ -107,14 +110,20 @@ def _postgresql_snapshot() -> Iterator[None]:
 
     raw = connection.connection
     level, read_only = raw.isolation_level, raw.read_only
-    # psycopg starts the next transaction with these, in its BEGIN.
-    raw.isolation_level, raw.read_only = IsolationLevel.REPEATABLE_READ, True
+    # psycopg starts the next transaction with these, in its BEGIN. Setting
+    # them talks to a connection that may be lost: its errors as Django's.
+    with connection.wrap_database_errors:
+        raw.isolation_level, raw.read_only = IsolationLevel.REPEATABLE_READ, True
     try:
         with transaction.atomic():
             yield
     finally:
-        if not (raw.closed or raw.broken):
+        try:
             raw.isolation_level, raw.read_only = level, read_only
+        except Exception:
+            # Lost meanwhile: never leave a read-only connection for the
+            # next request (an editor's save) to meet.
+            connection.close()
 
 
 class _Outage:

@@ -107,6 +107,7 @@ MIDDLEWARE = [
     # Static files first, as a bare whitenoise site serves them: no log line
     # or any other per-request work (gunicorn's access log has them).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # One line for every other request, answered from the page cache or not.
     "newsroom.logging.RequestLogMiddleware",
     # Headers for every response, so pages answered from the cache below get them too.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -206,12 +207,27 @@ TAGGIT_CASE_INSENSITIVE = True
 # Caching. With REDIS_URL (e.g. redis://127.0.0.1:6379/0) every process shares
 # one Redis cache; without it each process has its own memory.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Every Redis call is short: a Redis that stops answering costs a request at
+# most these (seconds), after which the worker leaves it alone for
+# NEWSROOM_CACHE_RETRY_SECONDS and serves pages uncached (briefs/caching/).
+NEWSROOM_CACHE_CONNECT_TIMEOUT = float(
+    os.environ.get("NEWSROOM_CACHE_CONNECT_TIMEOUT", "0.25")
+)
+NEWSROOM_CACHE_TIMEOUT = float(os.environ.get("NEWSROOM_CACHE_TIMEOUT", "0.5"))
+NEWSROOM_CACHE_RETRY_SECONDS = float(
+    os.environ.get("NEWSROOM_CACHE_RETRY_SECONDS", "2")
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
+            # The same limits for everything else that uses the cache.
+            "OPTIONS": {
+                "socket_connect_timeout": NEWSROOM_CACHE_CONNECT_TIMEOUT,
+                "socket_timeout": NEWSROOM_CACHE_TIMEOUT,
+            },
         }
     }
 else:
@@ -222,7 +238,7 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
-# How long a public page may stay in the cache (briefs/caching.py); an edit
+# How long a public page may stay in the cache (briefs/caching/); an edit
 # drops it at once either way. Without Redis pages are stored only with DEBUG
 # on (one process): several gunicorn workers with caches of their own would
 # not see each other's edits. 0 stores nothing; ETags still answer with 304.

@@ -226,3 +226,31 @@ def test_the_warning_that_the_database_is_back_counts_the_503s(client, caplog):
     messages = [r.getMessage() for r in caplog.records if r.name == "newsroom.database"]
     assert len(messages) == 2
     assert "3 request(s) were answered 503" in messages[1]
+
+
+def test_readers_get_the_last_cached_copy_marked_stale_while_the_database_refuses(
+    client, settings
+):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 3600
+    brief = published_brief(title="Canal tolls")
+    never_seen = published_brief(title="Lock keepers")
+    assert client.get(brief.get_absolute_url())["X-Cache"] == "miss"
+    # An edit drops the page; its last copy is still what readers can have.
+    Brief.objects.filter(pk=brief.pk).touch()
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = closed_port()
+    try:
+        stale = client.get(brief.get_absolute_url())
+        unseen = client.get(never_seen.get_absolute_url())
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert stale.status_code == 200
+    assert stale["X-Cache"] == "stale"
+    assert "no-store" in stale["Cache-Control"]
+    assert "Canal tolls" in stale.text
+    assert unseen.status_code == 503
+    # Back: the brief is rendered afresh, not the stale copy.
+    fresh = client.get(brief.get_absolute_url())
+    assert fresh.status_code == 200 and fresh["X-Cache"] == "miss"

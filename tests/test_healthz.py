@@ -1,4 +1,5 @@
-"""/healthz tells a load balancer whether this instance can reach its database."""
+"""/healthz tells a load balancer whether this instance can reach its database,
+and, apart, its page cache (tests/test_cache_faults.py: Redis down or frozen)."""
 
 from unittest import mock
 
@@ -11,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_healthz_is_ok_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -22,7 +23,11 @@ def test_healthz_is_503_when_the_database_does_not(client):
     ):
         response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "OperationalError"}
+    assert response.json() == {
+        "status": "error",
+        "database": "OperationalError",
+        "cache": "ok",
+    }
 
 
 def test_healthz_only_reads(client):

@@ -286,7 +286,10 @@ def test_reading_minutes(db, words, minutes):
     body = " ".join(["word"] * words) or "."
     brief = published_brief(title="T", key_points=(), sections=(("", body, ()),))
 
-    assert reading_minutes(brief, list(brief.sections.all())) == minutes
+    assert (
+        reading_minutes(brief, list(brief.key_points.all()), list(brief.sections.all()))
+        == minutes
+    )
 
 
 def test_reading_time_is_shown(client, db):
@@ -486,17 +489,23 @@ SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 def sitemap(client) -> dict[str, str | None]:
-    """{loc: lastmod} from /sitemap.xml."""
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/xml")
-    root = ElementTree.fromstring(response.content)
-    return {
-        url.findtext("s:loc", namespaces=SITEMAP_NS): url.findtext(
-            "s:lastmod", namespaces=SITEMAP_NS
-        )
-        for url in root.findall("s:url", SITEMAP_NS)
-    }
+    """{loc: lastmod} from every sitemap the index at /sitemap.xml names."""
+
+    def read(url: str) -> ElementTree.Element:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Content-Type"].startswith("application/xml")
+        return ElementTree.fromstring(response.content)
+
+    urls = {}
+    for part in read("/sitemap.xml").findall("s:sitemap", SITEMAP_NS):
+        location = urlsplit(part.findtext("s:loc", namespaces=SITEMAP_NS))
+        path = f"{location.path}?{location.query}" if location.query else location.path
+        for url in read(path).findall("s:url", SITEMAP_NS):
+            urls[url.findtext("s:loc", namespaces=SITEMAP_NS)] = url.findtext(
+                "s:lastmod", namespaces=SITEMAP_NS
+            )
+    return urls
 
 
 def test_sitemap_lists_published_briefs_home_and_public_tags(client, db):

@@ -339,6 +339,8 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         "/feeds/tags/shared.atom",
         "/feeds/tags/shared.rss",
         "/sitemap.xml",
+        "/sitemap-briefs.xml",
+        "/sitemap-tags.xml",
         "/robots.txt",
         # Words and a tag that all three briefs have.
         "/search/?q=opening+paragraph",
@@ -382,8 +384,8 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     assert "Visible heading" in pages[f"{shown.get_absolute_url()}versions/1/"]
     for feed in ("/feeds/briefs.atom", "/feeds/briefs.rss", "/feeds/tags/shared.atom"):
         assert "Visible brief title" in pages[feed], feed
-    assert shown.get_absolute_url() in pages["/sitemap.xml"]
-    assert "/tags/visible-section-tag/" in pages["/sitemap.xml"]
+    assert shown.get_absolute_url() in pages["/sitemap-briefs.xml"]
+    assert "/tags/visible-section-tag/" in pages["/sitemap-tags.xml"]
     # The shared tag counts the published brief and its two sections only.
     assert "1 brief, 2 sections" in pages["/tags/"]
     for search in ("/search/?q=opening+paragraph", "/search/?q=key+point&tag=shared"):

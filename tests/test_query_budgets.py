@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import itertools
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -197,14 +198,16 @@ PAGES: dict[str, tuple[Address, int]] = {
     "feed (RSS)": (fixed("/feeds/briefs.rss"), 5),
     "tag feed": (fixed("/feeds/tags/shared.rss"), 6),
     "tag feed (Atom)": (fixed("/feeds/tags/shared.atom"), 6),
-    # The latest change (twice), then briefs and tags, each counted and listed.
-    "sitemap": (fixed("/sitemap.xml"), 6),
+    # The briefs or the tags, counted and listed (a page of each sitemap).
+    "sitemap of briefs": (fixed("/sitemap-briefs.xml"), 2),
+    "sitemap of tags": (fixed("/sitemap-tags.xml"), 2),
     # The count, the briefs, key points, sections, section tags, brief tags
     # and corrections.
     "api list": (fixed("/api/briefs/"), 7),
+    # The same, after the tag itself.
     "api list of a tag": (
         fixed("/api/briefs/?tag=shared&updated_since=2000-01-01"),
-        7,
+        8,
     ),
     # The brief, key points, sections, section tags, brief tags, corrections.
     "api brief": (lambda briefs: f"/api/briefs/{briefs[0].slug}/", 6),
@@ -240,6 +243,11 @@ PLAIN_PAGES: dict[str, tuple[str, int, int]] = {
     "search with a very long query": (f"/search/?q=tariffs+{'x' * 10_000}", 200, 2),
     # One round trip, to say the database answers.
     "health check": ("/healthz", 200, 1),
+    # The latest change (for the listings and the briefs), two counts: the
+    # sitemap index names the same sitemaps however many briefs there are.
+    "sitemap index": ("/sitemap.xml", 200, 4),
+    # The latest change, for each of the two listings.
+    "sitemap of listings": ("/sitemap-pages.xml", 200, 2),
 }
 
 
@@ -386,3 +394,29 @@ def test_the_desk_home_runs_a_fixed_number_of_queries(chief):
     # their first problems, and the briefs those name.
     assert (few, many) == (12, 12), f"{few} queries small, {many} large"
     assert large.count(b"seeds/site-") > small.count(b"seeds/site-")
+
+
+def test_importing_documents_runs_a_fixed_number_of_queries_each(tmp_path, monkeypatch):
+    # One batch per run, however busy the machine (a batch also ends on time).
+    monkeypatch.setattr("briefs.ingest.importing.BATCH_SECONDS", 600)
+    seed = (
+        Path(__file__).parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
+    ).read_text()
+    runs = itertools.count(1)
+
+    def import_queries(documents: int) -> int:
+        folder = tmp_path / str(next(runs))
+        folder.mkdir()
+        for n in range(documents):
+            title = f"Run {folder.name} document {n}: seventh foreign"
+            (folder / f"{n}.txt").write_text(seed.replace("Seventh foreign", title))
+        with CaptureQueriesContext(connection) as queries:
+            call_command("import_seeds", str(folder), stdout=io.StringIO())
+        return len(queries)
+
+    import_queries(1)  # the starter vocabulary and the seed's new tags
+    two, four, six = import_queries(2), import_queries(4), import_queries(6)
+    # Each document costs the same, its brief, parts, tags, revision, public
+    # version and search entries included; the look-up of existing briefs,
+    # the commit and the re-indexing are one for the batch.
+    assert (four - two) / 2 == (six - four) / 2 == 30

@@ -101,16 +101,20 @@ def test_the_matrix_covers_every_public_route():
         "briefs:tag-feed-atom",
         "briefs:tag-feed-rss",
         "briefs:sitemap",
+        "briefs:sitemap-section",
         "briefs:robots",
         "briefs:api-briefs",
         "briefs:api-brief",
         "briefs:api-openapi",
     }
-    assert all(placeholders <= {"slug", "number"} for placeholders in ROUTES.values())
+    assert all(
+        placeholders <= {"slug", "number", "section"}
+        for placeholders in ROUTES.values()
+    )
 
 
 def route_template(name: str) -> str:
-    kwargs = {"slug": SLUG, "number": NUMBER}
+    kwargs = {"slug": SLUG, "number": NUMBER, "section": "briefs"}
     return reverse(name, kwargs={k: kwargs[k] for k in ROUTES[name]} or None)
 
 

@@ -504,7 +504,8 @@ def test_sitemap_lastmod_follows_the_latest_update_or_correction(client, full_br
     def lastmods() -> set[str]:
         return set(
             re.findall(
-                r"<lastmod>(.*?)</lastmod>", client.get("/sitemap.xml").content.decode()
+                r"<lastmod>(.*?)</lastmod>",
+                client.get("/sitemap-briefs.xml").content.decode(),
             )
         )
 

@@ -157,7 +157,7 @@ class TagListFilter(admin.SimpleListFilter):
             return queryset
         if self.tag is None:
             return queryset.none()
-        return queryset.tagged(self.tag)
+        return queryset.carrying(self.tag)
 
     def choices(self, changelist):
         """One choice: the box, with the list's other parameters to keep."""

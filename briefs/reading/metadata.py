@@ -58,6 +58,7 @@ def brief_structured_data(
     request: HttpRequest,
     brief: Brief,
     *,
+    description: str,
     sections: list[Section],
     topics: list[Tag],
     url: str,
@@ -70,6 +71,8 @@ def brief_structured_data(
     never the last save: a minor edit is not news. ``notes`` are the brief's
     updates and corrections; the corrections become ``correction``.
     ``version`` is the current public version (None for a preview).
+    ``description`` is ``brief.description``, which the page has already
+    worked out (from the opening paragraph when there is no summary).
     """
     data = {
         "@context": "https://schema.org",
@@ -77,7 +80,7 @@ def brief_structured_data(
         "headline": brief.title,
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
-        "description": brief.description,
+        "description": description,
         "inLanguage": settings.LANGUAGE_CODE,
         "keywords": [tag.name for tag in topics],
         "articleSection": [section.heading for section in sections if section.heading],

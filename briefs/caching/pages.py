@@ -1,15 +1,5 @@
-"""Public pages from the cache, dropped the moment anything readers see changes.
-
-Invalidation: each cached page records the *content generation* (a counter
-in the cache) it was rendered under, and is served only while the counter
-holds that value. Any write readers could see calls ``content_changed()``
-(``briefs.signals`` does, for saves, deletes and ``touch()``), which moves
-the counter on at the write, so the writer's next request sees it, and again
-at commit, so a page rendered meanwhile from the old data is not kept.
-
-Freshness: a scheduled brief appears when its moment comes, and a brief's
-citation names today's date, with no write. No page is served, nor kept by
-a browser, past the next scheduled publication or midnight.
+"""Cached pages: their keys, their stored form, their validators and
+encodings, and the middleware that looks them up, answers and stores them.
 
 Pages: a view declares its page cacheable with ``cache_public_page``, naming
 the query parameters it understands (``query={"page": page_number}``). A
@@ -24,23 +14,28 @@ modification times of the files in briefs/, newsroom/, templates/ and
 static/, taken with ``stat`` alone, so an edit in development is a new
 release; the NEWSROOM_* and STATIC* settings count either way. A new
 release never serves the old one's pages from a Redis that outlived it.
-Hashing the files' contents would read the whole project in every worker;
-the staticfiles manifest exists only after collectstatic and knows nothing
-of code or templates.
+
+Stored form: each page is kept ready to send, once per content coding
+(identity and gzip), compressed once when stored: a line of JSON (headers, validators, how long
+it is good for) and the body bytes. A hit reads the one entry for the
+coding the reader accepts. A strong ETag differs per coding (RFC 9110
+8.8.3); every page varies on ``Accept-Encoding`` and ``Cookie``. Only
+pages for readers with no session are stored or compressed: no CSRF token
+or session can be in them (BREACH).
+
+Freshness: a scheduled brief appears when its moment comes, and a brief's
+citation names today's date, with no write. No page is served, nor kept by
+a browser, past the next scheduled publication or midnight (``next_change``,
+stored once and dropped when publication changes).
 
 Serving: ``PageCacheMiddleware`` alone looks pages up, answers and stores.
 Readers (no session cookie) are answered before sessions, auth, CSRF and the
-view, in one cache round trip, and the pages rendered for them are stored.
-Anyone with a session gets a fresh rendering, never stored: staff with
-``private, no-store`` (a preview must never reach a reader), anyone else as
-readers get it: a strong ETag, Last-Modified, ``Cache-Control: public``,
-``Vary: Cookie``, and a 304 for a current copy (``conditional``, shared with
-the API). A cache that cannot be reached is logged, and the page rendered.
-
-Settings: ``NEWSROOM_PAGE_CACHE_SECONDS`` (how long a page may stay in the
-cache; 0 stores none and validates by ETag only), ``NEWSROOM_PAGE_MAX_AGE``
-(how long browsers may reuse a page without asking; 0 makes them revalidate,
-which the ETag makes cheap) and ``NEWSROOM_RELEASE``.
+view, in one cache round trip (``X-Cache: hit``), and the pages rendered for
+them are stored with the names of what they show
+(``briefs.caching.dependencies``). Anyone with a session gets a fresh
+rendering, never stored: staff with ``private, no-store``, anyone else as
+readers get it. A cache that cannot be reached or is slow is left alone for
+a moment and pages are rendered (``briefs.caching.stores.CacheState``).
 """
 
 from __future__ import annotations
@@ -48,20 +43,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import gzip
 import hashlib
-import logging
+import json
 import math
 import os
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import SuspiciousOperation
-from django.db import transaction
+from django.db import DatabaseError
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
@@ -75,94 +69,38 @@ from django.utils.cache import (
 from django.utils.encoding import escape_uri_path
 from django.utils.http import http_date
 
+from briefs.caching import dependencies, stores
 from briefs.models import Brief
 
-logger = logging.getLogger(__name__)
-
-GENERATION_KEY = "newsroom:generation"
-# The current generation's Freshness: one key, read with the counter and the page.
-FRESHNESS_KEY = "newsroom:freshness"
-# The newest Last-Modified any generation has used (see ``freshness``).
-LAST_MODIFIED_KEY = "newsroom:last-modified"
 # The code, templates and static files that make the pages (see source_stamp).
 RELEASE_FOLDERS = ("briefs", "newsroom", "templates", "static")
+# The stored moment of the next change with no write (see ``freshness_until``).
+FRESHNESS = "freshness"
+# Content codings a page is stored in, best first. gzip only: every client
+# takes it and it passes Lighthouse; Brotli would save some 15% more of an
+# already small page for another compiled dependency (a CDN in front can
+# add it).
+CODINGS = ("gzip", "identity")
+# Types worth compressing, and the size below which it is not worth it.
+_COMPRESSIBLE = ("text/", "application/xml", "application/atom", "application/rss")
+_MIN_COMPRESSED = 256
 
 # Headers the cache sets itself on every answer; the view's own are not kept.
 _OWN_HEADERS = frozenset(
-    {"etag", "last-modified", "cache-control", "vary", "expires", "content-length"}
+    {
+        "etag",
+        "last-modified",
+        "cache-control",
+        "vary",
+        "expires",
+        "content-length",
+        "content-encoding",
+        "x-cache",
+    }
 )
 
 
-# Invalidation -----------------------------------------------------------------
-
-
-def content_changed() -> None:
-    """Drop every cached public page: call after any write readers could see.
-
-    Safe anywhere: inside a transaction the pages are dropped now and again
-    once it commits. Never raises; a cache that cannot be reached is logged
-    (its pages then age out after ``NEWSROOM_PAGE_CACHE_SECONDS``).
-    """
-    _next_generation()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(
-        # Once per transaction, however many rows it writes.
-        entry[1] is _next_generation
-        for entry in connection.run_on_commit
-    ):
-        transaction.on_commit(_next_generation)
-
-
-def _next_generation() -> None:
-    try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:  # no counter yet, or it was evicted
-            if not cache.add(GENERATION_KEY, _fresh_generation(), timeout=None):
-                cache.incr(GENERATION_KEY)
-    except Exception:
-        logger.exception("Could not move the page cache's content generation on.")
-
-
-def _fresh_generation() -> int:
-    # A restarted counter must not meet pages stored under its old values:
-    # start from the clock (microseconds), far ahead of any old count.
-    return time.time_ns() // 1000
-
-
 # Freshness --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Freshness:
-    """What a generation's pages can say about themselves."""
-
-    generation: int
-    # Last-Modified, in whole seconds: when this content was first seen.
-    since: int
-    # When the pages may change with no write (a scheduled brief, midnight).
-    until: float
-
-
-def freshness(number: int | None, now: float) -> Freshness:
-    """A new Freshness for generation ``number``, stored for its other pages.
-
-    ``number`` is the generation just read (None: no counter yet, so one is
-    started). One query, once per generation and day. Raises what the cache raises.
-    """
-    if number is None:
-        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
-        number = cache.get(GENERATION_KEY, 0)  # 0 only with a dummy cache
-    # Last-Modified counts whole seconds: move on by one from the last
-    # generation's, so pages before and after a change never share a date,
-    # but never further ahead of the clock (an import is a stream of changes;
-    # the ETag tells those apart).
-    last = cache.get(LAST_MODIFIED_KEY) or 0
-    since = min(max(int(now), last + 1), int(now) + 1)
-    fresh = Freshness(number, since=since, until=next_change(now))
-    # No timeout: a Freshness past its ``until`` is never used.
-    cache.set_many({LAST_MODIFIED_KEY: since, FRESHNESS_KEY: fresh}, timeout=None)
-    return fresh
 
 
 def next_change(now: float) -> float:
@@ -180,7 +118,26 @@ def next_change(now: float) -> float:
     return min(filter(None, [scheduled, midnight])).timestamp()
 
 
-# Pages ------------------------------------------------------------------------
+def freshness_until(store, snapshot: stores.Snapshot, now: float) -> float:
+    """The next change with no write, as stored, or worked out (one query)
+    and stored, to be dropped when publication changes. Raises Unavailable."""
+    if snapshot.freshness:
+        until = float(snapshot.freshness)
+        if until > now:
+            return until
+    until = next_change(now)
+    stores.call(
+        store,
+        store.put,
+        {FRESHNESS: repr(until).encode()},
+        (dependencies.PUBLISHED_SET, dependencies.EVERYTHING),
+        snapshot.token,
+        max(1, math.ceil(until - now)),
+    )
+    return until
+
+
+# Keys -------------------------------------------------------------------------
 
 # The query parameters a cached page understands: each name with the function
 # that normalises its (last) value for the key, returning None for a value
@@ -251,7 +208,8 @@ def source_stamp(root: Path) -> str:
 
 
 def page_key(request: HttpRequest, query: Query = NO_QUERY) -> str:
-    """The cache key of this page: the release, its address and its query.
+    """The cache key of this page: the release, its address and its query
+    (a store keeps one entry per content coding under it).
 
     The address has scheme and host, which canonical links and feeds show when
     ``NEWSROOM_SITE_URL`` is not set; of the query only ``query``'s parameters
@@ -269,7 +227,10 @@ def page_key(request: HttpRequest, query: Query = NO_QUERY) -> str:
     if understood:
         address += "?" + urlencode(understood)
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"newsroom:page:{release_id()}:{digest}"
+    return f"page:{release_id()}:{digest}"
+
+
+# Validators and codings ---------------------------------------------------------
 
 
 def strong_etag(body: bytes) -> str:
@@ -298,70 +259,158 @@ def conditional(
     )
 
 
+def preferred_coding(accept_encoding: str) -> str:
+    """The best of ``CODINGS`` that an ``Accept-Encoding`` value accepts
+    (a q-value of 0 refuses; ``*`` stands for any coding not named)."""
+    weights: dict[str, float] = {}
+    for part in accept_encoding.lower().split(","):
+        name, *params = (item.strip() for item in part.split(";"))
+        weight = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    weight = float(param[2:])
+                except ValueError:
+                    weight = 0.0
+        if name:
+            weights[name] = weight
+    for coding in CODINGS[:-1]:
+        if weights.get(coding, weights.get("*", 0.0)) > 0:
+            return coding
+    return "identity"
+
+
+def compress(body: bytes, coding: str) -> bytes:
+    if coding == "gzip":
+        # mtime=0: the same page always gives the same bytes (and ETag).
+        return gzip.compress(body, compresslevel=9, mtime=0)
+    return body
+
+
 @dataclass(frozen=True)
 class CachedPage:
-    """A rendered 200 response as stored: the body, the view's headers, and the
-    validators and generation of its Freshness (None without one: not stored)."""
+    """A rendered 200 response in one content coding, as stored: the body as
+    sent, the view's headers, its validators, and until when it is good
+    (None: not stored, rendered for this request only)."""
 
     content: bytes
     headers: tuple[tuple[str, str], ...]
     etag: str
     last_modified: int | None = None
     until: float | None = None
-    generation: int | None = None
+    coding: str = "identity"
 
     @classmethod
-    def of(cls, response: HttpResponse, fresh: Freshness | None, now: float):
-        content = response.content
+    def of(
+        cls,
+        response: HttpResponse,
+        codings: tuple[str, ...],
+        *,
+        since: int | None = None,
+        until: float | None = None,
+    ) -> dict[str, CachedPage]:
+        """``response`` in each of ``codings``, compressed once each; a body
+        too small or of a type not worth it is stored as it is under each."""
+        body = response.content
         headers = tuple(
             (name, value)
             for name, value in response.headers.items()
             if name.lower() not in _OWN_HEADERS
         )
-        if fresh is None:
-            return cls(content, headers, strong_etag(content))
-        until = min(now + settings.NEWSROOM_PAGE_CACHE_SECONDS, fresh.until)
+        etag = strong_etag(body)
+        worth = len(body) >= _MIN_COMPRESSED and response.get(
+            "Content-Type", ""
+        ).startswith(_COMPRESSIBLE)
+        pages = {}
+        for coding in codings:
+            used = coding if worth else "identity"
+            pages[coding] = cls(
+                compress(body, used),
+                headers,
+                etag if used == "identity" else f'{etag[:-1]}-{used}"',
+                since,
+                until,
+                used,
+            )
+        return pages
+
+    def to_bytes(self) -> bytes:
+        head = {
+            "h": self.headers,
+            "e": self.etag,
+            "m": self.last_modified,
+            "u": self.until,
+            "c": self.coding,
+        }
+        return json.dumps(head, separators=(",", ":")).encode() + b"\n" + self.content
+
+    @classmethod
+    def from_bytes(cls, stored: bytes) -> CachedPage:
+        head, _, content = stored.partition(b"\n")
+        fields = json.loads(head)
         return cls(
-            content, headers, strong_etag(content), fresh.since, until, fresh.generation
+            content,
+            tuple(tuple(pair) for pair in fields["h"]),
+            fields["e"],
+            fields["m"],
+            fields["u"],
+            fields["c"],
         )
 
-    def respond(self, request: HttpRequest, now: float) -> HttpResponse:
-        """The page for a reader: a 200, or a 304 when their copy is current."""
-        response = HttpResponse(self.content, headers=dict(self.headers))
+    def respond(
+        self, request: HttpRequest, now: float, *, hit: bool, stale: bool = False
+    ) -> HttpResponse:
+        """The page for a reader: a 200, or a 304 when their copy is current.
+
+        ``stale``: the last copy, served because the database is away; it says
+        so (``X-Cache: stale``) and nothing may keep it.
+        """
         max_age = settings.NEWSROOM_PAGE_MAX_AGE
         if self.until is not None:
             # Never let a browser keep the page past a scheduled publication.
             max_age = min(max_age, max(0, int(self.until - now)))
-        patch_cache_control(response, public=True, max_age=max_age)
-        patch_vary_headers(response, ["Cookie"])
+        # The stored headers never hold these (_OWN_HEADERS): each is set
+        # once, as it is, with no parsing (this is every hit's path).
+        headers = dict(self.headers)
+        if self.coding != "identity":
+            headers["Content-Encoding"] = self.coding
+        headers["Cache-Control"] = "no-store" if stale else f"public, max-age={max_age}"
+        headers["Vary"] = "Cookie, Accept-Encoding"
+        headers["X-Cache"] = "stale" if stale else "hit" if hit else "miss"
+        # What CommonMiddleware would add; this answer is built after it ran.
+        headers["Content-Length"] = str(len(self.content))
+        response = HttpResponse(self.content, headers=headers)
+        if not _asks_conditionally(request):
+            response["ETag"] = self.etag
+            if self.last_modified is not None:
+                response["Last-Modified"] = http_date(self.last_modified)
+            return response
         response = conditional(
             request, response, etag=self.etag, last_modified=self.last_modified
         )
-        # What CommonMiddleware would add; this answer is built after it ran.
-        response["Content-Length"] = str(len(response.content))
+        if response.status_code == 304:
+            del response["Content-Length"]
         return response
 
 
-def lookup(
-    key: str, now: float
-) -> tuple[int | None, Freshness | None, CachedPage | None]:
-    """The generation, its Freshness and the page at ``key``, in one cache
-    round trip (an atomic MGET with Redis); the last two only when rendered
-    under that generation and fresh at ``now``. Raises what the cache raises."""
-    found = cache.get_many([GENERATION_KEY, key, FRESHNESS_KEY])
-    number = found.get(GENERATION_KEY)
-    current = [
-        item
-        if item is not None and item.generation == number and item.until > now
-        else None
-        for item in (found.get(FRESHNESS_KEY), found.get(key))
-    ]
-    return number, *current
+def _asks_conditionally(request: HttpRequest) -> bool:
+    meta = request.META
+    return any(
+        name in meta
+        for name in (
+            "HTTP_IF_NONE_MATCH",
+            "HTTP_IF_MODIFIED_SINCE",
+            "HTTP_IF_MATCH",
+            "HTTP_IF_UNMODIFIED_SINCE",
+        )
+    )
 
 
 def storable(response: HttpResponse) -> bool:
     """Whether a view's response is an ordinary public 200 fit for every reader."""
     if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if response.has_header("Content-Encoding"):
         return False
     cache_control = response.get("Cache-Control", "").lower()
     if "private" in cache_control or "no-store" in cache_control:
@@ -395,24 +444,51 @@ class PageCacheMiddleware:
             return self.get_response(request)
         now = timezone.now().timestamp()
         reader = settings.SESSION_COOKIE_NAME not in request.COOKIES
-        key = fresh = None
+        coding = preferred_coding(request.headers.get("Accept-Encoding", ""))
+        key = snapshot = store = None
+        since = until = None
         if settings.NEWSROOM_PAGE_CACHE_SECONDS > 0:
             # A value the page refuses, a host not allowed or too many
             # parameters: no key, and the view answers (a 404 or a 400).
             with contextlib.suppress(ValueError, SuspiciousOperation):
                 key = page_key(request, query)
         if key is not None:
+            store = stores.store_for()
             try:
-                number, fresh, page = lookup(key, now)
-                if page is not None and reader:
-                    return page.respond(request, now)
+                if reader:
+                    found = stores.call(store, store.get, f"{key}:{coding}")
+                    if found is not None:
+                        page = CachedPage.from_bytes(found)
+                        if page.until > now:
+                            return page.respond(request, now, hit=True)
                 # Before the render: a write during it leaves this page behind.
-                fresh = fresh or freshness(number, now)
-            except Exception:
-                logger.exception("Could not read the page cache; rendering instead.")
-                key = fresh = None
+                snapshot = stores.call(store, store.snapshot, FRESHNESS)
+                until = min(
+                    now + settings.NEWSROOM_PAGE_CACHE_SECONDS,
+                    freshness_until(store, snapshot, now),
+                )
+                # Last-Modified counts whole seconds: one on from the newest
+                # given, so pages before and after a change never share a
+                # date, but never further ahead of the clock (the ETag tells
+                # a stream of changes apart).
+                since = min(max(int(now), snapshot.last_modified + 1), int(now) + 1)
+            except stores.Unavailable:
+                key = snapshot = since = until = None
+            except DatabaseError:
+                # The next scheduled change could not be looked up: the view
+                # will meet the same, and the last copy may be served below.
+                snapshot = since = until = None
 
-        response = self.get_response(request)
+        with dependencies.collecting(request):
+            response = self.get_response(request)
+        if getattr(response, "database_unavailable", False):
+            # newsroom.database's 503: a reader gets the last copy, if any.
+            page = stored_page(request, key) if reader and key is not None else None
+            return (
+                response
+                if page is None
+                else page.respond(request, now, hit=False, stale=True)
+            )
         if not reader and is_staff(request):
             patch_cache_control(response, private=True, no_store=True)
             patch_vary_headers(response, ["Cookie"])
@@ -420,21 +496,36 @@ class PageCacheMiddleware:
         if not storable(response):
             patch_vary_headers(response, ["Cookie"])
             return response
-        page = CachedPage.of(response, fresh, now)
-        if reader and key is not None and page.until > now:
-            try:
-                cache.set(key, page, timeout=math.ceil(page.until - now))
-            except Exception:
-                logger.exception("Could not store a page in the cache.")
-        return page.respond(request, now)
+        if not (reader and key is not None and until is not None and until > now):
+            pages = CachedPage.of(response, (coding,), since=since, until=until)
+            return pages[coding].respond(request, now, hit=False)
+        pages = CachedPage.of(response, CODINGS, since=since, until=until)
+        with contextlib.suppress(stores.Unavailable):
+            stores.call(
+                store,
+                store.put,
+                {f"{key}:{name}": page.to_bytes() for name, page in pages.items()},
+                dependencies.page_dependencies(request),
+                snapshot.token,
+                math.ceil(until - now),
+                since,
+            )
+        return pages[coding].respond(request, now, hit=False)
 
 
 def declared_query(request: HttpRequest) -> Query | None:
     """What the view of this GET or HEAD declared to ``cache_public_page``, or None."""
     if request.method not in ("GET", "HEAD"):
         return None
+    return query_of_path(request.path_info)
+
+
+@functools.lru_cache(maxsize=4096)
+def query_of_path(path: str) -> Query | None:
+    """What the view at ``path`` declared, resolved once per path (the URLs
+    do not change while a process runs; tests that change them clear this)."""
     try:
-        view = resolve(request.path_info).func
+        view = resolve(path).func
     except Resolver404:
         return None
     # A feed's view is the Feed instance; the declaration is on its __call__.
@@ -450,3 +541,16 @@ def is_staff(request: HttpRequest) -> bool:
     AuthenticationMiddleware: an unknown user is never given a public page."""
     user = getattr(request, "user", None)
     return user is None or (user.is_authenticated and user.is_staff)
+
+
+def stored_page(request: HttpRequest, key: str) -> CachedPage | None:
+    """The page stored at ``key`` for this request's coding even if it is
+    stale (dropped by a write, or past its time): for serving the last copy
+    when the database is away. None when there is none or the cache is down."""
+    store = stores.store_for()
+    coding = preferred_coding(request.headers.get("Accept-Encoding", ""))
+    try:
+        found = stores.call(store, store.get_stale, f"{key}:{coding}")
+    except stores.Unavailable:
+        return None
+    return None if found is None else CachedPage.from_bytes(found)

@@ -1,0 +1,125 @@
+"""The sitemap index at /sitemap.xml and the section sitemaps it names.
+
+What each address lists (published briefs, public tags, the listings, with
+their lastmod) is tested in tests/test_metadata.py; here, the split itself:
+the index names every page of every section on the site's origin, pages
+never overlap, and no part reads more rows as the archive grows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from xml.etree import ElementTree
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from briefs.models import Brief
+from briefs.sitemaps import SiteSitemap
+from tests.factories import draft_brief, published_brief, scheduled_brief
+
+pytestmark = pytest.mark.django_db
+
+NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+BASE = "http://testserver"
+
+
+def xml(client, url: str) -> ElementTree.Element:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith("application/xml")
+    return ElementTree.fromstring(response.content)
+
+
+def index(client) -> dict[str, str | None]:
+    """{loc: lastmod} of the sitemaps /sitemap.xml names."""
+    root = xml(client, "/sitemap.xml")
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    return {
+        item.findtext("s:loc", namespaces=NS): item.findtext("s:lastmod", namespaces=NS)
+        for item in root.findall("s:sitemap", NS)
+    }
+
+
+def addresses(client, sitemap_url: str) -> list[str]:
+    root = xml(client, sitemap_url.removeprefix(BASE))
+    return [url.findtext("s:loc", namespaces=NS) for url in root.findall("s:url", NS)]
+
+
+def test_the_index_names_each_section_dated_by_its_latest_change(client):
+    published_brief(
+        tags=("Trade",), published_at=dt.datetime(2025, 6, 1, 8, tzinfo=dt.UTC)
+    )
+    draft_brief(tags=("Secret",))
+    scheduled_brief(tags=("Embargoed",))
+
+    assert index(client) == {
+        f"{BASE}/sitemap-pages.xml": "2025-06-01T08:00:00+00:00",
+        f"{BASE}/sitemap-briefs.xml": "2025-06-01T08:00:00+00:00",
+        # Tags have no lastmod in their sitemap, nor here.
+        f"{BASE}/sitemap-tags.xml": None,
+    }
+
+
+def test_every_address_is_in_exactly_one_sitemap_page(client, monkeypatch):
+    monkeypatch.setattr(SiteSitemap, "limit", 2)
+    briefs = [published_brief(tags=(f"Tag {n}",)) for n in range(5)]
+    draft_brief()
+
+    names = index(client)
+
+    assert sorted(names) == sorted(
+        [f"{BASE}/sitemap-pages.xml"]
+        + [f"{BASE}/sitemap-briefs.xml"]
+        + [f"{BASE}/sitemap-briefs.xml?p={p}" for p in (2, 3)]
+        + [f"{BASE}/sitemap-tags.xml"]
+        + [f"{BASE}/sitemap-tags.xml?p={p}" for p in (2, 3)]
+    )
+    listed = [url for name in names for url in addresses(client, name)]
+    assert len(listed) == len(set(listed))
+    expected = {f"{BASE}/", f"{BASE}/tags/"}
+    expected |= {f"{BASE}{brief.get_absolute_url()}" for brief in briefs}
+    expected |= {f"{BASE}/tags/tag-{n}/" for n in range(5)} | {f"{BASE}/tags/trade/"}
+    assert set(listed) == expected
+    assert client.get("/sitemap-briefs.xml?p=4").status_code == 404
+
+
+def test_the_index_names_the_configured_origin(client, settings):
+    settings.NEWSROOM_SITE_URL = "https://briefs.example.org"
+    published_brief()
+
+    names = index(client)
+
+    assert all(name.startswith("https://briefs.example.org/sitemap-") for name in names)
+
+
+def test_an_unknown_section_is_a_404(client):
+    assert client.get("/sitemap-drafts.xml").status_code == 404
+
+
+def queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_the_index_and_each_sitemap_run_a_fixed_number_of_queries(client, settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 0
+    urls = [
+        "/sitemap.xml",
+        "/sitemap-pages.xml",
+        "/sitemap-briefs.xml",
+        "/sitemap-tags.xml",
+    ]
+    published_brief(tags=("Trade",))
+    few = [queries(client, url) for url in urls]
+    for n in range(20):
+        published_brief(tags=(f"Tag {n}",))
+    Brief.objects.update(revised_at=None)
+
+    many = [queries(client, url) for url in urls]
+
+    # The index: the latest change (pages, briefs), two counts. Pages: the
+    # latest change for each listing. Briefs and tags: a count and the page.
+    assert few == many == [4, 2, 2, 2]
