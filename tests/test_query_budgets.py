@@ -419,4 +419,4 @@ def test_importing_documents_runs_a_fixed_number_of_queries_each(tmp_path, monke
     # Each document costs the same, its brief, parts, tags, revision, public
     # version and search entries included; the look-up of existing briefs,
     # the commit and the re-indexing are one for the batch.
-    assert (four - two) / 2 == (six - four) / 2 == 30
+    assert (four - two) / 2 == (six - four) / 2 == 23

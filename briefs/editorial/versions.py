@@ -41,19 +41,30 @@ CHANGE_KINDS = [
 RECORD_KEYS = ("version", "corrections")
 
 
-def _snapshot(brief: Brief) -> dict:
-    data = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
+def _snapshot(brief: Brief, *, outlined: bool = False) -> dict:
+    """The brief's content as a public version keeps it.
+
+    With ``outlined``, ``brief`` already carries ``with_outline()``'s
+    prefetches, as the database has them now (an import's brief, made from
+    the rows just written), and is read as it is; otherwise it is fetched
+    again with them (a brief an editor has just saved may carry prefetches
+    from before the save).
+    """
+    if not outlined:
+        brief = Brief.objects.with_outline().get(pk=brief.pk)
+    data = brief_to_dict(brief)
     return {key: value for key, value in data.items() if key not in RECORD_KEYS}
 
 
-def _next_number(brief: Brief) -> int:
+def _latest_number(brief: Brief) -> int:
+    """The number of the brief's latest public version; 0 when it has none."""
     latest = (
         PublicVersion.objects.filter(brief_id=brief.pk)
         .order_by("-number")
         .values_list("number", flat=True)
         .first()
     )
-    return (latest or 0) + 1
+    return latest or 0
 
 
 def _save(
@@ -62,14 +73,20 @@ def _save(
     kind: str,
     published_at: dt.datetime,
     correction: Correction | None = None,
+    number: int | None = None,
+    outlined: bool = False,
 ) -> PublicVersion:
+    """Record the brief's next public version (``number``, when the caller
+    has looked it up already) and point the brief at it."""
+    if number is None:
+        number = _latest_number(brief) + 1
     version = PublicVersion.objects.create(
         brief_id=brief.pk,
-        number=_next_number(brief),
+        number=number,
         kind=kind,
         correction=correction,
         published_at=published_at,
-        snapshot=_snapshot(brief),
+        snapshot=_snapshot(brief, outlined=outlined),
     )
     fields = {"public_version": version.number}
     if correction is not None:
@@ -82,23 +99,35 @@ def _save(
     return version
 
 
-def record_publication(brief: Brief) -> PublicVersion:
+def record_publication(brief: Brief, *, outlined: bool = False) -> PublicVersion:
     """The brief has just been published (or published again): its next version.
 
     The version is dated when readers first see it: the publication time for
-    a first publication or a scheduled one, otherwise now.
+    a first publication or a scheduled one, otherwise now. ``outlined``: see
+    ``_snapshot``.
     """
     now = now_to_the_second()
     published_at = brief.published_at or now
-    if PublicVersion.objects.filter(brief_id=brief.pk).exists():
+    latest = _latest_number(brief)
+    if latest:
         published_at = max(published_at, now)
-    return _save(brief, kind=PublicVersion.Kind.PUBLISHED, published_at=published_at)
+    return _save(
+        brief,
+        kind=PublicVersion.Kind.PUBLISHED,
+        published_at=published_at,
+        number=latest + 1,
+        outlined=outlined,
+    )
 
 
 def record_public_change(
-    brief: Brief, *, kind: str, note: str, user=None
+    brief: Brief, *, kind: str, note: str, user=None, outlined: bool = False
 ) -> PublicVersion:
-    """A live brief has changed publicly: its note, and its next version."""
+    """A live brief has changed publicly: its note, and its next version.
+
+    ``outlined``: see ``_snapshot`` (the new note need not be among the
+    brief's prefetched corrections: a snapshot leaves the record of change out).
+    """
     correction = Correction.objects.create(
         brief_id=brief.pk,
         kind=kind,
@@ -106,15 +135,20 @@ def record_public_change(
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     return _save(
-        brief, kind=kind, published_at=correction.created_at, correction=correction
+        brief,
+        kind=kind,
+        published_at=correction.created_at,
+        correction=correction,
+        outlined=outlined,
     )
 
 
-def amend_current_version(brief: Brief) -> None:
-    """A minor edit, or an edit before a scheduled version goes out: refresh its text."""
+def amend_current_version(brief: Brief, *, outlined: bool = False) -> None:
+    """A minor edit, or an edit before a scheduled version goes out: refresh
+    its text. ``outlined``: see ``_snapshot``."""
     PublicVersion.objects.filter(
         brief_id=brief.pk, number=F("brief__public_version")
-    ).update(snapshot=_snapshot(brief))
+    ).update(snapshot=_snapshot(brief, outlined=outlined))
 
 
 def after_save(
@@ -125,18 +159,22 @@ def after_save(
     change_kind: str = MINOR,
     note: str = "",
     user=None,
+    outlined: bool = False,
 ) -> PublicVersion | None:
     """Keep the record after any write to a brief's content or status.
 
     ``was_status`` and ``was_live`` describe the brief before the write
     (``None`` and ``False`` for a new one); ``change_kind`` and ``note`` are
-    the editor's answer for a change to a live brief.
+    the editor's answer for a change to a live brief. ``outlined``: see
+    ``_snapshot``.
     """
     if brief.status != Brief.Status.PUBLISHED:
         return None
     if was_status != Brief.Status.PUBLISHED:
-        return record_publication(brief)
+        return record_publication(brief, outlined=outlined)
     if was_live and change_kind != MINOR:
-        return record_public_change(brief, kind=change_kind, note=note, user=user)
-    amend_current_version(brief)
+        return record_public_change(
+            brief, kind=change_kind, note=note, user=user, outlined=outlined
+        )
+    amend_current_version(brief, outlined=outlined)
     return None

@@ -1,4 +1,5 @@
-"""Import source documents as briefs: one file, one brief, one transaction.
+"""Import source documents as briefs: one file, one brief, one transaction
+(or a savepoint of its own, in a run's batch of documents).
 
 The parser (``briefs.ingest.parsing``) turns text into structure; this module does
 the database work. A brief's identity is its source file's path. An unchanged
@@ -12,9 +13,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import functools
 import hashlib
 import os
 import stat
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -90,9 +93,15 @@ def source_path_for(path: Path, *, follow_symlinks: bool = True) -> str:
     """
     resolved = _absolute(path, follow_symlinks=follow_symlinks)
     try:
-        return resolved.relative_to(Path(settings.BASE_DIR).resolve()).as_posix()
+        return resolved.relative_to(_project(str(settings.BASE_DIR))).as_posix()
     except ValueError:
         return resolved.as_posix()
+
+
+@functools.lru_cache(maxsize=4)
+def _project(base_dir: str) -> Path:
+    # Resolved once, not for every file of a run.
+    return Path(base_dir).resolve()
 
 
 def _absolute(path: Path, *, follow_symlinks: bool) -> Path:
@@ -419,6 +428,26 @@ class Importer:
     ):
         self.options = options
         self._tagging = tagging
+        # The briefs of the documents about to be imported, by source path
+        # (see ``expect``); each is taken once, then looked up again.
+        self._expected: dict[str, Brief | None] = {}
+
+    def expect(self, source_paths: Sequence[str]) -> None:
+        """Look up the briefs of the documents about to be imported in one
+        query, rather than one query each (a run's batch). A name that is
+        not UTF-8 is left out: such a file is refused before any look-up."""
+        source_paths = [path for path in source_paths if _is_utf8(path)]
+        self._expected = dict.fromkeys(source_paths)
+        self._expected.update(
+            (brief.source_path, brief)
+            for brief in Brief.objects.filter(source_path__in=source_paths)
+        )
+
+    def _existing(self, source_path: str) -> Brief | None:
+        """The brief imported from ``source_path`` before, if any."""
+        if source_path in self._expected:
+            return self._expected.pop(source_path)
+        return Brief.objects.filter(source_path=source_path).first()
 
     @property
     def tagging(self) -> Tagging:
@@ -427,12 +456,18 @@ class Importer:
             self._tagging = Tagging.using(tagger)
         return self._tagging
 
-    def file(self, path: Path, *, follow_symlinks: bool = False) -> ImportResult:
+    def file(
+        self, path: Path, *, follow_symlinks: bool = False, source_path: str = ""
+    ) -> ImportResult:
         """Read ``path`` (no further than the size limit) and import it.
 
-        Only a regular file is read, and a symbolic link only if ``follow_symlinks``.
+        Only a regular file is read, and a symbolic link only if
+        ``follow_symlinks``. ``source_path`` is ``source_path_for``'s, when
+        the caller has it already.
         """
-        source_path = source_path_for(path, follow_symlinks=follow_symlinks)
+        source_path = source_path or source_path_for(
+            path, follow_symlinks=follow_symlinks
+        )
         try:
             if not _is_utf8(source_path):
                 # Bytes that are not UTF-8 cannot be stored as the brief's source path.
@@ -457,7 +492,7 @@ class Importer:
         database refusals come back as a FAILED result, not as exceptions.
         """
         sha256 = hashlib.sha256(data).hexdigest()
-        existing = Brief.objects.filter(source_path=source_path).first()
+        existing = self._existing(source_path)
         if existing and existing.source_sha256 == sha256:
             return ImportResult(source_path, Outcome.UNCHANGED, slug=existing.slug)
         if existing and self.options.create_only:
@@ -589,13 +624,21 @@ class Importer:
             # The brief's own save re-indexes it when the batch ends (after
             # the bulk inserts of its parts) and drops the cached pages, now
             # and again at commit.
-            with reversion.create_revision(), search.batch():
+            with search.batch():
+                written = _write(
+                    existing, planned, self.options, tags=self.tagging.tags
+                )
+                brief = written.read_back(created=existing is None)
+                _record_public_change(brief, existing)
+            # Recorded once everything is written, from the rows just written:
+            # a revision open during the write would also follow the brief's
+            # old parts at its save, only to drop them again. Within this
+            # transaction already, so no savepoint of its own.
+            with reversion.create_revision(atomic=False):
                 reversion.set_comment(f"Imported from {planned.source_path}")
                 if self.options.user is not None:
                     reversion.set_user(self.options.user)
-                brief = _write(existing, planned, self.options, tags=self.tagging.tags)
-                _record_public_change(brief, existing)
-                reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
+                reversion.add_to_revision(brief)
         return brief
 
 
@@ -631,12 +674,14 @@ def import_paths(
     follow_symlinks: bool = False,
     progress: Callable[[ImportResult, int], None] | None = None,
 ) -> ImportRun:
-    """Import every file ``paths`` name (see ``source_files``), one by one.
+    """Import every file ``paths`` name (see ``source_files``), one by one,
+    committing them in batches (see ``_import_batch``).
 
     A database with no vocabulary yet gets the starter vocabulary first; a
     dry run writes nothing but tags with it all the same. ``progress`` is
-    called after each file with its result and the number of files in the
-    run. A file that cannot be imported is a FAILED result; raises
+    called for each file with its result and the number of files in the
+    run, once its batch is committed. A file that cannot be imported is a
+    FAILED result and leaves nothing; raises
     VocabularyError when the starter vocabulary cannot be loaded and
     ImportFailure when a folder cannot be listed.
     """
@@ -644,13 +689,60 @@ def import_paths(
     tagging = Tagging.using(build_tagger(unsaved=starter))
     importer = Importer(options, tagging=tagging)
     files = source_files(paths, follow_symlinks=follow_symlinks)
-    results = []
-    for path, follow in files:
-        result = importer.file(path, follow_symlinks=follow)
-        results.append(result)
+    results: list[ImportResult] = []
+    while len(results) < len(files):
+        done, error = _import_batch(importer, files[len(results) :])
+        results.extend(done)
         if progress is not None:
-            progress(result, len(files))
+            for result in done:
+                progress(result, len(files))
+        if error is not None:
+            raise error
     return ImportRun(results=tuple(results), starter=starter)
+
+
+# A run commits its documents in batches: a commit and a re-index per
+# document cost as much as writing a short brief. A batch ends after this
+# many documents or seconds, whichever comes first, so that a run of large
+# documents does not keep others waiting to write for long.
+BATCH_DOCUMENTS = 100
+BATCH_SECONDS = 0.5
+
+
+def _import_batch(
+    importer: Importer, files: Sequence[tuple[Path, bool]]
+) -> tuple[list[ImportResult], Exception | None]:
+    """Import the first of ``files`` in one transaction, and re-index their
+    briefs together when it ends.
+
+    Each document writes in a savepoint of its own (``Importer._save``), so
+    one that fails or raises leaves nothing, and the others stay. Returns
+    the results, known once committed, and the exception that stopped the
+    batch, if one did: the documents before it are committed all the same.
+    """
+    files = files[:BATCH_DOCUMENTS]
+    done: list[ImportResult] = []
+    error = None
+    ends = time.monotonic() + BATCH_SECONDS
+    # A dry run writes nothing, so it takes no write lock either.
+    atomic = contextlib.nullcontext if importer.options.dry_run else transaction.atomic
+    with atomic(), search.batch():
+        source_paths = [
+            source_path_for(path, follow_symlinks=follow) for path, follow in files
+        ]
+        importer.expect(source_paths)
+        for (path, follow), source_path in zip(files, source_paths, strict=True):
+            try:
+                result = importer.file(
+                    path, follow_symlinks=follow, source_path=source_path
+                )
+            except Exception as exception:
+                error = exception
+                break
+            done.append(result)
+            if time.monotonic() >= ends:
+                break
+    return done, error
 
 
 def source_files(
@@ -727,16 +819,21 @@ def _known_tags_only(
 
 def _record_public_change(brief: Brief, existing: Brief | None) -> None:
     """A new published brief gets its first version; a live one re-imported
-    from a changed source document is an update, noted for readers."""
+    from a changed source document is an update, noted for readers.
+
+    ``brief`` is ``_Written.read_back``'s, which the public version's
+    snapshot reads as it is.
+    """
     if existing is not None and existing.is_public:
         versions.record_public_change(
             brief,
             kind=Correction.Kind.UPDATE,
             note="Updated from a revised version of the source document.",
+            outlined=True,
         )
     else:
         was_status = existing.status if existing is not None else None
-        versions.after_save(brief, was_status=was_status, was_live=False)
+        versions.after_save(brief, was_status=was_status, was_live=False, outlined=True)
 
 
 def _status_note(note: str) -> str:
@@ -767,16 +864,65 @@ def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
     return value
 
 
+@dataclass(frozen=True)
+class _Written:
+    """A brief an import has just written, and the rows of its parts."""
+
+    brief: Brief
+    key_points: list[KeyPoint]
+    sections: list[Section]
+    brief_tags: list[TaggedBrief]
+    section_tags: dict[int, list[TaggedSection]]
+
+    def read_back(self, *, created: bool) -> Brief:
+        """The brief as ``Brief.objects.for_revision().with_outline()`` gives
+        it, for its revision and its public version's snapshot, in one query
+        rather than thirteen: its row read back (so every field is as the
+        database keeps it), with the parts just written as its prefetched
+        relations (their fields are the very values inserted). A brief just
+        ``created`` has no corrections; an updated one's are fetched."""
+        brief = Brief.objects.get(pk=self.brief.pk)
+        _prefetched(brief, "key_points", self.key_points)
+        _prefetched(brief, "sections", self.sections)
+        _prefetched(brief, "tagged_items", self.brief_tags)
+        _prefetched(brief, "tags", [row.tag for row in self.brief_tags])
+        corrections = [] if created else brief.corrections.order_by("created_at", "pk")
+        _prefetched(brief, "corrections", list(corrections))
+        for section in self.sections:
+            rows = self.section_tags.get(section.pk, [])
+            _prefetched(section, "tagged_items", rows)
+            _prefetched(section, "tags", [row.tag for row in rows])
+        return brief
+
+
+def _prefetched(instance: Any, relation: str, rows: list) -> None:
+    """Give ``instance`` the rows of its reverse relation ``relation`` as
+    ``prefetch_related`` would have fetched them, so reading it runs no query.
+
+    Django has no public way to hand over rows already in memory; this sets
+    the same cache its prefetching sets. The rows must be all of the
+    relation's rows, in its order.
+    """
+    queryset = getattr(instance, relation).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[relation] = queryset
+
+
 def _write(
     brief: Brief | None,
     planned: _Planned,
     options: ImportOptions,
     *,
     tags: TagRows,
-) -> Brief:
+) -> _Written:
     """Create ``brief`` (when None) or replace its content with the planned one.
 
     ``user`` is recorded as a new brief's creator and with its first status.
+    Returns the brief and the rows written for its parts (their ids set by
+    the bulk inserts).
     """
     plan, source_path = planned.plan, planned.source_path
     fields = {
@@ -821,7 +967,7 @@ def _write(
         TaggedBrief.objects.filter(content_object=brief).delete()
         BriefProposal.objects.filter(brief=brief).delete()
 
-    KeyPoint.objects.bulk_create(
+    key_points = KeyPoint.objects.bulk_create(
         KeyPoint(brief=brief, text=text, position=position)
         for position, text in enumerate(plan["key_points"])
     )
@@ -841,10 +987,10 @@ def _write(
         for section, section_plan in zip(sections, plan["sections"], strict=True)
         for name in section_plan["tags"]
     ]
-    TaggedSection.objects.bulk_create(
+    section_rows = TaggedSection.objects.bulk_create(
         TaggedSection(content_object=section, tag=tag) for section, tag in section_tags
     )
-    TaggedBrief.objects.bulk_create(
+    brief_rows = TaggedBrief.objects.bulk_create(
         TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
         for name in plan["tags"]
     )
@@ -856,4 +1002,7 @@ def _write(
         BriefProposal(brief=brief, tag=tags.get_or_create(name))
         for name in plan["proposed_tags"]
     )
-    return brief
+    rows_by_section: dict[int, list[TaggedSection]] = {}
+    for row in section_rows:
+        rows_by_section.setdefault(row.content_object_id, []).append(row)
+    return _Written(brief, key_points, sections, brief_rows, rows_by_section)

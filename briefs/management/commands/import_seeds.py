@@ -76,8 +76,9 @@ class Command(BaseCommand):
         # The bar goes to a terminal only, so captured output and pipes hold
         # the per-file lines alone; it is cleared before each line is printed.
         stream = options.get("stderr") or sys.stderr
-        # mininterval=0: redrawn after every file (each is a transaction of
-        # its own, so a redraw costs nothing beside it).
+        # mininterval=0: redrawn for every file. Files are reported a batch
+        # at a time, once their batch is committed (see import_paths), so
+        # the redraws cost nothing beside the import itself.
         with tqdm(
             file=stream,
             disable=not stream.isatty(),
