@@ -15,8 +15,10 @@ preload_app = True
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then, staggered, so a slow leak never builds up.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+# No recycling by default: memory stays flat (the page copies a worker keeps
+# are bounded), and a new worker drops every cached page before it serves one
+# (briefs.caching.stores.CacheState.owed). Set it to contain a leak if one appears.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
 max_requests_jitter = 200
 # Heartbeat files in memory, not on a disk that may stall.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None

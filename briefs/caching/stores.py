@@ -89,7 +89,10 @@ class CacheState:
         self.retry_at = 0.0
         self.failures = 0
         self.skipped = 0
-        self.owed = False
+        # A new worker owes it too: an invalidation may have failed while it
+        # did not exist (its predecessor's, or another's while Redis was
+        # frozen), and it never saw the failure.
+        self.owed = True
         self.last_error = ""
 
     def usable(self) -> bool:
