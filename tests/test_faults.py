@@ -65,6 +65,9 @@ from tests.live_site import (
 pytestmark = pytest.mark.load
 
 READERS = 4
+# Between one reader's requests: enough reads to catch a stale page, without
+# spending the suite's CPU on throughput.
+READ_PAUSE = 0.005
 EDITOR = ("fault-editor", "Fault-test-" + secrets.token_urlsafe(12))
 # A request that takes longer than this has hung: the test fails.
 HUNG_AFTER = 8.0
@@ -195,6 +198,7 @@ def reader(port: int, paths: list[str], stop: threading.Event, seen: Observed) -
     while not stop.is_set():
         path = paths[n % len(paths)]
         n += 1
+        time.sleep(READ_PAUSE)
         started = time.monotonic()
         try:
             response = fetch(port, path, connection=conn)
@@ -385,13 +389,13 @@ def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
     before = database_state(env, seed["brief_pk"])
 
     def fault() -> None:
-        time.sleep(1.5)
+        time.sleep(1.0)
         assert redis_server.cli("SAVE") == "OK"
-        time.sleep(1.5)  # saves the snapshot knows nothing of
+        time.sleep(1.0)  # saves the snapshot knows nothing of
         redis_server.kill()
-        time.sleep(0.5)
+        time.sleep(0.3)
         redis_server.start()  # from the snapshot
-        time.sleep(2.5)
+        time.sleep(1.5)
 
     with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         seen, log = under_load(server, seed, fault)
@@ -406,16 +410,16 @@ def test_a_frozen_redis_freezes_nothing(
     health: list[tuple[int, dict]] = []
 
     def fault() -> None:
-        time.sleep(1.5)
+        time.sleep(1.0)
         redis_server.signal(signal.SIGSTOP)
         try:
-            time.sleep(1.0)
+            time.sleep(0.8)
             response = fetch(server.port, "/healthz", timeout=HUNG_AFTER)
             health.append((response.status, json.loads(response.text)))
-            time.sleep(2.0)
+            time.sleep(1.2)
         finally:
             redis_server.signal(signal.SIGCONT)
-        time.sleep(2.5)
+        time.sleep(2.0)
 
     with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         seen, log = under_load(server, seed, fault)
@@ -433,8 +437,8 @@ def test_terminated_database_connections_lose_no_read_and_no_save(
     name = database_name(postgres_url)
 
     def fault() -> None:
-        for _ in range(6):
-            time.sleep(1.0)
+        for _ in range(5):
+            time.sleep(0.8)
             postgres_admin(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
@@ -455,7 +459,7 @@ def test_a_database_refusing_connections_gives_503s_and_cached_pages(
     name = database_name(postgres_url)
 
     def fault() -> None:
-        time.sleep(1.5)
+        time.sleep(1.0)
         postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
         try:
             postgres_admin(
@@ -463,10 +467,10 @@ def test_a_database_refusing_connections_gives_503s_and_cached_pages(
                 "WHERE datname = %s",
                 name,
             )
-            time.sleep(3.0)
+            time.sleep(2.0)
         finally:
             postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-        time.sleep(2.0)
+        time.sleep(1.5)
 
     with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
         seen, log = under_load(server, seed, fault)

@@ -78,10 +78,11 @@ def content_changed(names: Iterable[str] | None = None) -> None:
     it serves another from the cache.
     """
     names = widened(names)
-    _invalidate(names)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
+        _invalidate(names, insist=True)
         return
+    _invalidate(names, insist=False)
     for _, callback, _ in connection.run_on_commit:
         if isinstance(callback, _AtCommit):
             callback.add(names)
@@ -100,13 +101,21 @@ class _AtCommit:
             self.names = None if names is None else self.names | names
 
     def __call__(self) -> None:
-        _invalidate(self.names)
+        _invalidate(self.names, insist=True)
 
 
-def _invalidate(names: frozenset[str] | None) -> None:
+def _invalidate(names: frozenset[str] | None, *, insist: bool) -> None:
+    """Drop ``names`` now. ``insist``: even while the store rests after a
+    failure, as the invalidation after a commit must (``stores.invalidate``);
+    else (the early one inside a transaction, one of many a save makes) a
+    resting store is left alone and owes everything instead, so that a
+    frozen Redis costs a save one timeout, not one per row."""
     if names is not None and not names:
         return
     store = stores.store_for()
+    if insist:
+        stores.invalidate(store, names)
+        return
     try:
         stores.call(store, store.invalidate, names)
     except stores.Unavailable:

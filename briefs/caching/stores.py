@@ -132,6 +132,22 @@ class CacheState:
         self.failures = self.skipped = 0
 
 
+def invalidate(store, names: frozenset[str] | None) -> None:
+    """Drop the pages that show ``names`` (None: every page), now, even while
+    the store rests after a failure: a write's invalidation is never put off
+    (a page rendered meanwhile from the old data could be stored and served
+    by another worker). Never raises: a failure is owed, and paid, widened to
+    every page, before this worker serves another cached page."""
+    state = store.state
+    try:
+        store.invalidate(None if state.owed else names)
+    except Exception as error:
+        state.failed(error)
+        return
+    state.owed = False
+    state.succeeded()
+
+
 def call(store, method, *args):
     """``method(*args)`` on ``store``, after paying any invalidation it owes.
 
