@@ -201,10 +201,27 @@ _MOVED = (
 )
 
 
+# The briefs a transition table's rows belong to.
+_BRIEFS_OF = {
+    "taggedbrief": "SELECT r.content_object_id FROM {rows} r",
+    "taggedsection": (
+        "SELECT s.brief_id FROM {rows} r JOIN briefs_section s ON s.id = r.content_object_id"
+    ),
+    "section": "SELECT r.brief_id FROM {rows} r",
+}
+
+
 def _apply(table: str, rows: str, sign: str, where: str = "") -> str:
+    """Move the counts by the rows' uses. The briefs are locked first (FOR
+    SHARE, in id order): a status change another transaction has not
+    committed would otherwise be invisible to this count, and this
+    transaction's rows to that change's, and both counts would miss them.
+    Locked, the one waits for the other, and counts after its commit."""
     column = _COLUMN[table]
     uses = _POSTGRES_USES[table].format(rows=rows, where=where)
+    briefs = _BRIEFS_OF[table].format(rows=rows)
     return (
+        f"PERFORM 1 FROM briefs_brief WHERE id IN ({briefs}) ORDER BY id FOR SHARE;"
         f"UPDATE briefs_tag SET {column} = {column} {sign} d.n FROM ({uses}) d "
         "WHERE briefs_tag.id = d.tag_id;"
     )

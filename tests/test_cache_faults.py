@@ -334,3 +334,13 @@ def test_a_workers_copies_are_bounded(server):
         assert store.get(f"page{n}") == bytes(1000)
     assert store.copies.size <= 8 * 1000
     assert list(store.copies.pages) == [f"page{n}" for n in range(12, 20)]
+
+
+def test_no_last_copy_outlives_a_brief_withdrawn_in_redis(server):
+    store = stores.RedisStore(server.url, "copies", 0.25, 0.5)
+    stored(store, "page", b"the brief", "brief:1")
+    store.invalidate(frozenset({"brief:1", "write"}))  # an edit
+    assert store.get("page") is None
+    assert store.get_stale("page") == b"the brief"  # for a database outage
+    store.invalidate(frozenset({"brief:1", "briefs", "write"}))  # withdrawn
+    assert store.get_stale("page") is None

@@ -236,7 +236,8 @@ def test_readers_get_the_last_cached_copy_marked_stale_while_the_database_refuse
     never_seen = published_brief(title="Lock keepers")
     assert client.get(brief.get_absolute_url())["X-Cache"] == "miss"
     # An edit drops the page; its last copy is still what readers can have.
-    Brief.objects.filter(pk=brief.pk).touch()
+    brief.title = "Canal fees"
+    brief.save()
     port = connection.settings_dict["PORT"]
     connection.close()
     connection.settings_dict["PORT"] = closed_port()
@@ -254,3 +255,25 @@ def test_readers_get_the_last_cached_copy_marked_stale_while_the_database_refuse
     # Back: the brief is rendered afresh, not the stale copy.
     fresh = client.get(brief.get_absolute_url())
     assert fresh.status_code == 200 and fresh["X-Cache"] == "miss"
+
+
+def test_a_withdrawn_brief_has_no_last_copy_for_readers_while_the_database_refuses(
+    client, settings
+):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 3600
+    brief = published_brief(title="Pulled story")
+    assert client.get(brief.get_absolute_url())["X-Cache"] == "miss"
+    brief.title = "Pulled story, revised"
+    brief.save()  # an edit: the last copy is kept
+    brief.status = Brief.Status.DRAFT
+    brief.save()  # withdrawn: no copy of it may be served again
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = closed_port()
+    try:
+        response = client.get(brief.get_absolute_url())
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert response.status_code == 503
+    assert "Pulled story" not in response.text

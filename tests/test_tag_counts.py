@@ -337,3 +337,44 @@ def test_a_tag_lists_the_same_briefs_whichever_shape_its_counts_choose(
         assert title in page and title in feed and title in admin
     assert "Elsewhere" not in page + feed + admin
     assert "A draft" in admin and "A draft" not in page + feed
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only; run with make test-postgres",
+)
+def test_a_tag_row_written_while_a_status_change_is_uncommitted_is_counted():
+    """Two transactions at once: one publishing a brief, one tagging it. Each
+    trigger waits for the other's commit, so the count sees both."""
+    import threading
+
+    import psycopg
+
+    brief = draft_brief(title="Racing", sections=())
+    tag = Tag.objects.create(name="Racing tag")
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with psycopg.connect(**params) as publisher:
+        publisher.execute(
+            "UPDATE briefs_brief SET status = 'published', published_at = now() "
+            "WHERE id = %s",
+            [brief.pk],
+        )
+
+        def tag_it() -> None:
+            with psycopg.connect(**params, autocommit=True) as tagger:
+                tagger.execute(
+                    "INSERT INTO briefs_taggedbrief (tag_id, content_object_id) "
+                    "VALUES (%s, %s)",
+                    [tag.pk, brief.pk],
+                )
+
+        tagging = threading.Thread(target=tag_it)
+        tagging.start()
+        tagging.join(timeout=1.0)  # blocked by the uncommitted publication
+        publisher.commit()
+        tagging.join(timeout=10)
+        assert not tagging.is_alive()
+    tag.refresh_from_db()
+    assert tag.published_brief_count == 1

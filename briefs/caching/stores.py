@@ -50,6 +50,8 @@ import redis
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
+from briefs.caching import dependencies
+
 logger = logging.getLogger("briefs.caching")
 
 # How long the last copy of a dropped page is kept (``get_stale``).
@@ -183,6 +185,8 @@ class MemoryStore:
         self._sequence = itertools.count(1)
         self._seq = 0
         self._stamps: dict[str, int] = {}
+        # The last write that published, withdrew or deleted a brief.
+        self._withdrawn = 0
 
     @property
     def _cache(self):
@@ -203,7 +207,10 @@ class MemoryStore:
 
     def get_stale(self, name: str) -> bytes | None:
         entry = self._cache.get(f"newsroom:{name}")
-        return None if entry is None else entry[2]
+        # Not from before a brief was published, withdrawn or deleted.
+        if entry is None or entry[0] < self._withdrawn:
+            return None
+        return entry[2]
 
     def snapshot(self, freshness: str) -> Snapshot:
         with self._lock:
@@ -236,6 +243,8 @@ class MemoryStore:
     def invalidate(self, names: frozenset[str] | None) -> None:
         with self._lock:
             self._seq = next(self._sequence)
+            if names is None or dependencies.PUBLISHED_SET in names:
+                self._withdrawn = self._seq
             for name in names if names is not None else ("*",):
                 self._stamps[name] = self._seq
 
@@ -324,6 +333,18 @@ INVALIDATE_SCRIPT = (
     _START
     + """
 local seq = redis.call('INCR', ns .. 'seq')
+-- A brief published, withdrawn or deleted (or anything at all): no last
+-- copy may outlive it, to be served while the database is away.
+local withdrawn = false
+for i = 4, #ARGV do
+  if ARGV[i] == '*' or ARGV[i] == 'briefs' then withdrawn = true end
+end
+if withdrawn then
+  for _, key in ipairs(redis.call('SMEMBERS', ns .. 'stale')) do
+    redis.call('DEL', key)
+  end
+  redis.call('DEL', ns .. 'stale')
+end
 for i = 4, #ARGV do
   local name = ARGV[i]
   redis.call('SET', ns .. 'dep:' .. name, seq)
@@ -331,8 +352,13 @@ for i = 4, #ARGV do
   if name == '*' then set = ns .. 'pages' end
   for _, key in ipairs(redis.call('SMEMBERS', set)) do
     if redis.call('EXISTS', key) == 1 then
-      redis.call('RENAME', key, key .. ':stale')
-      redis.call('EXPIRE', key .. ':stale', ARGV[3])
+      if withdrawn then
+        redis.call('DEL', key)
+      else
+        redis.call('RENAME', key, key .. ':stale')
+        redis.call('EXPIRE', key .. ':stale', ARGV[3])
+        redis.call('SADD', ns .. 'stale', key .. ':stale')
+      end
     end
   end
   redis.call('DEL', set)
