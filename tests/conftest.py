@@ -198,3 +198,13 @@ def static_root(tmp_path_factory) -> Path:
     workdir = tmp_path_factory.mktemp("live-site-static")
     collect_static(production_env(workdir))
     return workdir / "static"
+
+
+@pytest.fixture(scope="session")
+def seeded_databases(tmp_path_factory):
+    """Seeded databases for the production-style sites (tests/live_site.py)."""
+    from tests.live_site import SeededDatabases
+
+    databases = SeededDatabases(tmp_path_factory.mktemp("seeded"))
+    yield databases
+    databases.drop()

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from benchmarks.serving import Response, fetch
+from benchmarks.serving import Response, fetch, prepare_database, production_env
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "NEWSROOM_LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
@@ -25,24 +28,71 @@ def required() -> bool:
     return os.environ.get("NEWSROOM_REQUIRE_BROWSER") == "1"
 
 
-def postgres_database():
-    """A new, empty database on the local server; dropped afterwards."""
+# The staff user in the Editors group every seeded site has.
+EDITOR = ("site-editor", "Site-test-" + secrets.token_urlsafe(12))
+
+
+def _postgres_admin():
     import psycopg
 
     try:
-        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
+        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         reason = f"PostgreSQL at {urlsplit(POSTGRES_ADMIN_URL).netloc} is unreachable: {error}"
         if required():
             pytest.fail(reason)
         pytest.skip(reason)
-    name = f"newsroom_load_{secrets.token_hex(4)}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _postgres_url(name: str) -> str:
+    return urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
+
+
+class SeededDatabases:
+    """Databases with the seeds imported and EDITOR in the Editors group, as
+    copies of one made once per kind (migrate and import_seeds take seconds):
+    a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.made: dict[str, tuple[str, dict]] = {}
+
+    def _template(self, kind: str) -> tuple[str, dict]:
+        if kind not in self.made:
+            if kind == "sqlite":
+                url = f"sqlite:///{self.folder / 'template.sqlite3'}"
+            else:
+                name = f"newsroom_template_{secrets.token_hex(4)}"
+                with _postgres_admin() as admin:
+                    admin.execute(f'CREATE DATABASE "{name}"')
+                url = _postgres_url(name)
+            env = production_env(self.folder, database_url=url)
+            self.made[kind] = (url, prepare_database(env, editor=EDITOR))
+        return self.made[kind]
+
+    def copy(self, kind: str, folder: Path) -> Iterator[tuple[str, dict]]:
+        """Yields (database URL, the seed brief's details); dropped afterwards."""
+        template, seed = self._template(kind)
+        if kind == "sqlite":
+            path = folder / "site.sqlite3"
+            shutil.copyfile(template.removeprefix("sqlite:///"), path)
+            yield f"sqlite:///{path}", seed
+            return
+        name = f"newsroom_site_{secrets.token_hex(4)}"
+        with _postgres_admin() as admin:
+            admin.execute(
+                f'CREATE DATABASE "{name}" TEMPLATE "{template.rsplit("/", 1)[-1]}"'
+            )
+            try:
+                yield _postgres_url(name), seed
+            finally:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def drop(self) -> None:
+        if "postgresql" in self.made:
+            name = self.made["postgresql"][0].rsplit("/", 1)[-1]
+            with _postgres_admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class FormParser(HTMLParser):

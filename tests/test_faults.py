@@ -33,7 +33,6 @@ import contextlib
 import http.client
 import json
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -50,15 +49,14 @@ from benchmarks.serving import (
     fetch,
     free_port,
     gunicorn,
-    prepare_database,
     production_env,
     run_python,
 )
 from tests.live_site import (
+    EDITOR,
     POSTGRES_ADMIN_URL,
     Browser,
     form_fields,
-    postgres_database,
     required,
 )
 
@@ -67,8 +65,7 @@ pytestmark = pytest.mark.load
 READERS = 4
 # Between one reader's requests: enough reads to catch a stale page, without
 # spending the suite's CPU on throughput.
-READ_PAUSE = 0.005
-EDITOR = ("fault-editor", "Fault-test-" + secrets.token_urlsafe(12))
+READ_PAUSE = 0.02
 # A request that takes longer than this has hung: the test fails.
 HUNG_AFTER = 8.0
 # The header a page served from the cache while the database is away carries.
@@ -140,16 +137,14 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'faults.sqlite3'}"
-    else:
-        yield from postgres_database()
+def seeded(request, seeded_databases, tmp_path):
+    """(database URL, the seed brief's details) of a fresh seeded database."""
+    yield from seeded_databases.copy(request.param, tmp_path)
 
 
 @pytest.fixture
-def postgres_url():
-    yield from postgres_database()
+def seeded_postgres(seeded_databases, tmp_path):
+    yield from seeded_databases.copy("postgresql", tmp_path)
 
 
 def postgres_admin(statement: str, *params) -> None:
@@ -372,20 +367,19 @@ def check(
 
 
 def site(env_dir: Path, database_url: str, redis: RedisServer, static_root: Path):
-    env = production_env(
+    return production_env(
         env_dir,
         database_url=database_url,
         DJANGO_STATIC_ROOT=str(static_root),
         REDIS_URL=redis.url,
     )
-    seed = prepare_database(env, editor=EDITOR)
-    return env, seed
 
 
 def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
-    database_url, redis_server, static_root, tmp_path
+    seeded, redis_server, static_root, tmp_path
 ):
-    env, seed = site(tmp_path, database_url, redis_server, static_root)
+    database_url, seed = seeded
+    env = site(tmp_path, database_url, redis_server, static_root)
     before = database_state(env, seed["brief_pk"])
 
     def fault() -> None:
@@ -402,10 +396,9 @@ def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
     check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
 
 
-def test_a_frozen_redis_freezes_nothing(
-    database_url, redis_server, static_root, tmp_path
-):
-    env, seed = site(tmp_path, database_url, redis_server, static_root)
+def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_path):
+    database_url, seed = seeded
+    env = site(tmp_path, database_url, redis_server, static_root)
     before = database_state(env, seed["brief_pk"])
     health: list[tuple[int, dict]] = []
 
@@ -430,9 +423,10 @@ def test_a_frozen_redis_freezes_nothing(
 
 
 def test_terminated_database_connections_lose_no_read_and_no_save(
-    postgres_url, redis_server, static_root, tmp_path
+    seeded_postgres, redis_server, static_root, tmp_path
 ):
-    env, seed = site(tmp_path, postgres_url, redis_server, static_root)
+    postgres_url, seed = seeded_postgres
+    env = site(tmp_path, postgres_url, redis_server, static_root)
     before = database_state(env, seed["brief_pk"])
     name = database_name(postgres_url)
 
@@ -452,9 +446,10 @@ def test_terminated_database_connections_lose_no_read_and_no_save(
 
 
 def test_a_database_refusing_connections_gives_503s_and_cached_pages(
-    postgres_url, redis_server, static_root, tmp_path
+    seeded_postgres, redis_server, static_root, tmp_path
 ):
-    env, seed = site(tmp_path, postgres_url, redis_server, static_root)
+    postgres_url, seed = seeded_postgres
+    env = site(tmp_path, postgres_url, redis_server, static_root)
     before = database_state(env, seed["brief_pk"])
     name = database_name(postgres_url)
 

@@ -36,12 +36,11 @@ from benchmarks.serving import (
     Server,
     fetch,
     gunicorn,
-    prepare_database,
     production_env,
     redis_reachable,
     run_python,
 )
-from tests.live_site import Browser, form_fields, postgres_database, required
+from tests.live_site import EDITOR, Browser, form_fields, required
 
 pytestmark = pytest.mark.load
 
@@ -56,11 +55,10 @@ LOAD_LIMIT_SECONDS = 60.0
 MAX_READS_PER_READER = 5_000
 # Between one reader's requests: load enough to overlap every save with many
 # reads, without spending the suite's CPU on throughput.
-READ_PAUSE = 0.005
+READ_PAUSE = 0.02
 MAX_SAVES = 200
 # After the last save, readers must see it within this many seconds.
 VISIBLE_WITHIN = 10.0
-EDITOR = ("load-editor", "Load-test-" + secrets.token_urlsafe(12))
 
 
 # Databases ----------------------------------------------------------------
@@ -77,11 +75,9 @@ def cache_env() -> dict[str, str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'load.sqlite3'}"
-    else:
-        yield from postgres_database()
+def seeded(request, seeded_databases, tmp_path):
+    """(database URL, the seed brief's details) of a fresh seeded database."""
+    yield from seeded_databases.copy(request.param, tmp_path)
 
 
 @dataclass
@@ -213,8 +209,9 @@ def wait_until_visible(server: Server, paths: list[str], marker: str) -> float:
 
 
 def test_readers_and_an_editor_at_once_lose_nothing(
-    database_url, static_root, cache_env, tmp_path, request
+    seeded, static_root, cache_env, tmp_path, request
 ):
+    database_url, seed = seeded
     label = request.node.callspec.id
     env = production_env(
         tmp_path,
@@ -222,7 +219,6 @@ def test_readers_and_an_editor_at_once_lose_nothing(
         DJANGO_STATIC_ROOT=str(static_root),
         **cache_env,
     )
-    seed = prepare_database(env, editor=EDITOR)
     before = database_state(env, seed["brief_pk"], [])
     slug = seed["brief_slug"]
     brief_paths = [f"/briefs/{slug}/", f"/api/briefs/{slug}/"]
