@@ -134,6 +134,7 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
 
     from briefs.models import Brief
 
+    call_command("migrate", verbosity=0)
     call_command("import_seeds", stdout=io.StringIO())
     seed = Brief.objects.published().order_by("pk").first()
     path = seed.get_absolute_url()
