@@ -174,7 +174,24 @@ def call(store, method, *args):
 # Memory -------------------------------------------------------------------------
 
 
-class MemoryStore:
+class PageStore:
+    """What both stores do; each has its own ``_put``."""
+
+    def put(
+        self,
+        entries: dict[str, bytes],
+        names: Iterable[str],
+        token: tuple,
+        ttl: int,
+        last_modified: int = 0,
+    ) -> bool:
+        """Store ``entries`` (key: stored page) for ``ttl`` seconds, showing
+        ``names``, unless one of those names was written since ``token`` was
+        read (``snapshot``). Whether they were stored."""
+        return self._put(entries, tuple(names), token, ttl, last_modified)
+
+
+class MemoryStore(PageStore):
     """Pages in a Django cache of this process, checked on every hit
     against write stamps kept in this process (never evicted)."""
 
@@ -218,16 +235,8 @@ class MemoryStore:
         last_modified = self._cache.get("newsroom:last-modified", 0)
         return Snapshot(token, last_modified, self.get(freshness))
 
-    def put(
-        self,
-        entries: dict[str, bytes],
-        names: Iterable[str],
-        token: tuple,
-        ttl: int,
-        last_modified: int = 0,
-    ) -> bool:
+    def _put(self, entries, names, token, ttl, last_modified) -> bool:
         (seen,) = token
-        names = tuple(names)
         with self._lock:
             if any(self._stamps.get(n, 0) > seen for n in names):
                 return False
@@ -487,7 +496,7 @@ def _is_pong(reply) -> bool:
     return reply == b"PONG" or (isinstance(reply, list) and reply[0] == b"pong")
 
 
-class RedisStore:
+class RedisStore(PageStore):
     """Pages in Redis, read with one GET on the connection's own namespace,
     and this worker's copies of them (``WorkerCopies``)."""
 
@@ -564,16 +573,8 @@ class RedisStore:
         )
         return Snapshot((epoch, int(seq)), int(last_modified or 0), fresh)
 
-    def put(
-        self,
-        entries: dict[str, bytes],
-        names: Iterable[str],
-        token: tuple,
-        ttl: int,
-        last_modified: int = 0,
-    ) -> bool:
+    def _put(self, entries, names, token, ttl, last_modified) -> bool:
         epoch, seen = token
-        names = list(names)
         pairs = [item for entry in entries.items() for item in entry]
         stored = self._script(
             PUT_SCRIPT,

@@ -204,6 +204,18 @@ def read_webpage(data: bytes) -> tuple[Fields, str]:
     return fields, "\n\n".join(blocks) + "\n"
 
 
+# What trafilatura is asked for: the article's text with its formatting,
+# links and tables, no comments or images, nothing dropped as a repeat.
+_EXTRACTION = {
+    "include_comments": False,
+    "include_formatting": True,
+    "include_links": True,
+    "include_images": False,
+    "include_tables": True,
+    "deduplicate": False,
+}
+
+
 def _article(page: lxml.html.HtmlElement) -> lxml.etree._Element:
     """The element that holds the article: trafilatura decides where it is,
     and the whole of that element is written out.
@@ -217,15 +229,7 @@ def _article(page: lxml.html.HtmlElement) -> lxml.etree._Element:
     characters not found).
     Where trafilatura finds nothing, the page's <main>, <article> or <body>.
     """
-    document = trafilatura.bare_extraction(
-        page,
-        include_comments=False,
-        include_formatting=True,
-        include_links=True,
-        include_images=False,
-        include_tables=True,
-        deduplicate=False,
-    )
+    document = trafilatura.bare_extraction(page, **_EXTRACTION)
     if document is None or document.body is None:
         for candidate in page.xpath("//main | //*[@role='main'] | //article | //body"):
             return candidate
