@@ -1,3 +1,4 @@
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -200,11 +201,30 @@ def static_root(tmp_path_factory) -> Path:
     return workdir / "static"
 
 
+def _run_folder(factory) -> Path:
+    """A folder of this run's own, shared by its pytest-xdist workers (each
+    worker's base folder is inside the run's)."""
+    base = factory.getbasetemp()
+    return base.parent if base.name.startswith("popen-gw") else base
+
+
 @pytest.fixture(scope="session")
 def seeded_databases(tmp_path_factory):
     """Seeded databases for the production-style sites (tests/live_site.py)."""
     from tests.live_site import SeededDatabases
 
-    databases = SeededDatabases(tmp_path_factory.mktemp("seeded"))
-    yield databases
-    databases.drop()
+    return SeededDatabases(_run_folder(tmp_path_factory))
+
+
+def pytest_sessionfinish(session):
+    """At the run's end (in the controller under pytest-xdist, after every
+    worker), drop the seeded PostgreSQL template the run made."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    from tests.live_site import SeededDatabases
+
+    with contextlib.suppress(Exception):
+        SeededDatabases(_run_folder(factory)).drop()

@@ -6,6 +6,8 @@ and a throw-away PostgreSQL database on the local server.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import secrets
 import shutil
@@ -49,9 +51,13 @@ def _postgres_url(name: str) -> str:
 
 
 class SeededDatabases:
-    """Databases with the seeds imported and EDITOR in the Editors group, as
-    copies of one made once per kind (migrate and import_seeds take seconds):
-    a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL."""
+    """Databases with the seeds imported and an editor (``seed["editor"]``:
+    username and password) in the Editors group, as
+    copies of one made once per kind and run (migrate and import_seeds take
+    seconds): a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for
+    PostgreSQL. ``folder`` is shared by the run's pytest-xdist workers: the
+    first to need a kind makes it, under a lock, and the others read what it
+    wrote there. The run's end drops the PostgreSQL one (``drop``)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -59,16 +65,27 @@ class SeededDatabases:
 
     def _template(self, kind: str) -> tuple[str, dict]:
         if kind not in self.made:
-            if kind == "sqlite":
-                url = f"sqlite:///{self.folder / 'template.sqlite3'}"
-            else:
-                name = f"newsroom_template_{secrets.token_hex(4)}"
-                with _postgres_admin() as admin:
-                    admin.execute(f'CREATE DATABASE "{name}"')
-                url = _postgres_url(name)
-            env = production_env(self.folder, database_url=url)
-            self.made[kind] = (url, prepare_database(env, editor=EDITOR))
+            record = self.folder / f"seeded-{kind}.json"
+            with (self.folder / f"seeded-{kind}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not record.exists():
+                    record.write_text(json.dumps(self._make(kind)))
+            url, seed = json.loads(record.read_text())
+            self.made[kind] = (url, seed)
         return self.made[kind]
+
+    def _make(self, kind: str) -> tuple[str, dict]:
+        if kind == "sqlite":
+            url = f"sqlite:///{self.folder / 'seeded.sqlite3'}"
+        else:
+            name = f"newsroom_template_{secrets.token_hex(4)}"
+            with _postgres_admin() as admin:
+                admin.execute(f'CREATE DATABASE "{name}"')
+            url = _postgres_url(name)
+        env = production_env(self.folder, database_url=url)
+        seed = prepare_database(env, editor=EDITOR)
+        # The password is this process's own: other workers read it from here.
+        return url, {**seed, "editor": list(EDITOR)}
 
     def copy(self, kind: str, folder: Path) -> Iterator[tuple[str, dict]]:
         """Yields (database URL, the seed brief's details); dropped afterwards."""
@@ -89,8 +106,10 @@ class SeededDatabases:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def drop(self) -> None:
-        if "postgresql" in self.made:
-            name = self.made["postgresql"][0].rsplit("/", 1)[-1]
+        """Drop the PostgreSQL template this run made, if it made one."""
+        record = self.folder / "seeded-postgresql.json"
+        if record.exists():
+            name = json.loads(record.read_text())[0].rsplit("/", 1)[-1]
             with _postgres_admin() as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

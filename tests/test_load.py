@@ -40,7 +40,7 @@ from benchmarks.serving import (
     redis_reachable,
     run_python,
 )
-from tests.live_site import EDITOR, Browser, form_fields, required
+from tests.live_site import Browser, form_fields, required
 
 pytestmark = pytest.mark.load
 
@@ -120,16 +120,14 @@ def reader(port: int, paths: list[str], done: threading.Event, run: Run, lock) -
         run.bad_reads += bad
 
 
-def editor(
-    port: int, brief_pk: int, done: threading.Event, run: Run, label: str
-) -> None:
+def editor(port: int, seed: dict, done: threading.Event, run: Run, label: str) -> None:
     """Log in, then save the brief's change form with a new marker until the load
     has lasted MIN_SECONDS and MIN_SAVES saves (or its limit); then set ``done``."""
     started = time.monotonic()
     try:
         browser = Browser(port)
-        browser.login(*EDITOR)
-        change = f"/admin/briefs/brief/{brief_pk}/change/"
+        browser.login(*seed["editor"])
+        change = f"/admin/briefs/brief/{seed['brief_pk']}/change/"
         original = None
         for n in range(MAX_SAVES):
             elapsed = time.monotonic() - started
@@ -248,7 +246,7 @@ def test_readers_and_an_editor_at_once_lose_nothing(
         threads.append(
             threading.Thread(
                 target=editor,
-                args=(server.port, seed["brief_pk"], done, run, label),
+                args=(server.port, seed, done, run, label),
             )
         )
         for thread in threads:
