@@ -11,13 +11,9 @@ once when it starts and once when it ends.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import signal
 import socket
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -26,69 +22,19 @@ from django.test import override_settings
 from briefs import caching
 from briefs.caching import stores
 from briefs.models import Brief
+from tests.live_site import required
+from tests.services import RedisServer
 from tests.test_cache_invalidation import render_with_a_save_midway
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not shutil.which("redis-server"), reason="no redis-server"),
+    # Only where Redis is not installed at all, and never in CI, which
+    # requires it (NEWSROOM_REQUIRE_BROWSER=1, tests/live_site.py).
+    pytest.mark.skipif(
+        not shutil.which("redis-server") and not required(),
+        reason="no redis-server",
+    ),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class RedisServer:
-    """A redis-server of the test's own: started, saved, frozen, restarted."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--dir", str(self.folder), "--dbfilename", "dump.rdb"]
-            + ["--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.client().ping()
-                return
-            except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, socket_timeout=2)
-
-    def run_id(self) -> str:
-        return self.client().info("server")["run_id"]
-
-    def stop(self) -> None:
-        """Killed: nothing is saved; the dump on disk is what a restart loads."""
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-    def freeze(self) -> None:
-        os.kill(self.process.pid, signal.SIGSTOP)
-
-    def thaw(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
 
 
 @pytest.fixture

@@ -34,8 +34,6 @@ import http.client
 import json
 import re
 import shutil
-import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,7 +45,6 @@ import pytest
 from benchmarks.serving import (
     Server,
     fetch,
-    free_port,
     gunicorn,
     production_env,
     run_python,
@@ -58,6 +55,7 @@ from tests.live_site import (
     form_fields,
     required,
 )
+from tests.services import RedisServer
 
 pytestmark = pytest.mark.load
 
@@ -75,52 +73,6 @@ MARKER = re.compile(r"faultmark(\d+)x")
 # Services ----------------------------------------------------------------
 
 
-class RedisServer:
-    """A redis-server of the test's own on a free port, with its snapshot in ``folder``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                shutil.which("redis-server") or "redis-server",
-                "--port", str(self.port), "--bind", "127.0.0.1",
-                "--dir", str(self.folder), "--dbfilename", "dump.rdb",
-                "--save", "", "--appendonly", "no",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while self.cli("PING") != "PONG":
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-
-    def cli(self, *command: str) -> str:
-        result = subprocess.run(
-            ["redis-cli", "-p", str(self.port), *command],
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        return result.stdout.strip()
-
-    def kill(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-    def signal(self, number: int) -> None:
-        self.process.send_signal(number)
-
-
 @pytest.fixture
 def redis_server(tmp_path) -> Iterator[RedisServer]:
     if shutil.which("redis-server") is None:
@@ -131,8 +83,8 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
     server.start()
     yield server
     with contextlib.suppress(Exception):
-        server.signal(signal.SIGCONT)
-        server.kill()
+        server.thaw()
+    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -373,57 +325,64 @@ def check(
 # Scenarios ---------------------------------------------------------------
 
 
-def site(env_dir: Path, database_url: str, redis: RedisServer, static_root: Path):
-    return production_env(
-        env_dir,
+def run_with_fault(
+    seeded: tuple[str, dict],
+    redis: RedisServer,
+    static_root: Path,
+    folder: Path,
+    fault: Callable[[Server], None],
+    *,
+    database_away: bool = False,
+) -> Observed:
+    """The seeded site on gunicorn (two workers, ``redis`` for its cache)
+    under load while ``fault(server)`` runs; checks what readers and the
+    editor saw and what the database holds, and returns what they saw."""
+    database_url, seed = seeded
+    env = production_env(
+        folder,
         database_url=database_url,
         DJANGO_STATIC_ROOT=str(static_root),
         REDIS_URL=redis.url,
     )
+    before = seeded_state(env, seed["brief_pk"])
+    with gunicorn(env, workers=2, log_path=folder / "gunicorn.log") as server:
+        seen, log = under_load(server, seed, lambda: fault(server))
+    after = database_state(env, seed["brief_pk"])
+    check(seen, log, before, after, database_away=database_away)
+    return seen
 
 
 def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
     seeded, redis_server, static_root, tmp_path
 ):
-    database_url, seed = seeded
-    env = site(tmp_path, database_url, redis_server, static_root)
-    before = seeded_state(env, seed["brief_pk"])
-
-    def fault() -> None:
+    def fault(server: Server) -> None:
         time.sleep(1.0)
-        assert redis_server.cli("SAVE") == "OK"
+        assert redis_server.client().save()
         time.sleep(1.0)  # saves the snapshot knows nothing of
-        redis_server.kill()
+        redis_server.stop()
         time.sleep(0.3)
         redis_server.start()  # from the snapshot
         time.sleep(1.5)
 
-    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        seen, log = under_load(server, seed, fault)
-    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+    run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
 
 
 def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_path):
-    database_url, seed = seeded
-    env = site(tmp_path, database_url, redis_server, static_root)
-    before = seeded_state(env, seed["brief_pk"])
     health: list[tuple[int, dict]] = []
 
-    def fault() -> None:
+    def fault(server: Server) -> None:
         time.sleep(1.0)
-        redis_server.signal(signal.SIGSTOP)
+        redis_server.freeze()
         try:
             time.sleep(0.8)
             response = fetch(server.port, "/healthz", timeout=HUNG_AFTER)
             health.append((response.status, json.loads(response.text)))
             time.sleep(1.2)
         finally:
-            redis_server.signal(signal.SIGCONT)
+            redis_server.thaw()
         time.sleep(2.0)
 
-    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        seen, log = under_load(server, seed, fault)
-    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+    run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
     # The health check answered while Redis was frozen: the site is degraded, not down.
     assert health and health[0][0] == 200, health
     assert health[0][1]["database"] == "ok" and health[0][1]["cache"] != "ok", health
@@ -432,12 +391,9 @@ def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_p
 def test_terminated_database_connections_lose_no_read_and_no_save(
     seeded_postgres, redis_server, static_root, tmp_path
 ):
-    postgres_url, seed = seeded_postgres
-    env = site(tmp_path, postgres_url, redis_server, static_root)
-    before = seeded_state(env, seed["brief_pk"])
-    name = database_name(postgres_url)
+    name = database_name(seeded_postgres[0])
 
-    def fault() -> None:
+    def fault(server: Server) -> None:
         for _ in range(5):
             time.sleep(0.8)
             postgres_admin(
@@ -447,20 +403,15 @@ def test_terminated_database_connections_lose_no_read_and_no_save(
             )
         time.sleep(1.5)
 
-    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        seen, log = under_load(server, seed, fault)
-    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=False)
+    run_with_fault(seeded_postgres, redis_server, static_root, tmp_path, fault)
 
 
 def test_a_database_refusing_connections_gives_503s_and_cached_pages(
     seeded_postgres, redis_server, static_root, tmp_path
 ):
-    postgres_url, seed = seeded_postgres
-    env = site(tmp_path, postgres_url, redis_server, static_root)
-    before = seeded_state(env, seed["brief_pk"])
-    name = database_name(postgres_url)
+    name = database_name(seeded_postgres[0])
 
-    def fault() -> None:
+    def fault(server: Server) -> None:
         time.sleep(1.0)
         postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
         try:
@@ -474,8 +425,8 @@ def test_a_database_refusing_connections_gives_503s_and_cached_pages(
             postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
         time.sleep(1.5)
 
-    with gunicorn(env, workers=2, log_path=tmp_path / "gunicorn.log") as server:
-        seen, log = under_load(server, seed, fault)
-    check(seen, log, before, database_state(env, seed["brief_pk"]), database_away=True)
+    seen = run_with_fault(
+        seeded_postgres, redis_server, static_root, tmp_path, fault, database_away=True
+    )
     away = [read for read in seen.reads if read.status == 503 or read.stale]
     assert away, "the database was away, yet every read was a fresh page"
