@@ -599,6 +599,11 @@ class RedisStore(PageStore):
         self._script(
             INVALIDATE_SCRIPT, lambda ns: (ns, _new_epoch(), STALE_SECONDS, *names)
         )
+        # A barrier. Redis writes the script's published message to every
+        # subscriber before it next waits for commands, and this PING is
+        # read only in a later turn: once it is answered, every worker's
+        # channel holds the message, and the next reader anywhere sees it.
+        self.ping()
 
 
 def _new_epoch() -> str:
