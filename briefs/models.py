@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import (
     Case,
@@ -351,7 +353,12 @@ def _per_tag(rows: models.QuerySet) -> Subquery:
 COMMON_TAG_USES = 1_000
 
 # What a brief's revision follows (see the reversion.register calls below).
-REVISION_LOOKUPS = ("key_points", "tagged_items__tag", "sections__tagged_items__tag")
+REVISION_LOOKUPS = (
+    "key_points",
+    "credits",
+    "tagged_items__tag",
+    "sections__tagged_items__tag",
+)
 
 
 class BriefQuerySet(models.QuerySet):
@@ -523,6 +530,10 @@ class Brief(models.Model):
     public_version = models.PositiveIntegerField(default=0, editable=False)
     revised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # The people credited, in order; ``byline`` keeps the source's own words.
+    authors = models.ManyToManyField(
+        "Author", through="BriefAuthor", related_name="briefs", blank=True
+    )
     tags = NewsroomTaggableManager(through=TaggedBrief, blank=True)
     # The tags the auto-tagger proposed last time. Compared with the tags the
     # brief has now, they tell an editor's removals and additions apart from
@@ -756,6 +767,131 @@ def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     return f"{base}-{n}"
 
 
+def validate_orcid(value: str) -> None:
+    """An ORCID iD as people write it, ``0000-0002-1825-0097``, whose last
+    character is the ISO 7064 MOD 11-2 check digit of the others."""
+    if not ORCID.fullmatch(value):
+        raise ValidationError(
+            "Enter an ORCID iD as 0000-0000-0000-0000 (the last character may be X).",
+            code="invalid",
+        )
+    total = 0
+    for digit in value.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    if value[-1] != ("X" if check == 10 else str(check)):
+        raise ValidationError(
+            "This ORCID iD's check digit is wrong: check it for a typing error.",
+            code="checksum",
+        )
+
+
+ORCID = re.compile(r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]")
+
+
+class AuthorQuerySet(models.QuerySet):
+    def public(self) -> AuthorQuerySet:
+        """Authors readers may see: those credited on a published brief.
+
+        An author of drafts only stays unknown to readers, as their briefs do.
+        """
+        return self.filter(
+            Exists(
+                BriefAuthor.objects.filter(author=OuterRef("pk")).filter(
+                    of_published("brief")
+                )
+            )
+        )
+
+
+class Author(models.Model):
+    """A person credited on briefs, in their order (``BriefAuthor``)."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        allow_unicode=True,
+        help_text="The author page's address. Made from the name when empty.",
+    )
+    role = models.CharField(
+        "role or affiliation",
+        max_length=200,
+        blank=True,
+        help_text="For example Senior Fellow, Asia Programme.",
+    )
+    bio = models.TextField(
+        "short biography",
+        max_length=1000,
+        blank=True,
+        help_text="Plain text, a few sentences, shown on the author page.",
+    )
+    url = models.URLField(
+        "web page", max_length=500, blank=True, help_text="Optional. http or https."
+    )
+    orcid = models.CharField(
+        "ORCID iD",
+        max_length=19,
+        blank=True,
+        validators=[validate_orcid],
+        help_text="Optional, as 0000-0002-1825-0097.",
+    )
+
+    objects = AuthorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_author_slug(self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("briefs:author", kwargs={"slug": self.slug})
+
+    @property
+    def orcid_url(self) -> str:
+        return f"https://orcid.org/{self.orcid}" if self.orcid else ""
+
+
+def unique_author_slug(name: str) -> str:
+    base = slugify(name, allow_unicode=True)[:190] or "author"
+    taken = set(
+        Author.objects.filter(slug__startswith=base).values_list("slug", flat=True)
+    )
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class BriefAuthor(models.Model):
+    """An author's credit on a brief, in the byline's order."""
+
+    brief = models.ForeignKey(Brief, related_name="credits", on_delete=models.CASCADE)
+    # An author credited on a brief cannot be deleted: the brief's byline,
+    # its citations and its history name them.
+    author = models.ForeignKey(Author, related_name="credits", on_delete=models.PROTECT)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = "author"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["brief", "author"], name="unique_author_per_brief"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.author)
+
+
 class KeyPoint(models.Model):
     brief = models.ForeignKey(
         Brief, related_name="key_points", on_delete=models.CASCADE
@@ -894,9 +1030,12 @@ class SearchEntry(models.Model):
 reversion.register(TaggedBrief)
 reversion.register(TaggedSection)
 reversion.register(KeyPoint)
+reversion.register(BriefAuthor)
 reversion.register(Section, follow=["tagged_items"], exclude=["proposed_tags"])
 reversion.register(
-    Brief, follow=["key_points", "sections", "tagged_items"], exclude=["proposed_tags"]
+    Brief,
+    follow=["key_points", "credits", "sections", "tagged_items"],
+    exclude=["proposed_tags"],
 )
 
 
