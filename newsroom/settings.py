@@ -182,7 +182,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-gb"
+# The language of the site's content, as a BCP 47 tag: the pages' lang, the
+# feeds' language and the JSON-LD's inLanguage all say it.
+NEWSROOM_LANGUAGE = os.environ.get("NEWSROOM_LANGUAGE", "en-GB").strip()
+if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", NEWSROOM_LANGUAGE):
+    raise ImproperlyConfigured(
+        "NEWSROOM_LANGUAGE must be a language tag such as en-GB or fr, "
+        f"not {NEWSROOM_LANGUAGE!r}."
+    )
+LANGUAGE_CODE = NEWSROOM_LANGUAGE.lower()
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

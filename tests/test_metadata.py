@@ -218,7 +218,7 @@ def test_brief_json_ld(client, full_brief):
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "description": "Ministers agreed to reopen two crossings.",
-        "inLanguage": "en-gb",
+        "inLanguage": "en-GB",
         "keywords": ["Borders", "Investment", "Trade"],
         "articleSection": ["Trade and investment", "Next steps"],
         "publisher": {

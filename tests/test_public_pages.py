@@ -437,7 +437,7 @@ def test_every_page_has_the_site_frame(client, db, url):
 
     html = client.get(url).content.decode()
 
-    assert '<html lang="en">' in html
+    assert '<html lang="en-GB">' in html
     assert '<a class="skip-link" href="#main">' in html
     assert '<main id="main"' in html
     assert "<header" in html and "<nav" in html and "<footer" in html

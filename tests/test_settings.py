@@ -133,3 +133,18 @@ def test_the_username_limit_defaults_to_twenty_and_must_be_a_number():
     result = settings_in({"NEWSROOM_LOGIN_USERNAME_LIMIT": "lots"}, "s.DEBUG")
     assert result.returncode != 0
     assert "NEWSROOM_LOGIN_USERNAME_LIMIT must be a whole number" in result.stderr
+
+
+def test_one_language_setting_with_british_english_by_default():
+    result = settings_in({}, "s.NEWSROOM_LANGUAGE, s.LANGUAGE_CODE")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('en-GB', 'en-gb')"
+    result = settings_in({"NEWSROOM_LANGUAGE": "fr-CA"}, "s.NEWSROOM_LANGUAGE")
+    assert result.stdout.strip() == "'fr-CA'"
+
+
+@pytest.mark.parametrize("tag", ["english", "en_GB", "en-GB<script>", "e"])
+def test_a_language_that_is_no_language_tag_is_an_error(tag):
+    result = settings_in({"NEWSROOM_LANGUAGE": tag}, "s.LANGUAGE_CODE")
+    assert result.returncode != 0
+    assert "NEWSROOM_LANGUAGE must be a language tag" in result.stderr

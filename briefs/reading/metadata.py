@@ -81,7 +81,7 @@ def brief_structured_data(
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": url},
         "description": description,
-        "inLanguage": settings.LANGUAGE_CODE,
+        "inLanguage": settings.NEWSROOM_LANGUAGE,
         "keywords": [tag.name for tag in topics],
         "articleSection": [section.heading for section in sections if section.heading],
         "publisher": {

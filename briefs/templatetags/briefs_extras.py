@@ -28,6 +28,12 @@ def site_name() -> str:
     return settings.NEWSROOM_SITE_NAME
 
 
+@register.simple_tag
+def site_language() -> str:
+    """The content's language tag (NEWSROOM_LANGUAGE); a tag for the same reason."""
+    return settings.NEWSROOM_LANGUAGE
+
+
 @register.filter
 def snippet(body: str, words: int = 40) -> str:
     """Plain text of a Markdown body's first paragraph, cut to ``words`` words.
