@@ -201,16 +201,17 @@ PAGES: dict[str, tuple[Address, int]] = {
     # The briefs or the tags, counted and listed (a page of each sitemap).
     "sitemap of briefs": (fixed("/sitemap-briefs.xml"), 2),
     "sitemap of tags": (fixed("/sitemap-tags.xml"), 2),
-    # The count, the briefs, key points, sections, section tags, brief tags
-    # and corrections.
-    "api list": (fixed("/api/briefs/"), 7),
+    # The count, the briefs, key points, sections, section tags, brief tags,
+    # corrections and authors.
+    "api list": (fixed("/api/briefs/"), 8),
     # The same, after the tag itself.
     "api list of a tag": (
         fixed("/api/briefs/?tag=shared&updated_since=2000-01-01"),
-        8,
+        9,
     ),
-    # The brief, key points, sections, section tags, brief tags, corrections.
-    "api brief": (lambda briefs: f"/api/briefs/{briefs[0].slug}/", 6),
+    # The brief, key points, sections, section tags, brief tags, corrections,
+    # authors.
+    "api brief": (lambda briefs: f"/api/briefs/{briefs[0].slug}/", 7),
 }
 
 
