@@ -21,7 +21,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.db.models.lookups import GreaterThan
 from django.dispatch import Signal
 from django.urls import reverse
@@ -87,6 +87,33 @@ class TagQuerySet(models.QuerySet):
             )
             .filter(Q(brief_count__gt=0) | Q(section_count__gt=0))
             .order_by("name")
+        )
+
+    def with_last_change(self) -> TagQuerySet:
+        """Each tag with ``last_change``: the latest ``Brief.modified_at``
+        (publication, or the latest update or correction) among the
+        published briefs that carry it, on the brief or a section; None
+        when none does. A look-up of each tag's own rows."""
+
+        def newest(rows: models.QuerySet, brief: str) -> Coalesce:
+            changed = Coalesce(f"{brief}__revised_at", f"{brief}__published_at")
+            return Subquery(
+                rows.filter(tag=OuterRef("pk"))
+                .filter(of_published(brief))
+                .annotate(changed=changed)
+                .order_by("-changed")
+                .values("changed")[:1]
+            )
+
+        on_briefs = newest(TaggedBrief.objects.all(), "content_object")
+        on_sections = newest(TaggedSection.objects.all(), "content_object__brief")
+        # Greatest is NULL on SQLite when either is: each stands in for the other.
+        return self.annotate(
+            last_change=Greatest(
+                Coalesce(on_briefs, on_sections),
+                Coalesce(on_sections, on_briefs),
+                output_field=models.DateTimeField(),
+            )
         )
 
     def with_counts(self) -> TagQuerySet:
@@ -812,6 +839,18 @@ class AuthorQuerySet(models.QuerySet):
                 )
             )
         )
+
+    def with_brief_counts(self) -> AuthorQuerySet:
+        """Each author with ``brief_count``, their published briefs."""
+        counted = (
+            Brief.objects.published()
+            .filter(credits__author=OuterRef("pk"))
+            .order_by()
+            .values("credits__author")
+            .annotate(count=Count("pk"))
+            .values("count")
+        )
+        return self.annotate(brief_count=Coalesce(Subquery(counted), 0))
 
 
 class Author(models.Model):

@@ -7,7 +7,7 @@ brief (at once, or once at the end of a ``briefs.search.batch()``). Deleting
 a brief needs nothing here: its entries go with it (CASCADE).
 
 Any save or delete of what readers see (briefs, key points, sections, tags,
-tag rows, corrections and public versions) also drops the cached public
+tag rows, authors, credits, corrections and public versions) also drops the cached public
 pages that show it, by name (``briefs.caching.dependencies``).
 
 Bulk writes send no signals of their own: they end with
@@ -16,7 +16,7 @@ Bulk writes send no signals of their own: they end with
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -29,7 +29,9 @@ from django.dispatch import receiver
 from briefs import caching, search
 from briefs.caching import dependencies
 from briefs.models import (
+    Author,
     Brief,
+    BriefAuthor,
     Correction,
     KeyPoint,
     PublicVersion,
@@ -117,19 +119,34 @@ def tag_loaded(sender, instance: Tag, **kwargs) -> None:
         dependencies.record(dependencies.tag(instance.pk))
 
 
+@receiver(post_init, sender=Author, dispatch_uid="briefs.caching.author_loaded")
+def author_loaded(sender, instance: Author, **kwargs) -> None:
+    if instance.pk is not None:
+        dependencies.record(dependencies.author(instance.pk))
+
+
 def publication_of(brief_ids: list[int]) -> set[str]:
     """What changes when these briefs are published, unpublished, re-dated or
-    re-tagged: the newest briefs, the tag index, and each of their tags (whose
-    pages list them, and whose briefs' related lists may). One query."""
+    re-tagged: the newest briefs, the tag and author indexes, each of their
+    tags (whose pages list them, and whose briefs' related lists may) and
+    each of their authors' lists of briefs. One query."""
     on_briefs = TaggedBrief.objects.filter(content_object_id__in=brief_ids)
     on_sections = TaggedSection.objects.filter(content_object__brief_id__in=brief_ids)
-    tag_ids = on_briefs.values_list("tag_id", flat=True).union(
-        on_sections.values_list("tag_id", flat=True)
+    credits = BriefAuthor.objects.filter(brief_id__in=brief_ids).order_by()
+    named = {"tag": dependencies.tag, "author": dependencies.author_briefs}
+    rows = (
+        on_briefs.annotate(kind=Value("tag"))
+        .values_list("kind", "tag_id")
+        .union(
+            on_sections.annotate(kind=Value("tag")).values_list("kind", "tag_id"),
+            credits.annotate(kind=Value("author")).values_list("kind", "author_id"),
+        )
     )
     return {
         dependencies.PUBLISHED_SET,
         dependencies.TAG_INDEX,
-        *(dependencies.tag(pk) for pk in tag_ids),
+        dependencies.AUTHOR_INDEX,
+        *(named[kind](pk) for kind, pk in rows),
     }
 
 
@@ -166,6 +183,22 @@ def brief_deleted_for_readers(sender, instance: Brief, **kwargs) -> None:
 
 def part_changed(sender, instance, **kwargs) -> None:
     caching.content_changed({dependencies.brief(instance.brief_id)})
+
+
+def author_changed(sender, instance: Author, **kwargs) -> None:
+    caching.content_changed(
+        {dependencies.author(instance.pk), dependencies.AUTHOR_INDEX}
+    )
+
+
+def credit_changed(sender, instance: BriefAuthor, **kwargs) -> None:
+    caching.content_changed(
+        {
+            dependencies.brief(instance.brief_id),
+            dependencies.author_briefs(instance.author_id),
+            dependencies.AUTHOR_INDEX,
+        }
+    )
 
 
 def tag_changed(sender, instance: Tag, **kwargs) -> None:
@@ -230,5 +263,12 @@ for model in (TaggedBrief, TaggedSection):
     m2m_changed.connect(
         tags_changed, sender=model, dispatch_uid=f"briefs.caching.{model.__name__}"
     )
+for model, changed in ((Author, author_changed), (BriefAuthor, credit_changed)):
+    for signal, verb in ((post_save, "saved"), (post_delete, "deleted")):
+        signal.connect(
+            changed,
+            sender=model,
+            dispatch_uid=f"briefs.caching.{model.__name__}_{verb}",
+        )
 post_save.connect(tag_changed, sender=Tag, dispatch_uid="briefs.caching.Tag_saved")
 post_delete.connect(tag_changed, sender=Tag, dispatch_uid="briefs.caching.Tag_deleted")

@@ -1,8 +1,10 @@
-"""The sitemap: the home page, the tag index, public tags and published briefs.
+"""The sitemap: the listings, published briefs, public tags and the authors
+of published briefs.
 
 ``/sitemap.xml`` is a sitemap index, as the protocol requires of a site with
 more than 50,000 addresses: it names one sitemap per section
-(``/sitemap-pages.xml``, ``/sitemap-briefs.xml``, ``/sitemap-tags.xml``) and
+(``/sitemap-pages.xml``, ``/sitemap-briefs.xml``, ``/sitemap-tags.xml``,
+``/sitemap-authors.xml``) and
 each further page of a section (``?p=2``), at most ``SiteSitemap.limit``
 addresses a page. Every part runs a fixed number of queries however large
 the archive: a count and a page of rows, and the latest change from an
@@ -15,6 +17,7 @@ lets readers see; a tag used only on drafts is not in it.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -26,7 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from briefs.models import Brief, Tag
+from briefs.models import Author, Brief, Tag
 from briefs.reading.metadata import absolute_url
 
 
@@ -104,53 +107,82 @@ class BriefSitemap(SiteSitemap):
 
 
 class PageSitemap(SiteSitemap):
-    """The listings: the latest briefs and the tag index."""
+    """The listings: the latest briefs, the tag index and the author index."""
 
     changefreq = "daily"
 
     def items(self) -> list[str]:
-        return ["briefs:index", "briefs:tags"]
+        return ["briefs:index", "briefs:tags", "briefs:authors"]
 
     def location(self, name: str) -> str:
         return reverse(name)
 
     def lastmod(self, name: str):
-        # Both listings change when a published brief does; as for briefs,
-        # significant changes only (BriefSitemap). Asked once per item, so
-        # two small queries however many briefs there are.
-        return latest_change()
+        # Every listing changes when a published brief does; as for briefs,
+        # significant changes only (BriefSitemap). One query for them all.
+        return self.get_latest_lastmod()
 
     def get_latest_lastmod(self) -> dt.datetime | None:
+        return self.latest
+
+    @cached_property
+    def latest(self) -> dt.datetime | None:
         return latest_change()
 
 
 class TagSitemap(SiteSitemap):
+    """Public tags, each dated by the latest significant change among the
+    published briefs that carry it (as ``BriefSitemap`` dates a brief)."""
+
     changefreq = "weekly"
 
     def items(self) -> QuerySet[Tag]:
-        return Tag.objects.public().only("slug").order_by("pk")
+        return Tag.objects.public().with_last_change().only("slug").order_by("pk")
+
+    def lastmod(self, tag: Tag):
+        return tag.last_change
+
+    def get_latest_lastmod(self) -> dt.datetime | None:
+        # No tag's is later than the latest change of any published brief.
+        return latest_change()
 
 
-SITEMAPS = {"pages": PageSitemap, "briefs": BriefSitemap, "tags": TagSitemap}
+class AuthorSitemap(SiteSitemap):
+    """Authors of published briefs (their pages list them)."""
+
+    changefreq = "weekly"
+
+    def items(self) -> QuerySet[Author]:
+        return Author.objects.public().only("slug").order_by("pk")
+
+
+SITEMAPS = {
+    "pages": PageSitemap,
+    "briefs": BriefSitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
 
 
 @x_robots_tag
 @require_safe
 def index(request: HttpRequest) -> TemplateResponse:
     """/sitemap.xml: every page of every section's sitemap, each dated by
-    its section's latest change (tags have no date, as in their sitemap).
+    its section's latest change (authors have no date, as in their sitemap).
 
     Django's own ``index`` view would name the request's host: this one
     names ``NEWSROOM_SITE_URL`` when it is set, like the sitemaps it lists.
-    A query for the latest change of each dated section, and a count for
-    each section that has rows; none reads the rows themselves.
+    A query for the latest change, and a count for each section that has
+    rows; none reads the rows themselves.
     """
     items = []
+    latest = latest_change()
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
         path = reverse("briefs:sitemap-section", kwargs={"section": section})
         url = absolute_url(request, path)
-        lastmod = sitemap.get_latest_lastmod()
+        # Pages, briefs and tags are all dated by the latest change.
+        lastmod = latest if sitemap_class is not AuthorSitemap else None
         items.append(SitemapIndexItem(url, lastmod))
         items += [
             SitemapIndexItem(f"{url}?p={page}", lastmod)

@@ -32,15 +32,26 @@ from django.http import (
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from briefs import search
 from briefs.caching import cache_public_page, depends_on, page_number
+from briefs.caching.dependencies import author_briefs
 from briefs.editorial.workflow import can_preview
-from briefs.models import Brief, Correction, PublicVersion, Section, Tag
-from briefs.reading.citation import cite
+from briefs.models import (
+    Author,
+    Brief,
+    Correction,
+    PublicVersion,
+    Section,
+    Tag,
+)
+from briefs.reading.citation import citation_facts, cite, cite_version
 from briefs.reading.metadata import (
     absolute_url,
+    author_structured_data,
     brief_structured_data,
     share_links,
     version_url,
@@ -58,8 +69,9 @@ KIND_HEADINGS = {
 
 
 def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
-    """Briefs as a listing shows them: description needs sections, plus tags."""
-    return briefs.newest_first().prefetch_related("sections", "tags")
+    """Briefs as a listing shows them: description needs sections, plus
+    tags and authors."""
+    return briefs.newest_first().prefetch_related("sections", "tags").with_authors()
 
 
 @cache_public_page(query={"page": page_number})
@@ -78,8 +90,18 @@ def index(request: HttpRequest) -> HttpResponse:
         page = paginator.page(request.GET.get("page", 1))
     except InvalidPage as exc:
         raise Http404("No such page.") from exc
+    briefs = list(page.object_list)
+    # The first page leads with the newest brief, its key points shown.
+    lead = briefs.pop(0) if page.number == 1 and briefs else None
     return render(
-        request, "briefs/brief_list.html", {"page": page, "briefs": page.object_list}
+        request,
+        "briefs/brief_list.html",
+        {
+            "page": page,
+            "lead": lead,
+            "lead_points": list(lead.key_points.all()) if lead else [],
+            "briefs": briefs,
+        },
     )
 
 
@@ -113,17 +135,13 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     # A preview's version links would be 404s (versions are shown only for
     # published briefs), and its next public version is not yet known.
     number = brief.public_version if brief.public_version and not preview else None
-    facts = {
-        "title": brief.title,
-        "author": brief.byline,
-        "slug": brief.slug,
-        "published": brief.published_at,
-    }
+    facts = citation_facts(brief)
     response = render(
         request,
         "briefs/brief_detail.html",
         {
             "brief": brief,
+            "authors": brief.author_list,
             "description": description,
             "key_points": key_points,
             "brief_tags": brief_tags,
@@ -171,14 +189,15 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
-    """The brief at ``slug`` among ``briefs``, with its sections, or None.
+    """The brief at ``slug`` among ``briefs``, with its sections and
+    authors, or None.
 
-    Only the sections are prefetched (``Brief.description`` reads them): the
-    brief page reads its key points, tags and corrections with plain
+    Only those are prefetched (``Brief.description`` reads the sections, and
+    the byline, citation and JSON-LD the authors): the brief page reads its key points, tags and corrections with plain
     queries, a third cheaper than ``with_outline()``'s prefetches (taggit's
     above all) for the same rows.
     """
-    return briefs.prefetch_related("sections").filter(slug=slug).first()
+    return briefs.prefetch_related("sections").with_authors().filter(slug=slug).first()
 
 
 def _tags_by_section(brief: Brief) -> dict[int, list[Tag]]:
@@ -268,14 +287,7 @@ def version(request: HttpRequest, slug: str, number: int) -> HttpResponse:
             "text": text,
             "current_url": absolute_url(request, brief.get_absolute_url()),
             "url": url,
-            "cite": cite(
-                title=text["title"],
-                author=text["byline"],
-                slug=brief.slug,
-                published=text["published_at"],
-                url=url,
-                version=shown.number,
-            ),
+            "cite": cite_version(brief, shown, url=url),
         },
     )
     response["X-Robots-Tag"] = "noindex"
@@ -372,9 +384,59 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "briefs/tag_detail.html",
         {
             "tag": tag,
+            "kind_heading": KIND_HEADINGS.get(tag.kind, "Tags"),
             "page": page,
             "sections": sections[start : start + per_page],
             "briefs": briefs[start : start + per_page],
+        },
+    )
+
+
+@cache_public_page
+@require_safe
+def author_list(request: HttpRequest) -> HttpResponse:
+    """The authors of published briefs, by name, each with their count.
+
+    An author credited only on drafts is not listed, as their briefs are not.
+    """
+    depends_on(request, "authors")
+    authors = Author.objects.public().with_brief_counts()
+    return render(request, "briefs/author_list.html", {"authors": authors})
+
+
+@cache_public_page(query={"page": page_number})
+@require_safe
+def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """An author's page: who they are, and their published briefs, newest
+    first, paged like the index. An author of drafts only is a 404."""
+    author = Author.objects.public().filter(slug=slug).first()
+    if author is None:
+        raise Http404("No such author.")
+    depends_on(request, author_briefs(author.pk))
+    briefs = _listed(Brief.objects.published().filter(credits__author=author))
+    paginator = Paginator(briefs, settings.NEWSROOM_BRIEFS_PER_PAGE)
+    try:
+        page = paginator.page(request.GET.get("page", 1))
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+    url = absolute_url(request, author.get_absolute_url())
+    return render(
+        request,
+        "briefs/author_detail.html",
+        {
+            "author": author,
+            "page": page,
+            "briefs": page.object_list,
+            "description": " ".join(
+                part
+                for part in (
+                    f"Briefs by {author.name}"
+                    + (f", {author.role}." if author.role else "."),
+                    Truncator(author.bio).words(30, truncate="…"),
+                )
+                if part
+            ),
+            "structured_data": author_structured_data(request, author, url=url),
         },
     )
 
@@ -448,4 +510,79 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     ]
     return HttpResponse(
         "\n".join(lines) + "\n", content_type="text/plain; charset=utf-8"
+    )
+
+
+def _citation_file(
+    request: HttpRequest,
+    slug: str,
+    number: int | None,
+    *,
+    kind: str,
+    extension: str,
+    content_type: str,
+) -> HttpResponse:
+    """The citation ``kind`` (a key of ``cite``'s answer) of the published
+    brief at ``slug``, or of its public version ``number``, as a file to save.
+
+    A draft, scheduled or archived brief, and a version that is not public,
+    are the same 404 as a brief that does not exist. Two queries: the brief
+    and its authors, or the brief and the version.
+    """
+    if number is None:
+        brief = Brief.objects.published().with_authors().filter(slug=slug).first()
+        if brief is None:
+            raise Http404("No such brief.")
+        depends_on(request, f"brief:{brief.pk}")
+        url = absolute_url(request, brief.get_absolute_url())
+        citation = cite(**citation_facts(brief), url=url)
+    else:
+        brief, public_versions = versions_of(slug)
+        depends_on(request, f"brief:{brief.pk}")
+        shown = public_versions.filter(number=number).first()
+        if shown is None:
+            raise Http404("No such version.")
+        url = version_url(request, brief, shown.number)
+        citation = cite_version(brief, shown, url=url)
+    response = HttpResponse(citation[kind], content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"{citation['filename']}.{extension}"
+    )
+    # A file for a reference manager; the brief's page is what to find.
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@cache_public_page
+@require_safe
+def cite_ris(
+    request: HttpRequest, slug: str, number: int | None = None
+) -> HttpResponse:
+    """The brief's (or its public version ``number``'s) citation as an RIS
+    file, for EndNote, Zotero and Mendeley."""
+    return _citation_file(
+        request,
+        slug,
+        number,
+        kind="ris",
+        extension="ris",
+        content_type="application/x-research-info-systems; charset=utf-8",
+    )
+
+
+@cache_public_page
+@require_safe
+def cite_json(
+    request: HttpRequest, slug: str, number: int | None = None
+) -> HttpResponse:
+    """The brief's (or its public version ``number``'s) citation as CSL-JSON,
+    for Zotero, pandoc and any citeproc. JSON is UTF-8 by definition: the
+    media type takes no charset."""
+    return _citation_file(
+        request,
+        slug,
+        number,
+        kind="csl_json",
+        extension="json",
+        content_type="application/vnd.citationstyles.csl+json",
     )

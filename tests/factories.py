@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from briefs import search
 from briefs.editorial import versions
-from briefs.models import Brief, KeyPoint, Section
+from briefs.models import Author, Brief, BriefAuthor, KeyPoint, Section
 
 _counter = itertools.count(1)
 
@@ -22,9 +22,11 @@ def make_brief(
     key_points: tuple[str, ...] = ("First point", "Second point"),
     sections: tuple[tuple[str, str, tuple[str, ...]], ...] | None = None,
     tags: tuple[str, ...] = (),
+    authors: tuple[str, ...] = (),
     **fields,
 ) -> Brief:
-    """A brief with key points and sections ((heading, body, tags), ...)."""
+    """A brief with key points, sections ((heading, body, tags), ...) and
+    authors, by name (each made on first use)."""
     n = next(_counter)
     if published_at is None and status == Brief.Status.PUBLISHED:
         published_at = timezone.now().replace(microsecond=0) - dt.timedelta(hours=n)
@@ -53,6 +55,9 @@ def make_brief(
                 section.tags.set(list(section_tags))
         if tags:
             brief.tags.set(list(tags))
+        for position, name in enumerate(authors):
+            author = Author.objects.filter(name=name).first() or make_author(name)
+            BriefAuthor.objects.create(brief=brief, author=author, position=position)
         # As every write path does: a published brief has its first public version.
         versions.after_save(brief, was_status=None, was_live=False)
     return brief
@@ -74,3 +79,7 @@ def scheduled_brief(*, published_at: dt.datetime | None = None, **kwargs) -> Bri
         published_at=published_at or timezone.now() + dt.timedelta(days=1),
         **kwargs,
     )
+
+
+def make_author(name: str, **fields) -> Author:
+    return Author.objects.create(name=name, **fields)

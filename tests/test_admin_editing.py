@@ -152,8 +152,14 @@ def test_change_form_has_fieldsets_inlines_and_view_on_site(editor_client, db):
     source = list(response.context["adminform"])[-1]
     assert "collapse" in source.classes
     prefixes = [f.formset.prefix for f in response.context["inline_admin_formsets"]]
-    assert prefixes == ["key_points", "sections", "status_changes", "corrections"]
-    for inline_admin_formset in response.context["inline_admin_formsets"][:2]:
+    assert prefixes == [
+        "credits",
+        "key_points",
+        "sections",
+        "status_changes",
+        "corrections",
+    ]
+    for inline_admin_formset in response.context["inline_admin_formsets"][:3]:
         assert "sortable" in inline_admin_formset.classes
     content = response.content.decode()
     assert "ab" * 32 in content  # read-only source fields are shown

@@ -344,7 +344,7 @@ def test_key_points_have_one_label_each_and_their_text_once(chief):
 
     assert html.count("Tariffs stay") == 1
     assert (
-        '<label class="key-point-label" for="id_key_points-0-text">Key point 1' in html
+        '<label class="inline-row-label" for="id_key_points-0-text">Key point 1' in html
     )
     assert re.search(r'<label[^>]* for="id_key_points-1-DELETE">Delete</label>', html)
 
@@ -387,14 +387,14 @@ def test_section_bodies_offer_the_preview_and_the_form_loads_its_scripts(chief):
     assert "<script>" not in html.replace(" ", "")  # no inline script
 
 
-def test_a_new_brief_opens_with_a_key_point_and_a_section_and_no_record(chief):
+def test_a_new_brief_opens_with_a_key_point_a_section_no_author_and_no_record(chief):
     response = chief.get(ADD)
 
     prefixes = {
         f.formset.prefix: len(f.formset.forms)
         for f in response.context["inline_admin_formsets"]
     }
-    assert prefixes == {"key_points": 1, "sections": 1}
+    assert prefixes == {"credits": 0, "key_points": 1, "sections": 1}
     assert "Source" not in [f.name for f in response.context["adminform"]]
 
 

@@ -28,7 +28,7 @@ def page(client, brief: Brief) -> str:
 
 def tag_names(html: str, label: str) -> list[str]:
     block = re.search(
-        rf'<ul class="tag-links" aria-label="{label}">.*?</ul>', html, re.S
+        rf'<ul class="tag-links[^"]*" aria-label="{label}">.*?</ul>', html, re.S
     )
     return re.findall(r'<a href="/tags/[^"]+/">([^<]+)</a>', block.group(0))
 

@@ -157,6 +157,7 @@ def test_imported_plain_text_reaches_the_page_exactly(client, db):
         assert f"<p>{escape(text)}</p>" in detail, text
     # Listings and the tag page use the opening paragraph as plain text.
     first = escape(IMPORTED[0])
-    assert f'<p class="brief-item__summary">{first}</p>' in index
+    # The newest brief leads the home page, its opening as its standfirst.
+    assert f'<p class="standfirst">{first}</p>' in index
     assert f'<p class="section-item__snippet">{first}</p>' in tag
     assert f'<meta name="description" content="{first}">' in detail

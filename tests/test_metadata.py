@@ -370,13 +370,16 @@ def test_brief_page_shows_how_to_cite_it(client, full_brief):
     assert "<h2" in cite and "Cite this brief" in cite
     assert "<figcaption>Citation</figcaption>" in cite
     assert "<figcaption>BibTeX</figcaption>" in cite
+    assert "<figcaption>BibLaTeX entry</figcaption>" in cite
     texts = re.findall(r'<pre class="cite__text">(.*?)</pre>', cite, re.S)
     assert texts[0].startswith(
         f"A. Analyst. “Border trade reopens.” Newsroom, 1 June 2025. {url}. Accessed "
     )
     assert texts[0].endswith(f"{today.year}.")
-    assert texts[1].startswith("@online{newsroom-2025-border-trade-reopens,\n")
-    assert f"  url = {{{url}}},\n" in texts[1]
+    assert texts[1].startswith("@misc{newsroom-2025-border-trade-reopens,\n")
+    assert f"  howpublished = {{\\url{{{url}}}}},\n" in texts[1]
+    assert texts[2].startswith("@online{newsroom-2025-border-trade-reopens,\n")
+    assert f"  url = {{{url}}},\n" in texts[2]
     # Reading and copying need no script; the one script is a file, deferred.
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="application/ld+json">',
@@ -393,8 +396,9 @@ def test_citation_of_a_hostile_title_is_escaped_for_html_and_bibtex(client, db):
     assert "<script>x" not in html
     bibtex_pre = re.findall(r'<pre class="cite__text">(.*?)</pre>', html, re.S)[1]
     assert (
-        r"title = {{&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; \{50\% \&amp; \$5\_\#"
-        r"\textasciitilde{}\textasciicircum{}\textbackslash{}\}}}"
+        r"title = {{&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; \textbraceleft{}50\%"
+        r" \&amp; \$5\_\#\textasciitilde{}\textasciicircum{}\textbackslash{}"
+        r"\textbraceright{}}}"
     ) in bibtex_pre
 
 
@@ -531,9 +535,11 @@ def test_sitemap_lists_published_briefs_home_and_public_tags(client, db):
     assert urls == {
         f"{base}/": "2025-06-03",
         f"{base}/tags/": "2025-06-03",
+        f"{base}/authors/": "2025-06-03",
         f"{base}{shown.get_absolute_url()}": "2025-06-03",
-        f"{base}/tags/trade/": None,
-        f"{base}/tags/energy/": None,
+        # A tag's page changes with the briefs that carry it.
+        f"{base}/tags/trade/": "2025-06-03",
+        f"{base}/tags/energy/": "2025-06-03",
     }
     for hidden in (draft, scheduled):
         assert all(hidden.slug not in loc for loc in urls)

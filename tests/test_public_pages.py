@@ -217,11 +217,11 @@ def test_tag_list_counts_only_published_briefs_and_sections(client, db):
     html = response.content.decode()
     assert h1_count(html) == 1
     assert re.search(
-        r'<a href="/tags/trade/">Trade</a>\s*<span class="count">2 briefs, 2 sections</span>',
+        r'<a href="/tags/trade/">Trade</a>\s*<span class="count">2 briefs · mentioned in 2 sections</span>',
         html,
     )
     assert re.search(
-        r'<a href="/tags/energy/">Energy</a>\s*<span class="count">0 briefs, 1 section</span>',
+        r'<a href="/tags/energy/">Energy</a>\s*<span class="count">Mentioned in 1 section</span>',
         html,
     )
     for hidden in ("Secret plan", "Embargoed", "Unused"):
@@ -318,6 +318,7 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
                 (f"{name} heading", f"{name} body.", ("Shared", f"{name} section tag")),
             ),
             tags=("Shared", f"{name} brief tag"),
+            authors=("Shared Author", f"{name} Author"),
         )
 
     shown = brief_with(published_brief, "Visible")
@@ -334,10 +335,19 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         shown.get_absolute_url(),
         f"{shown.get_absolute_url()}versions/",
         f"{shown.get_absolute_url()}versions/1/",
+        f"{shown.get_absolute_url()}cite.ris",
+        f"{shown.get_absolute_url()}cite.json",
+        f"{shown.get_absolute_url()}versions/1/cite.ris",
+        f"{shown.get_absolute_url()}versions/1/cite.json",
         "/feeds/briefs.atom",
         "/feeds/briefs.rss",
         "/feeds/tags/shared.atom",
         "/feeds/tags/shared.rss",
+        "/authors/",
+        "/authors/shared-author/",
+        "/authors/visible-author/",
+        "/feeds/authors/shared-author.atom",
+        "/feeds/authors/shared-author.rss",
         "/sitemap.xml",
         "/sitemap-briefs.xml",
         "/sitemap-tags.xml",
@@ -358,10 +368,24 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
         [brief.get_absolute_url() for brief in hidden]
         + [f"{brief.get_absolute_url()}versions/" for brief in hidden]
         + [f"{brief.get_absolute_url()}versions/1/" for brief in hidden]
+        + [
+            f"{brief.get_absolute_url()}{path}"
+            for brief in hidden
+            for path in ("cite.ris", "cite.json", "versions/1/cite.json")
+        ]
         + [f"/tags/{slug}/" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.atom" for slug in hidden_tags]
         + [f"/feeds/tags/{slug}.rss" for slug in hidden_tags]
         + [f"/api/briefs/{brief.slug}/" for brief in hidden]
+        + [
+            f"{prefix}{name}-author{suffix}"
+            for name in ("draftonly", "scheduledonly")
+            for prefix, suffix in (
+                ("/authors/", "/"),
+                ("/feeds/authors/", ".atom"),
+                ("/feeds/authors/", ".rss"),
+            )
+        ]
     )
     pages = {}
     for url in public_urls:
@@ -382,12 +406,24 @@ def test_only_the_published_brief_appears_on_any_public_page(client, db):
     assert "Visible brief title" in pages[shared.get_absolute_url()]
     assert "Visible heading" in pages[shown.get_absolute_url()]
     assert "Visible heading" in pages[f"{shown.get_absolute_url()}versions/1/"]
+    for citation in ("cite.ris", "versions/1/cite.json"):
+        assert "Visible brief title" in pages[f"{shown.get_absolute_url()}{citation}"]
     for feed in ("/feeds/briefs.atom", "/feeds/briefs.rss", "/feeds/tags/shared.atom"):
         assert "Visible brief title" in pages[feed], feed
+    for page in (
+        "/authors/",
+        "/authors/shared-author/",
+        "/feeds/authors/shared-author.rss",
+    ):
+        assert "Visible brief title" in pages[page] or "Visible Author" in pages[page]
+    assert "Shared Author" in pages["/authors/"]
+    assert "1 brief" in pages["/authors/"]
+    assert "Visible brief title" in pages["/authors/shared-author/"]
+    assert "Visible Author" in pages[shown.get_absolute_url()]
     assert shown.get_absolute_url() in pages["/sitemap-briefs.xml"]
     assert "/tags/visible-section-tag/" in pages["/sitemap-tags.xml"]
     # The shared tag counts the published brief and its two sections only.
-    assert "1 brief, 2 sections" in pages["/tags/"]
+    assert "1 brief · mentioned in 2 sections" in pages["/tags/"]
     for search in ("/search/?q=opening+paragraph", "/search/?q=key+point&tag=shared"):
         assert "Visible brief title" in pages[search], search
         assert "1 brief matches" in pages[search], search

@@ -316,6 +316,10 @@ def test_empty_query_shows_the_form_and_a_prompt(client):
     assert '<label for="search-q">' in content
     assert "Every word you type must appear" in content
     assert '<meta name="robots" content="noindex">' in content
+    assert (
+        '<meta name="description" content="Search every published brief from '
+        "Newsroom by words" in content
+    )
     assert response.context["hits"] == []
 
 

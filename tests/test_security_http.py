@@ -145,15 +145,22 @@ def hostile_queries() -> list[str]:
 
 @pytest.fixture
 def site():
-    """One published brief with slug ``real-brief`` and tag ``water``: real pages."""
-    published_brief(slug="real-brief", tags=("Water",))
+    """One published brief with slug ``real-brief``, tag ``water`` and
+    author ``ayesha-khan``: real pages."""
+    published_brief(slug="real-brief", tags=("Water",), authors=("Ayesha Khan",))
     assert Tag.objects.filter(slug="water").exists()
 
 
 def real_path(name: str) -> str:
-    """The route's address for the ``site`` fixture's brief or tag."""
+    """The route's address for the ``site`` fixture's brief, tag or author."""
     template = route_template(name)
-    slug = "water" if "/tags/" in template else "real-brief"
+    slug = (
+        "water"
+        if "/tags/" in template
+        else "ayesha-khan"
+        if "/authors/" in template
+        else "real-brief"
+    )
     return template.replace(SLUG, slug).replace(str(NUMBER), "1")
 
 

@@ -42,6 +42,15 @@ def index(client) -> dict[str, str | None]:
     }
 
 
+def lastmods(client, sitemap_url: str) -> dict[str, str | None]:
+    """{loc: lastmod} of the addresses a sitemap lists."""
+    root = xml(client, sitemap_url)
+    return {
+        url.findtext("s:loc", namespaces=NS): url.findtext("s:lastmod", namespaces=NS)
+        for url in root.findall("s:url", NS)
+    }
+
+
 def addresses(client, sitemap_url: str) -> list[str]:
     root = xml(client, sitemap_url.removeprefix(BASE))
     return [url.findtext("s:loc", namespaces=NS) for url in root.findall("s:url", NS)]
@@ -57,8 +66,32 @@ def test_the_index_names_each_section_dated_by_its_latest_change(client):
     assert index(client) == {
         f"{BASE}/sitemap-pages.xml": "2025-06-01T08:00:00+00:00",
         f"{BASE}/sitemap-briefs.xml": "2025-06-01T08:00:00+00:00",
-        # Tags have no lastmod in their sitemap, nor here.
-        f"{BASE}/sitemap-tags.xml": None,
+        f"{BASE}/sitemap-tags.xml": "2025-06-01T08:00:00+00:00",
+        # Authors have no lastmod in their sitemap, nor here.
+        f"{BASE}/sitemap-authors.xml": None,
+    }
+
+
+def test_each_tag_is_dated_by_the_latest_change_of_the_briefs_that_carry_it(client):
+    day = dt.datetime(2025, 6, 1, 8, tzinfo=dt.UTC)
+    published_brief(tags=("Trade",), published_at=day)
+    published_brief(
+        sections=(("", "Text.", ("Trade", "Energy")),),
+        published_at=day - dt.timedelta(days=3),
+    )
+    corrected = published_brief(sections=(("", "Text.", ("Water",)),), published_at=day)
+    Brief.objects.filter(pk=corrected.pk).update(revised_at=day + dt.timedelta(days=2))
+    # Neither a draft nor a scheduled brief dates a tag.
+    draft_brief(tags=("Energy",))
+    scheduled_brief(sections=(("", "Text.", ("Energy",)),))
+
+    dated = lastmods(client, "/sitemap-tags.xml")
+
+    # Django's sitemap writes the day of each address's lastmod.
+    assert dated == {
+        f"{BASE}/tags/trade/": "2025-06-01",
+        f"{BASE}/tags/energy/": "2025-05-29",
+        f"{BASE}/tags/water/": "2025-06-03",
     }
 
 
@@ -70,15 +103,16 @@ def test_every_address_is_in_exactly_one_sitemap_page(client, monkeypatch):
     names = index(client)
 
     assert sorted(names) == sorted(
-        [f"{BASE}/sitemap-pages.xml"]
+        [f"{BASE}/sitemap-pages.xml", f"{BASE}/sitemap-pages.xml?p=2"]
         + [f"{BASE}/sitemap-briefs.xml"]
         + [f"{BASE}/sitemap-briefs.xml?p={p}" for p in (2, 3)]
         + [f"{BASE}/sitemap-tags.xml"]
         + [f"{BASE}/sitemap-tags.xml?p={p}" for p in (2, 3)]
+        + [f"{BASE}/sitemap-authors.xml"]
     )
     listed = [url for name in names for url in addresses(client, name)]
     assert len(listed) == len(set(listed))
-    expected = {f"{BASE}/", f"{BASE}/tags/"}
+    expected = {f"{BASE}/", f"{BASE}/tags/", f"{BASE}/authors/"}
     expected |= {f"{BASE}{brief.get_absolute_url()}" for brief in briefs}
     expected |= {f"{BASE}/tags/tag-{n}/" for n in range(5)} | {f"{BASE}/tags/trade/"}
     assert set(listed) == expected
@@ -111,15 +145,16 @@ def test_the_index_and_each_sitemap_run_a_fixed_number_of_queries(client, settin
         "/sitemap-pages.xml",
         "/sitemap-briefs.xml",
         "/sitemap-tags.xml",
+        "/sitemap-authors.xml",
     ]
-    published_brief(tags=("Trade",))
+    published_brief(tags=("Trade",), authors=("Ayesha Khan",))
     few = [queries(client, url) for url in urls]
     for n in range(20):
-        published_brief(tags=(f"Tag {n}",))
+        published_brief(tags=(f"Tag {n}",), authors=(f"Author {n}",))
     Brief.objects.update(revised_at=None)
 
     many = [queries(client, url) for url in urls]
 
-    # The index: the latest change (pages, briefs), two counts. Pages: the
-    # latest change for each listing. Briefs and tags: a count and the page.
-    assert few == many == [4, 2, 2, 2]
+    # The index: the latest change, three counts. Pages: the latest change.
+    # Briefs, tags and authors: a count and the page.
+    assert few == many == [4, 1, 2, 2, 2]

@@ -285,8 +285,8 @@ def test_the_tag_index_shows_the_stored_figures(client):
 
     text = client.get("/tags/").content.decode()
 
-    assert "2 briefs, 4 sections" in text
-    assert "2 briefs, 2 sections" in text
+    assert "2 briefs · mentioned in 4 sections" in text
+    assert "2 briefs · mentioned in 2 sections" in text
 
 
 def test_migrate_puts_back_triggers_a_table_rebuild_dropped():

@@ -40,7 +40,7 @@ def test_tag_page_is_paginated_newest_first(client, paged_tag):
 
     assert ">Part 0</a>" in first and ">Part 1</a>" in first
     assert ">Part 2</a>" not in first
-    assert "3 sections and 2 briefs carry this tag." in first
+    assert "2 briefs · mentioned in 3 sections." in first
     assert 'rel="next" href="?page=2"' in first
     assert '<link rel="canonical" href="http://testserver/tags/energy/">' in first
     assert ">Part 2</a>" in second and ">Part 0</a>" not in second
@@ -125,7 +125,9 @@ def test_unknown_kind_is_404(client, kinds, kind):
 def test_tag_page_shows_its_kind(client, kinds):
     html = client.get("/tags/pakistan/").content.decode()
 
-    assert '<p class="kicker"><a href="/tags/?kind=place">Place</a></p>' in html
+    # A label, not a link; the way to the other places is at the end.
+    assert '<p class="kicker">Place</p>' in html
+    assert '<a href="/tags/?kind=place">All places</a>' in html
 
 
 # --- Old addresses -----------------------------------------------------------

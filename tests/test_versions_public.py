@@ -571,20 +571,23 @@ def test_cite_this_version_gives_the_versioned_address(client, full_brief):
 
     assert "Cite this version (version 2)" in cite
     texts = re.findall(r'<pre class="cite__text">(.*?)</pre>', cite, re.S)
-    assert len(texts) == 4
+    # The brief's citation, BibTeX and BibLaTeX, then the version's.
+    assert len(texts) == 6
     # The brief's own citation still names the current page.
     assert f"http://testserver{full_brief.get_absolute_url()}. Accessed" in texts[0]
-    assert texts[2].startswith(
+    assert texts[3].startswith(
         f"A. Analyst. “Border trade reopens.” Version 2. Newsroom, 1 June 2025. "
         f"{address}. Accessed "
     )
-    assert texts[3].startswith("@online{newsroom-2025-border-trade-reopens-v2,\n")
-    assert "  version = {2},\n" in texts[3]
-    assert f"  url = {{{address}}},\n" in texts[3]
+    assert texts[4].startswith("@misc{newsroom-2025-border-trade-reopens-v2,\n")
+    assert "  note = {Newsroom. Version 2. Accessed " in texts[4]
+    assert texts[5].startswith("@online{newsroom-2025-border-trade-reopens-v2,\n")
+    assert "  version = {2},\n" in texts[5]
+    assert f"  url = {{{address}}},\n" in texts[5]
 
     # A version's own page cites that version.
     old = get_html(client, version_url(full_brief, 1))
-    [text, entry] = re.findall(r'<pre class="cite__text">(.*?)</pre>', old, re.S)
+    [text, _, entry] = re.findall(r'<pre class="cite__text">(.*?)</pre>', old, re.S)
     assert "Cite this version" in old
     assert (
         f"Version 1. Newsroom, 1 June 2025. http://testserver{version_url(full_brief, 1)}."

@@ -28,6 +28,7 @@ from briefs.admin.importing import ImportFromDocument
 from briefs.admin.inlines import (
     TAG_INPUT,
     CorrectionInline,
+    CreditInline,
     KeyPointInline,
     SectionInline,
     StatusChangeInline,
@@ -143,7 +144,13 @@ class BriefAdmin(
     VersionAdmin,
 ):
     form = BriefForm
-    inlines = [KeyPointInline, SectionInline, StatusChangeInline, CorrectionInline]
+    inlines = [
+        CreditInline,
+        KeyPointInline,
+        SectionInline,
+        StatusChangeInline,
+        CorrectionInline,
+    ]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
         "publication_state",

@@ -16,7 +16,7 @@ from briefs.forms import (
     SectionFormSet,
     TagAutocompleteWidget,
 )
-from briefs.models import Correction, KeyPoint, Section, StatusChange
+from briefs.models import BriefAuthor, Correction, KeyPoint, Section, StatusChange
 
 # Tag inputs on briefs and sections suggest existing tags as editors type.
 TAG_INPUT = {TaggableManager: {"widget": TagAutocompleteWidget}}
@@ -39,7 +39,27 @@ class KeyPointInline(InTheText, SortableTabularInline):
     form = KeyPointForm
     formset = LoadedRowsFormSet
     fields = ["text"]
-    template = "admin/briefs/brief/includes/key_points.html"
+    template = "admin/briefs/brief/includes/rows.html"
+
+
+class CreditInline(InTheText, SortableTabularInline):
+    """The brief's authors in the byline's order, chosen from the authors
+    editors keep (typing finds them)."""
+
+    model = BriefAuthor
+    formset = LoadedRowsFormSet
+    fields = ["author"]
+    autocomplete_fields = ["author"]
+    template = "admin/briefs/brief/includes/rows.html"
+    verbose_name = "author"
+    verbose_name_plural = "authors"
+
+    def get_extra(self, request: HttpRequest, obj=None, **kwargs) -> int:
+        # A new brief opens with no author row: many briefs credit nobody.
+        return 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BriefAuthor]:
+        return super().get_queryset(request).select_related("author")
 
 
 class SectionInline(InTheText, SortableStackedInline):

@@ -15,6 +15,11 @@ dropped (``briefs.caching.stores``). The names:
   carry it. Recorded for every tag a page loads: a tag's page and feeds, and
   a brief page's topics, whose related briefs are chosen by them.
 - ``tags``: the tag index (which tags are public, and their counts).
+- ``author:<id>``: one author's name and details. Recorded for every author
+  a page loads.
+- ``author-briefs:<id>``: which published briefs credit one author, in
+  what order. Declared by the author's page and feeds.
+- ``authors``: the author index (which authors are public, and their counts).
 - ``*``: everything. Every page depends on it.
 - ``write``: any write at all. Every write names it; a page whose view
   declares nothing with ``depends_on`` depends on it (the sitemap,
@@ -35,6 +40,7 @@ EVERYTHING = "*"
 ANY_WRITE = "write"
 PUBLISHED_SET = "briefs"
 TAG_INDEX = "tags"
+AUTHOR_INDEX = "authors"
 
 # The names the page being rendered for readers has recorded, or None.
 _collecting: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
@@ -48,6 +54,14 @@ def brief(pk: int) -> str:
 
 def tag(pk: int) -> str:
     return f"tag:{pk}"
+
+
+def author(pk: int) -> str:
+    return f"author:{pk}"
+
+
+def author_briefs(pk: int) -> str:
+    return f"author-briefs:{pk}"
 
 
 def depends_on(request: HttpRequest, *names: str) -> None:

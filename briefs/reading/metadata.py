@@ -9,7 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
-from briefs.models import Brief, Correction, Section, Tag
+from briefs.models import Author, Brief, Correction, Section, Tag
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:
@@ -109,8 +109,41 @@ def brief_structured_data(
         data["correction"] = corrections
     if brief.dateline:
         data["dateline"] = brief.dateline
-    if brief.byline:
+    authors = brief.author_list
+    if authors:
+        data["author"] = [person(request, author) for author in authors]
+    elif brief.byline:
         data["author"] = {"@type": "Person", "name": brief.byline}
     if brief.source_url:
         data["isBasedOn"] = brief.source_url
     return data
+
+
+def person(request: HttpRequest, author: Author) -> dict:
+    """schema.org Person for ``author``: their page here, and their own web
+    page and ORCID iD as the same person elsewhere."""
+    data = {
+        "@type": "Person",
+        "name": author.name,
+        "url": absolute_url(request, author.get_absolute_url()),
+    }
+    if author.role:
+        data["jobTitle"] = author.role
+    same_as = [link for link in (author.url, author.orcid_url) if link]
+    if same_as:
+        data["sameAs"] = same_as
+    return data
+
+
+def author_structured_data(request: HttpRequest, author: Author, *, url: str) -> dict:
+    """schema.org ProfilePage for an author's page, the author its subject."""
+    data = person(request, author)
+    if author.bio:
+        data["description"] = author.bio
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "url": url,
+        "inLanguage": settings.NEWSROOM_LANGUAGE,
+        "mainEntity": data,
+    }

@@ -336,17 +336,19 @@
     }
   });
 
-  function numberKeyPoints(body) {
+  // One-field rows (key points, authors) keep their numbers as they move.
+  function numberRows(body) {
+    const name = body.dataset.rowName;
     let number = 0;
     body.querySelectorAll("tr.form-row:not(.empty-form)").forEach(function (row) {
       number += 1;
-      const label = row.querySelector(".key-point-label");
+      const label = row.querySelector(".inline-row-label");
       if (label) {
-        label.textContent = "Key point " + number;
+        label.textContent = name + " " + number;
       }
       row.querySelectorAll(".sort i").forEach(function (arrow) {
         const where = arrow.classList.contains("move-begin") ? "top" : "bottom";
-        arrow.setAttribute("aria-label", "Move key point " + number + " to the " + where);
+        arrow.setAttribute("aria-label", "Move " + name.toLowerCase() + " " + number + " to the " + where);
       });
     });
   }
@@ -364,12 +366,11 @@
     if (tagged) {
       suggest();
     }
-    const body = document.querySelector("#key_points-group tbody");
-    if (body) {
+    document.querySelectorAll(".inline-rows tbody[data-row-name]").forEach(function (body) {
       new MutationObserver(function () {
-        numberKeyPoints(body);
+        numberRows(body);
       }).observe(body, { childList: true });
-    }
+    });
   });
   document.addEventListener("formset:added", function (event) {
     setUp(event.target);
