@@ -53,6 +53,7 @@ from briefs.reading.metadata import (
     absolute_url,
     author_structured_data,
     brief_structured_data,
+    share_image,
     share_links,
     version_url,
 )
@@ -157,6 +158,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "minutes": reading_minutes(brief, key_points, sections),
             "related": related_briefs(brief, topics),
             "share_links": share_links(brief.title, url),
+            "share_image": share_image(request, brief),
             "cite": cite(**facts, url=url),
             # The current version's text is the page's (a minor edit amends it).
             "cite_version": (
@@ -193,9 +195,10 @@ def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
     authors, or None.
 
     Only those are prefetched (``Brief.description`` reads the sections, and
-    the byline, citation and JSON-LD the authors): the brief page reads its key points, tags and corrections with plain
-    queries, a third cheaper than ``with_outline()``'s prefetches (taggit's
-    above all) for the same rows.
+    the byline, citation and JSON-LD the authors): the brief page reads its
+    key points, tags and corrections with plain queries, a third cheaper
+    than ``with_outline()``'s prefetches (taggit's above all) for the same
+    rows.
     """
     return briefs.prefetch_related("sections").with_authors().filter(slug=slug).first()
 

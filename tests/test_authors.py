@@ -7,10 +7,14 @@ import json
 import re
 
 import pytest
+import reversion
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.urls import reverse
 
+from briefs.editorial.diffing import diff_briefs
+from briefs.editorial.history import brief_versions, snapshot
+from briefs.ingest.exporting import export_briefs
 from briefs.models import Author, Brief, BriefAuthor
 from tests.factories import draft_brief, make_author, published_brief, scheduled_brief
 from tests.people import member
@@ -289,3 +293,64 @@ def test_a_bad_orcid_id_is_a_form_error_not_a_save():
     html = response.content.decode()
     assert "check digit is wrong" in html
     assert "Enter a valid URL." in html
+
+
+# --- The export, the API and history -------------------------------------------------
+
+
+def test_the_api_and_the_export_name_the_authors_in_order_and_keep_the_byline(client):
+    brief = published_brief(
+        byline="By our correspondents", authors=("Zhou Wei", "Ayesha Khan")
+    )
+
+    data = client.get(f"/api/briefs/{brief.slug}/").json()
+
+    assert data["byline"] == "By our correspondents"
+    assert data["authors"] == [
+        {"name": "Zhou Wei", "slug": "zhou-wei"},
+        {"name": "Ayesha Khan", "slug": "ayesha-khan"},
+    ]
+    (exported,) = export_briefs()
+    assert exported["authors"] == data["authors"]
+
+
+def test_history_keeps_who_was_credited_and_the_diff_says_what_changed():
+    brief = published_brief(authors=("Ayesha Khan",))
+    record(brief)
+    credit = BriefAuthor.objects.get(brief=brief)
+    credit.author = make_author("Zhou Wei")
+    credit.save()
+    record(brief)
+
+    newer, older = (snapshot(version) for version in brief_versions(brief.pk))
+
+    assert older["authors"] == [{"name": "Ayesha Khan", "slug": "ayesha-khan"}]
+    assert newer["authors"] == [{"name": "Zhou Wei", "slug": "zhou-wei"}]
+    change = next(
+        field for field in diff_briefs(older, newer).fields if field.label == "Authors"
+    )
+    assert change.changed
+    assert [(s.kind, s.text) for s in change.segments if s.kind != "same"] == [
+        ("removed", "Ayesha Khan\n"),
+        ("added", "Zhou Wei\n"),
+    ]
+
+
+def record(brief: Brief) -> None:
+    with reversion.create_revision():
+        reversion.add_to_revision(Brief.objects.for_revision().get(pk=brief.pk))
+
+
+def test_a_public_version_names_the_authors_it_was_published_with(client):
+    brief = published_brief(authors=("Ayesha Khan",))
+    # Credited since, with no new public version: version 1 never changes.
+    credit = BriefAuthor.objects.get(brief=brief)
+    credit.author = make_author("Zhou Wei")
+    credit.save()
+
+    first = client.get(f"{brief.get_absolute_url()}versions/1/").content.decode()
+    current = client.get(brief.get_absolute_url()).content.decode()
+
+    assert '<span class="byline">By Ayesha Khan</span>' in first
+    assert "Zhou Wei" not in first
+    assert "Zhou Wei" in current

@@ -102,6 +102,12 @@ def _names_change(label: str, old: list[str] | None, new: list[str] | None) -> C
     return Change(label, diff_items(old, new), old != new)
 
 
+def _authors_change(label: str, old: list | None, new: list | None) -> Change:
+    """The credited authors, by name, in order."""
+    names = [[author["name"] for author in authors or []] for authors in (old, new)]
+    return Change(label, diff_items(*names), names[0] != names[1])
+
+
 def _status_change(label: str, old: str | None, new: str | None) -> Change:
     return _replaced(label, status_in_words(old), status_in_words(new))
 
@@ -155,6 +161,7 @@ FIELDS = (
     ("summary", "Summary", _change),
     ("source_name", "Source", _change),
     ("byline", "Byline", _change),
+    ("authors", "Authors", _authors_change),
     ("source_url", "Source URL", _change),
     ("key_points", "Key points", _change),
     ("tags", "Tags", _names_change),

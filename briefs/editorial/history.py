@@ -6,9 +6,18 @@ from typing import Any
 
 from reversion.models import Version
 
-from briefs.ingest.exporting import BriefContent, Source
+from briefs.ingest.exporting import AuthorRef, BriefContent, Source
 from briefs.ingest.exporting import Section as ExportedSection
-from briefs.models import Brief, KeyPoint, Section, Tag, TaggedBrief, TaggedSection
+from briefs.models import (
+    Author,
+    Brief,
+    BriefAuthor,
+    KeyPoint,
+    Section,
+    Tag,
+    TaggedBrief,
+    TaggedSection,
+)
 
 
 def brief_versions(brief_pk: int):
@@ -24,7 +33,7 @@ def snapshot(version: Version) -> dict[str, Any]:
     by_model: dict[type, list[dict[str, Any]]] = {}
     for item in version.revision.version_set.select_related("content_type"):
         model = item.content_type.model_class()
-        if model in (KeyPoint, Section, TaggedBrief, TaggedSection):
+        if model in (KeyPoint, BriefAuthor, Section, TaggedBrief, TaggedSection):
             by_model.setdefault(model, []).append(
                 {"pk": int(item.object_id), **item.field_dict}
             )
@@ -46,6 +55,14 @@ def snapshot(version: Version) -> dict[str, Any]:
     tag_ids = {t["tag_id"] for t in (*tagged_sections, *tagged_brief)}
     names = {tag.pk: tag.name for tag in Tag.objects.filter(pk__in=tag_ids)}
 
+    credits = sorted(
+        (c for c in by_model.get(BriefAuthor, []) if c["brief_id"] == pk),
+        key=lambda c: (c["position"], c["pk"]),
+    )
+    # Authors are not versioned: their names now, or a placeholder for one
+    # since deleted (an author is deleted only once no brief credits them).
+    people = Author.objects.in_bulk([c["author_id"] for c in credits])
+
     def tag_names(rows) -> list[str]:
         return [
             names.get(row["tag_id"], f"(deleted tag {row['tag_id']})") for row in rows
@@ -61,6 +78,14 @@ def snapshot(version: Version) -> dict[str, Any]:
         published_at=brief.get("published_at"),
         source_name=brief.get("source_name", ""),
         byline=brief.get("byline", ""),
+        authors=[
+            AuthorRef(
+                name=people[c["author_id"]].name, slug=people[c["author_id"]].slug
+            )
+            if c["author_id"] in people
+            else AuthorRef(name=f"(deleted author {c['author_id']})", slug="")
+            for c in credits
+        ],
         source_url=brief.get("source_url", ""),
         key_points=[p["text"] for p in key_points],
         sections=[

@@ -95,6 +95,16 @@ class Source(Shape):
         return cls(path=path, sha256=sha256) if path else None
 
 
+class AuthorRef(Shape):
+    """An author credited on a brief."""
+
+    name: str
+    slug: str = Field(
+        description="The author's page is /authors/<slug>/ while they have a "
+        "published brief; empty for an author since deleted (in history)."
+    )
+
+
 class Correction(Shape):
     """A dated public note on a change to the published brief."""
 
@@ -120,7 +130,11 @@ class BriefContent(Shape):
         description="ISO 8601 with offset; null for a brief never published."
     )
     source_name: str = Field(description="May be empty.")
-    byline: str = Field(description="May be empty.")
+    byline: str = Field(description="May be empty: the source's own words.")
+    authors: list[AuthorRef] = Field(
+        description="The people credited, in order; may be empty (as in "
+        "revisions from before authors were kept)."
+    )
     source_url: str = Field(description="An http or https URL, or empty.")
     key_points: list[str] = Field(description="In order.")
     sections: list[Section] = Field(description="In order.")
@@ -165,6 +179,10 @@ class ExportedBrief(BriefContent):
             published_at=brief.published_at,
             source_name=brief.source_name,
             byline=brief.byline,
+            authors=[
+                AuthorRef(name=author.name, slug=author.slug)
+                for author in brief.author_list
+            ],
             source_url=brief.source_url,
             key_points=[point.text for point in brief.key_points.all()],
             sections=[

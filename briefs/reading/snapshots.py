@@ -29,6 +29,7 @@ def snapshot_text(snapshot: dict) -> dict:
         "dateline": snapshot.get("dateline", ""),
         "published_at": dt.datetime.fromisoformat(published) if published else None,
         "byline": snapshot.get("byline", ""),
+        "authors": [author["name"] for author in snapshot.get("authors", [])],
         "source_name": snapshot.get("source_name", ""),
         "source_url": snapshot.get("source_url", ""),
         "key_points": snapshot.get("key_points", []),
