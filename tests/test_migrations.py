@@ -12,9 +12,10 @@ from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from reversion.models import Version
 
+from briefs import tag_counts
 from briefs.editorial.history import snapshot
 from briefs.editorial.restoring import restore_brief
-from briefs.models import Brief, Section
+from briefs.models import Brief, Section, Tag
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -149,3 +150,29 @@ def test_revisions_recorded_with_the_memory_as_names_still_read_and_restore():
     assert Brief.objects.get().title == brief.title
     # The memory is not content: a restore leaves it as it was.
     assert memory() == remembered
+
+
+def test_a_migration_that_rebuilds_the_briefs_table_keeps_the_tag_counts():
+    # On SQLite every AddField to Brief rebuilds its table, dropping its
+    # triggers; the tag counts must come through with them put back.
+    target = ("briefs", "0014_author_permissions")
+    call_command("migrate", *target, verbosity=0)
+    try:
+        old = MigrationExecutor(connection).loader.project_state(target).apps
+        brief = old.get_model("briefs", "Brief").objects.create(
+            title="Live",
+            slug="live",
+            status="published",
+            published_at=dt.datetime(2025, 3, 1, tzinfo=dt.UTC),
+        )
+        tag = old.get_model("briefs", "Tag").objects.create(name="Water", slug="water")
+        old.get_model("briefs", "TaggedBrief").objects.create(
+            content_object_id=brief.pk, tag=tag
+        )
+    finally:
+        call_command("migrate", verbosity=0)
+
+    assert Tag.objects.get(slug="water").published_brief_count == 1
+    assert tag_counts.installed() == tag_counts.trigger_names()
+    Brief.objects.filter(slug="live").update(status="draft")
+    assert Tag.objects.get(slug="water").published_brief_count == 0
