@@ -18,7 +18,7 @@ XDIST := -n $(TEST_WORKERS)
 # the time.
 TEST_PYTHON := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python
 
-.PHONY: run serve test test-postgres test-load lint format bench install clean
+.PHONY: run serve test test-postgres test-load lint format bench lighthouse install clean
 
 # The environment is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -71,5 +71,14 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/run.py
 
+# Lighthouse 12's scores for each kind of reader page, mobile and desktop,
+# against the site under gunicorn with DEBUG off (needs npm and Chromium).
+LIGHTHOUSE := .lighthouse/node_modules/.bin/lighthouse
+$(LIGHTHOUSE):
+	npm install --silent --no-audit --no-fund --prefix .lighthouse lighthouse@12
+
+lighthouse: install $(LIGHTHOUSE)
+	$(BIN)/python benchmarks/lighthouse.py $(LIGHTHOUSE)
+
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis .lighthouse
