@@ -19,8 +19,9 @@ from reversion.models import Version
 from briefs import search
 from briefs.editorial import versions
 from briefs.ingest import importing
-from briefs.models import Brief, PublicVersion, SearchEntry, TaggedBrief
+from briefs.models import Brief, PublicVersion, SearchEntry, Tag, TaggedBrief
 from tests.test_import_seeds import SEED, run
+from tests.test_tag_counts import assert_counts_right, stored_counts
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,12 @@ def test_public_versions_hold_what_a_fetched_brief_would_give(tmp_path):
     assert "Added." not in updated.public_versions.get(number=1).snapshot["key_points"]
 
 
+def test_the_tag_counts_hold_the_rows_a_batch_inserts(tmp_path):
+    run(documents(tmp_path, 3))
+    assert stored_counts()["China"] == (3, 12)
+    assert_counts_right()
+
+
 def test_search_entries_are_those_a_rebuild_writes(tmp_path):
     run(documents(tmp_path, 3))
 
@@ -115,18 +122,24 @@ def test_search_entries_are_those_a_rebuild_writes(tmp_path):
     ]
 
 
-def test_a_document_the_database_refuses_leaves_nothing_and_its_batch_is_kept(
-    tmp_path, monkeypatch
-):
+def refuse_the_second(monkeypatch) -> None:
+    """The database refuses the tag rows of document 002, whether written
+    with the rest of its batch's or alone."""
     bulk_create = TaggedBrief.objects.bulk_create
 
-    def refuse_the_second(rows, *args, **kwargs):
+    def refusing(rows, *args, **kwargs):
         rows = list(rows)
-        if rows and rows[0].content_object.source_path.endswith("002.txt"):
+        if any(r.content_object.source_path.endswith("002.txt") for r in rows):
             raise IntegrityError("simulated failure")
         return bulk_create(rows, *args, **kwargs)
 
-    monkeypatch.setattr(TaggedBrief.objects, "bulk_create", refuse_the_second)
+    monkeypatch.setattr(TaggedBrief.objects, "bulk_create", refusing)
+
+
+def test_a_document_the_database_refuses_leaves_nothing_and_its_batch_is_kept(
+    tmp_path, monkeypatch
+):
+    refuse_the_second(monkeypatch)
     out = io.StringIO()
     with pytest.raises(CommandError, match="1 of 3 files failed"):
         call_command("import_seeds", str(documents(tmp_path, 3)), stdout=out)
@@ -140,19 +153,22 @@ def test_a_document_the_database_refuses_leaves_nothing_and_its_batch_is_kept(
     }
     for brief in kept:
         assert brief.tags.exists() and Version.objects.get_for_object(brief).exists()
+    # The database's triggers counted the rows kept, and not those undone.
+    assert stored_counts()["China"] == (2, 8)
+    assert_counts_right()
 
 
 def test_a_document_that_raises_stops_the_run_keeping_those_before_it(
     tmp_path, monkeypatch
 ):
-    write = importing._write
+    new_brief = importing._new_brief
 
-    def crash_on_the_third(brief, planned, *args, **kwargs):
+    def crash_on_the_third(planned, *args, **kwargs):
         if planned.source_path.endswith("003.txt"):
             raise RuntimeError("a bug")
-        return write(brief, planned, *args, **kwargs)
+        return new_brief(planned, *args, **kwargs)
 
-    monkeypatch.setattr(importing, "_write", crash_on_the_third)
+    monkeypatch.setattr(importing, "_new_brief", crash_on_the_third)
     out = io.StringIO()
     with pytest.raises(RuntimeError, match="a bug"):
         call_command("import_seeds", str(documents(tmp_path, 4)), stdout=out)
@@ -201,3 +217,83 @@ def test_a_file_named_twice_in_one_batch_is_created_then_unchanged(tmp_path):
     assert output.index("created: ") < output.index("unchanged: ")
     assert "1 created, 0 updated, 1 unchanged" in output
     assert Brief.objects.count() == 1
+
+
+def test_a_document_that_raises_while_read_keeps_the_new_briefs_before_it(
+    tmp_path, monkeypatch
+):
+    """New briefs are written together when their batch ends; a document
+    that raises before then still leaves those before it written."""
+    plan = importing.plan_brief
+
+    def crash_on_the_third(doc, **kwargs):
+        if doc.title.startswith("Report r3x"):
+            raise RuntimeError("a bug")
+        return plan(doc, **kwargs)
+
+    monkeypatch.setattr(importing, "plan_brief", crash_on_the_third)
+    out = io.StringIO()
+    with pytest.raises(RuntimeError, match="a bug"):
+        call_command("import_seeds", str(documents(tmp_path, 4)), stdout=out)
+    assert out.getvalue().count("created: ") == 2
+    assert Brief.objects.count() == 2
+    assert SearchEntry.objects.count() == 10
+    assert Version.objects.filter(revision__comment__startswith="Imported").count()
+
+
+def test_a_refused_document_s_new_tag_is_made_again_for_the_next(tmp_path, monkeypatch):
+    """A tag first made by a document whose write is undone is gone with
+    it; the next document that names it makes it again."""
+    folder = documents(tmp_path, 3)
+    for name in ("002.txt", "003.txt"):
+        path = folder / name
+        path.write_text(
+            "Tags: Brand-new tag\n\n" + path.read_text(encoding="utf-8"),
+            encoding="utf-8",
+        )
+    refuse_the_second(monkeypatch)
+    with pytest.raises(CommandError, match="1 of 3 files failed"):
+        call_command("import_seeds", str(folder), stdout=io.StringIO())
+    third = Brief.objects.get(source_path__endswith="003.txt")
+    assert "Brand-new tag" in {tag.name for tag in third.tags.all()}
+    assert Tag.objects.filter(name="Brand-new tag").count() == 1
+    assert TaggedBrief.objects.filter(tag__name="Brand-new tag").count() == 1
+
+
+def test_a_dated_document_s_revision_and_version_hold_what_the_database_keeps(
+    tmp_path,
+):
+    """A date with an offset is kept in UTC: the revision and the public
+    version made from the brief in memory read as they would fetched."""
+    seed = SEED.read_text(encoding="utf-8")
+    (tmp_path / "dated.txt").write_text(
+        "---\npublished: 2024-03-01T10:00:00.250000+05:00\n---\n" + seed,
+        encoding="utf-8",
+    )
+    run(tmp_path)
+    brief = Brief.objects.get()
+    assert brief.published_at.isoformat() == "2024-03-01T05:00:00.250000+00:00"
+    imported = Version.objects.get_for_object(brief).get().revision
+    assert versions_of(imported) == versions_of(fresh_revision(brief))
+    version = brief.public_versions.get()
+    assert version.snapshot == versions._snapshot(brief)
+    assert version.published_at == brief.published_at
+
+
+def test_briefs_of_one_title_get_the_slugs_one_at_a_time_would(tmp_path):
+    seed = SEED.read_text(encoding="utf-8")
+    for run_number, names in enumerate((["a", "b", "c"], ["d", "e"])):
+        folder = tmp_path / str(run_number)
+        folder.mkdir()
+        for name in names:
+            (folder / f"{name}.txt").write_text(seed, encoding="utf-8")
+        run(folder)
+    base = "seventh-foreign-ministers-dialogue-held-in-beijing"
+    slugs = {Path(b.source_path).name: b.slug for b in Brief.objects.all()}
+    assert slugs == {
+        "a.txt": base,
+        "b.txt": f"{base}-2",
+        "c.txt": f"{base}-3",
+        "d.txt": f"{base}-4",
+        "e.txt": f"{base}-5",
+    }

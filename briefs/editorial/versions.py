@@ -18,6 +18,7 @@ saved between two public versions are never shown to readers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db.models import F
 
@@ -117,6 +118,26 @@ def record_publication(brief: Brief, *, outlined: bool = False) -> PublicVersion
         published_at=published_at,
         number=latest + 1,
         outlined=outlined,
+    )
+
+
+def record_first_publications(briefs: Sequence[Brief]) -> list[PublicVersion]:
+    """Version 1 of each of ``briefs``, new briefs just published, in one
+    insert: ``record_publication``'s for a brief that has no version yet.
+
+    Each brief carries its number already (``public_version`` 1, saved with
+    it) and ``with_outline()``'s prefetches, as the database has them now;
+    the version is dated at its publication time.
+    """
+    return PublicVersion.objects.bulk_create(
+        PublicVersion(
+            brief_id=brief.pk,
+            number=1,
+            kind=PublicVersion.Kind.PUBLISHED,
+            published_at=brief.published_at,
+            snapshot=_snapshot(brief, outlined=True),
+        )
+        for brief in briefs
     )
 
 

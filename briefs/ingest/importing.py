@@ -1,5 +1,6 @@
-"""Import source documents as briefs: one file, one brief, one transaction
-(or a savepoint of its own, in a run's batch of documents).
+"""Import source documents as briefs: one file, one brief, all or nothing
+(in a run's batch of documents, the new briefs are written together, and
+each again on its own should one of them fail).
 
 The parser (``briefs.ingest.parsing``) turns text into structure; this module does
 the database work. A brief's identity is its source file's path. An unchanged
@@ -19,7 +20,7 @@ import os
 import stat
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -27,19 +28,35 @@ from typing import Any
 
 import reversion
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DatabaseError, connections, router, transaction
+from django.db.models import (
+    CompositePrimaryKey,
+    Model,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.encoding import force_str, is_protected_type
+from django.utils.text import slugify
+from django.utils.translation import gettext
+from reversion import revisions as reversion_revisions
+from reversion.models import Revision, Version
+from taggit.models import ItemBase
 
 from briefs import search
 from briefs.control_chars import visible
-from briefs.editorial import versions, workflow
+from briefs.editorial import versions
 from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.parsing import ParsedDocument, ParsedSection, ParseError
 from briefs.markdown import paragraphs_to_markdown, render_markdown
 from briefs.models import (
     Brief,
+    BriefAuthor,
     BriefProposal,
     Correction,
     KeyPoint,
@@ -49,6 +66,7 @@ from briefs.models import (
     Tag,
     TaggedBrief,
     TaggedSection,
+    briefs_touched,
     now_to_the_second,
     unique_anchor,
 )
@@ -393,6 +411,8 @@ class _Planned:
     doc: ParsedDocument
     plan: dict[str, Any]
     warnings: tuple[str, ...]
+    # The brief it updates, as read before planning; None for a new brief.
+    existing: Brief | None = field(default=None, compare=False)
 
     def result(
         self,
@@ -468,6 +488,13 @@ class Importer:
         source_path = source_path or source_path_for(
             path, follow_symlinks=follow_symlinks
         )
+        return self.write(self.read(path, follow_symlinks, source_path))
+
+    def read(
+        self, path: Path, follow_symlinks: bool, source_path: str
+    ) -> ImportResult | _Planned:
+        """``file``'s work, except that nothing is written: what would be
+        comes back as a plan, for ``write`` (or ``create``, with others)."""
         try:
             if not _is_utf8(source_path):
                 # Bytes that are not UTF-8 cannot be stored as the brief's source path.
@@ -479,7 +506,7 @@ class Importer:
             )
         except ImportFailure as error:
             return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-        return self.document(source_path, data, name=path.name)
+        return self._document(source_path, data, name=path.name)
 
     def document(
         self, source_path: str, data: bytes, *, name: str = ""
@@ -491,6 +518,19 @@ class Importer:
         Returns what happened; never leaves a partial brief. Parse errors and
         database refusals come back as a FAILED result, not as exceptions.
         """
+        return self.write(self._document(source_path, data, name=name))
+
+    def write(self, done: ImportResult | _Planned) -> ImportResult:
+        """``done``'s result, what it plans written first (``read``'s)."""
+        if isinstance(done, ImportResult):
+            return done
+        if done.existing is None:
+            return next(self.create([done]))
+        return self._apply(done, done.existing)
+
+    def _document(
+        self, source_path: str, data: bytes, *, name: str
+    ) -> ImportResult | _Planned:
         sha256 = hashlib.sha256(data).hexdigest()
         existing = self._existing(source_path)
         if existing and existing.source_sha256 == sha256:
@@ -506,7 +546,9 @@ class Importer:
             planned = self._plan(source_path, data, sha256=sha256, name=name)
         except (ParseError, ImportFailure) as error:
             return ImportResult(source_path, Outcome.FAILED, detail=str(error))
-        return self._apply(planned, existing)
+        if self.options.dry_run:
+            return self._apply(planned, existing)
+        return replace(planned, existing=existing)
 
     def preview(self, source_path: str, data: bytes, *, name: str = "") -> Preview:
         """What ``document`` would make of ``data``, writing nothing, whatever
@@ -563,8 +605,8 @@ class Importer:
         )
 
     def _apply(self, planned: _Planned, existing: Brief | None) -> ImportResult:
-        """Write the planned brief unless an editor's change stands in the way
-        or this is a dry run, and say what happened (or would have)."""
+        """Update the brief unless an editor's change stands in the way, or
+        say what would happen in a dry run (``existing`` None: a creation)."""
         edited = existing is not None and edited_since_import(existing)
         if edited and not self.options.force:
             return planned.result(
@@ -573,8 +615,8 @@ class Importer:
                 detail="an editor has changed this brief since its last import "
                 "(use --force to replace the editor's version)",
             )
-        outcome = Outcome.UPDATED if existing else Outcome.CREATED
         if self.options.dry_run:
+            outcome = Outcome.UPDATED if existing else Outcome.CREATED
             return planned.result(
                 outcome, slug=existing.slug if existing else "", plan=planned.plan
             )
@@ -587,31 +629,20 @@ class Importer:
                 detail="an editor saved this brief while it was being imported; run the import again",
             )
         except DatabaseError as error:
-            twin = None if existing else _imported_already(planned)
-            if twin is not None:
-                # The same document, imported at the same time (a form sent twice).
-                return ImportResult(
-                    planned.source_path, Outcome.UNCHANGED, slug=twin.slug
-                )
-            return ImportResult(
-                planned.source_path,
-                Outcome.FAILED,
-                detail=f"the database refused it ({error})",
-            )
+            self._forget_tags()
+            return _refused(planned, error)
         detail = "the editor's version is kept in the brief's history" if edited else ""
-        return planned.result(outcome, slug=brief.slug, detail=detail)
+        return planned.result(Outcome.UPDATED, slug=brief.slug, detail=detail)
 
-    def _save(
-        self, planned: _Planned, existing: Brief | None, *, edited: bool
-    ) -> Brief:
-        """Write the planned brief in one transaction, with its revision.
+    def _save(self, planned: _Planned, existing: Brief, *, edited: bool) -> Brief:
+        """Write the planned brief over ``existing`` in one transaction, with
+        its revision.
 
         Raises StaleBrief when an editor saved the brief after it was read.
         """
         with transaction.atomic():
-            if existing:
-                # The admin's own guard: a save from an outdated version is refused.
-                _lock_version(existing)
+            # The admin's own guard: a save from an outdated version is refused.
+            _lock_version(existing)
             if edited:
                 # --force: the editor's version stays in the brief's history.
                 with reversion.create_revision():
@@ -628,18 +659,92 @@ class Importer:
                 written = _write(
                     existing, planned, self.options, tags=self.tagging.tags
                 )
-                brief = written.read_back(created=existing is None)
+                brief = written.read_back()
                 _record_public_change(brief, existing)
-            # Recorded once everything is written, from the rows just written:
-            # a revision open during the write would also follow the brief's
-            # old parts at its save, only to drop them again. Within this
-            # transaction already, so no savepoint of its own.
-            with reversion.create_revision(atomic=False):
-                reversion.set_comment(f"Imported from {planned.source_path}")
-                if self.options.user is not None:
-                    reversion.set_user(self.options.user)
-                reversion.add_to_revision(brief)
+            # Recorded once everything is written, from the rows just written.
+            _record_revisions([(brief, planned)], user=self.options.user)
         return brief
+
+    def create(self, new: Sequence[_Planned]) -> Iterator[ImportResult]:
+        """Write the new briefs ``new`` plans (``read``'s), and yield each
+        one's result, in order.
+
+        They are written together, in one savepoint: a few inserts for all
+        of them rather than a few for each. Should the database refuse that
+        (or anything raise), each is written again in a savepoint of its
+        own, so that only the one at fault fails, or raises: the results
+        yielded before it stand.
+        """
+        if len(new) > 1:
+            try:
+                with transaction.atomic():
+                    briefs = self._create(new)
+            except Exception:
+                # Written one by one, the document at fault fails (or
+                # raises) alone, and says why.
+                self._forget_tags()
+            else:
+                for planned, brief in zip(new, briefs, strict=True):
+                    yield planned.result(Outcome.CREATED, slug=brief.slug)
+                return
+        for planned in new:
+            try:
+                with transaction.atomic():
+                    (brief,) = self._create([planned])
+            except DatabaseError as error:
+                self._forget_tags()
+                twin = _imported_already(planned)
+                if twin is None:
+                    yield _refused(planned, error)
+                else:
+                    # The same document, imported at the same time (a form sent twice).
+                    yield ImportResult(
+                        planned.source_path, Outcome.UNCHANGED, slug=twin.slug
+                    )
+            else:
+                yield planned.result(Outcome.CREATED, slug=brief.slug)
+
+    def _create(self, new: Sequence[_Planned]) -> list[Brief]:
+        """Create the briefs ``new`` plans, with their parts, status changes,
+        first public versions (when published), revisions and search
+        entries (when the outermost ``search.batch()`` ends), in one insert
+        per table; returns them, in order."""
+        options, tags = self.options, self.tagging.tags
+        briefs = Brief.objects.bulk_create(
+            _new_brief(planned, options, slug=slug)
+            for planned, slug in zip(
+                new, _unique_slugs([p.plan["title"] for p in new]), strict=True
+            )
+        )
+        StatusChange.objects.bulk_create(
+            StatusChange(
+                brief_id=brief.pk,
+                from_status="",
+                to_status=brief.status,
+                via=StatusChange.Via.IMPORT,
+                user=_signed_in(options.user),
+                note=_status_note(f"Imported from {planned.source_path}"),
+            )
+            for brief, planned in zip(briefs, new, strict=True)
+        )
+        written = _write_parts(list(zip(briefs, new, strict=True)), tags=tags)
+        for parts in written:
+            # A new brief has no public notes yet, and credits no one.
+            parts.outline(corrections=[], credits=[])
+        versions.record_first_publications(
+            [brief for brief in briefs if brief.public_version]
+        )
+        _record_revisions(list(zip(briefs, new, strict=True)), user=options.user)
+        # Bulk inserts send no signals: this one re-indexes the briefs and
+        # drops the cached pages that list them. Not ``touch()``: a new
+        # brief's version stays 1, the version its import wrote.
+        briefs_touched.send(sender=Brief, brief_ids=[brief.pk for brief in briefs])
+        return briefs
+
+    def _forget_tags(self) -> None:
+        """Read the tags again after a rollback: tags made in it are gone."""
+        if self._tagging is not None:
+            self._tagging = Tagging.using(self._tagging.tagger)
 
 
 def import_document(
@@ -702,47 +807,91 @@ def import_paths(
 
 
 # A run commits its documents in batches: a commit and a re-index per
-# document cost as much as writing a short brief. A batch ends after this
-# many documents or seconds, whichever comes first, so that a run of large
-# documents does not keep others waiting to write for long.
+# document cost as much as writing a short brief, and a batch's new briefs
+# are written together. A batch ends after this many documents or seconds
+# of reading them, whichever comes first. Reading takes no lock, but a
+# batch is written in one transaction: so a run of large documents reports
+# its progress as it goes, and keeps others waiting to write no longer
+# than a short batch takes to write.
 BATCH_DOCUMENTS = 100
-BATCH_SECONDS = 0.5
+BATCH_SECONDS = 2.0
 
 
 def _import_batch(
     importer: Importer, files: Sequence[tuple[Path, bool]]
 ) -> tuple[list[ImportResult], Exception | None]:
-    """Import the first of ``files`` in one transaction, and re-index their
-    briefs together when it ends.
+    """Import the first of ``files``: read and plan them, then write them in
+    one transaction, and re-index their briefs together when it ends.
 
-    Each document writes in a savepoint of its own (``Importer._save``), so
-    one that fails or raises leaves nothing, and the others stay. Returns
-    the results, known once committed, and the exception that stopped the
-    batch, if one did: the documents before it are committed all the same.
+    Reading takes no lock, so others wait to write only while this writes.
+    The new briefs are written together (``Importer.create``), between the
+    updates, in the files' order. Each document that fails or raises leaves
+    nothing, and the others stay. Returns the results, known once
+    committed, and the exception that stopped the batch, if one did: the
+    documents before it are committed all the same.
     """
     files = files[:BATCH_DOCUMENTS]
-    done: list[ImportResult] = []
+    read: list[ImportResult | _Planned] = []
+    planned: set[str] = set()
     error = None
     ends = time.monotonic() + BATCH_SECONDS
-    # A dry run writes nothing, so it takes no write lock either.
-    atomic = contextlib.nullcontext if importer.options.dry_run else transaction.atomic
-    with atomic(), search.batch():
-        source_paths = [
-            source_path_for(path, follow_symlinks=follow) for path, follow in files
-        ]
-        importer.expect(source_paths)
-        for (path, follow), source_path in zip(files, source_paths, strict=True):
-            try:
-                result = importer.file(
-                    path, follow_symlinks=follow, source_path=source_path
-                )
-            except Exception as exception:
-                error = exception
-                break
-            done.append(result)
-            if time.monotonic() >= ends:
-                break
+    source_paths = [
+        source_path_for(path, follow_symlinks=follow) for path, follow in files
+    ]
+    importer.expect(source_paths)
+    for (path, follow), source_path in zip(files, source_paths, strict=True):
+        if source_path in planned:
+            # A file named again is read once the first is written: next batch.
+            break
+        try:
+            read.append(importer.read(path, follow, source_path))
+        except Exception as exception:
+            error = exception
+            break
+        if isinstance(read[-1], _Planned):
+            planned.add(source_path)
+        if time.monotonic() >= ends:
+            break
+    done: list[ImportResult] = []
+    if not planned:  # a dry run, or nothing to write
+        done.extend(read)
+        return done, error
+    with transaction.atomic(), search.batch():
+        queue: list[ImportResult | _Planned] = []
+        for item in read:
+            if isinstance(item, ImportResult) or item.existing is None:
+                queue.append(item)
+                continue
+            # An update: the new briefs before it first.
+            written_error = _flush(importer, queue, done)
+            if written_error is None:
+                try:
+                    done.append(importer.write(item))
+                except Exception as exception:
+                    written_error = exception
+            if written_error is not None:
+                return done, written_error
+        error = _flush(importer, queue, done) or error
     return done, error
+
+
+def _flush(
+    importer: Importer,
+    queue: list[ImportResult | _Planned],
+    done: list[ImportResult],
+) -> Exception | None:
+    """Write the new briefs planned in ``queue`` and move its results to
+    ``done``, in order; returns the exception a document raised, if one
+    did, with the results before it moved."""
+    created = importer.create([item for item in queue if isinstance(item, _Planned)])
+    try:
+        for item in queue:
+            done.append(next(created) if isinstance(item, _Planned) else item)
+    except Exception as exception:
+        return exception
+    finally:
+        queue.clear()
+    return None
 
 
 def source_files(
@@ -817,14 +966,15 @@ def _known_tags_only(
     return replace(doc, tags=known), left_out
 
 
-def _record_public_change(brief: Brief, existing: Brief | None) -> None:
-    """A new published brief gets its first version; a live one re-imported
-    from a changed source document is an update, noted for readers.
+def _record_public_change(brief: Brief, existing: Brief) -> None:
+    """A live brief re-imported from a changed source document is an update,
+    noted for readers; a brief published since but not yet live gets its
+    current version's text brought up to date.
 
     ``brief`` is ``_Written.read_back``'s, which the public version's
     snapshot reads as it is.
     """
-    if existing is not None and existing.is_public:
+    if existing.is_public:
         versions.record_public_change(
             brief,
             kind=Correction.Kind.UPDATE,
@@ -832,8 +982,22 @@ def _record_public_change(brief: Brief, existing: Brief | None) -> None:
             outlined=True,
         )
     else:
-        was_status = existing.status if existing is not None else None
-        versions.after_save(brief, was_status=was_status, was_live=False, outlined=True)
+        versions.after_save(
+            brief, was_status=existing.status, was_live=False, outlined=True
+        )
+
+
+def _refused(planned: _Planned, error: DatabaseError) -> ImportResult:
+    return ImportResult(
+        planned.source_path,
+        Outcome.FAILED,
+        detail=f"the database refused it ({error})",
+    )
+
+
+def _signed_in(user: Any) -> Any:
+    """``user``, or None for nobody known (the command line, or not signed in)."""
+    return user if getattr(user, "is_authenticated", False) else None
 
 
 def _status_note(note: str) -> str:
@@ -861,41 +1025,121 @@ def _published_at(value: dt.datetime | dt.date | None) -> dt.datetime | None:
         value = dt.datetime.combine(value, dt.time())
     if timezone.is_naive(value):
         value = timezone.make_aware(value)
-    return value
+    # In UTC, as the database gives it back: the revision and the public
+    # version are made from the brief in memory, not read again.
+    return value.astimezone(dt.UTC)
+
+
+def _fields(planned: _Planned) -> dict[str, Any]:
+    """The brief's own fields an import writes, new brief or not."""
+    plan = planned.plan
+    return {
+        "title": plan["title"],
+        "dateline": plan["dateline"],
+        "summary": plan["summary"],
+        "source_name": plan["source_name"],
+        "byline": plan["byline"],
+        "source_url": plan["source_url"],
+        "source_path": planned.source_path,
+        "source_sha256": planned.sha256,
+        "import_fingerprint": content_fingerprint(plan),
+    }
+
+
+def _new_brief(planned: _Planned, options: ImportOptions, *, slug: str) -> Brief:
+    """The unsaved brief ``planned`` makes, published or a draft as
+    ``options`` say; a published one carries its first public version's
+    number already (``versions.record_first_publications``)."""
+    published_at = _published_at(planned.doc.published) if options.dated else None
+    if options.publish:
+        status = Brief.Status.PUBLISHED
+        published_at = published_at or now_to_the_second()
+    else:
+        status = Brief.Status.DRAFT
+    return Brief(
+        **_fields(planned),
+        slug=slug,
+        status=status,
+        published_at=published_at,
+        import_version=1,
+        public_version=1 if options.publish else 0,
+        created_by=options.user,
+    )
+
+
+def _unique_slugs(titles: Sequence[str]) -> list[str]:
+    """A slug for each title that no brief has, nor any other of them: what
+    ``unique_slug`` gives one brief (base, base-2, base-3, …), looked up
+    for all of them in one query."""
+    bases = [
+        slugify(title, allow_unicode=True)[:300].strip("-") or "brief"
+        for title in titles
+    ]
+    taken_by = Q()
+    for base in set(bases):
+        taken_by |= Q(slug=base) | Q(slug__startswith=f"{base}-")
+    taken = set(Brief.objects.filter(taken_by).values_list("slug", flat=True))
+    # The next number to try for each base: every one below it is taken.
+    numbers: dict[str, int] = {}
+    slugs = []
+    for base in bases:
+        slug = base
+        if slug in taken:
+            n = numbers.get(base, 2)
+            while f"{base}-{n}" in taken:
+                n += 1
+            slug, numbers[base] = f"{base}-{n}", n + 1
+        taken.add(slug)
+        slugs.append(slug)
+    return slugs
 
 
 @dataclass(frozen=True)
 class _Written:
-    """A brief an import has just written, and the rows of its parts."""
+    """A brief an import has just written, and the rows of its parts (their
+    ids set by the bulk inserts)."""
 
     brief: Brief
     key_points: list[KeyPoint]
     sections: list[Section]
     brief_tags: list[TaggedBrief]
-    section_tags: dict[int, list[TaggedSection]]
+    # Each section's tag rows, in the order of ``sections``.
+    section_tags: list[list[TaggedSection]]
 
-    def read_back(self, *, created: bool) -> Brief:
+    def outline(
+        self,
+        *,
+        corrections: list[Correction],
+        credits: list[BriefAuthor] | None = None,
+    ) -> Brief:
         """The brief as ``Brief.objects.for_revision().with_outline()`` gives
-        it, for its revision and its public version's snapshot, in one query
-        rather than thirteen: its row read back (so every field is as the
-        database keeps it), with the parts just written as its prefetched
-        relations (their fields are the very values inserted). A brief just
-        ``created`` has no corrections; an updated one's are fetched."""
-        brief = Brief.objects.get(pk=self.brief.pk)
-        _prefetched(brief, "key_points", self.key_points)
-        _prefetched(brief, "sections", self.sections)
-        _prefetched(brief, "tagged_items", self.brief_tags)
-        _prefetched(brief, "tags", [row.tag for row in self.brief_tags])
-        corrections = [] if created else brief.corrections.order_by("created_at", "pk")
-        _prefetched(brief, "corrections", list(corrections))
-        for section in self.sections:
-            rows = self.section_tags.get(section.pk, [])
-            _prefetched(section, "tagged_items", rows)
-            _prefetched(section, "tags", [row.tag for row in rows])
+        it, for its revision and its public version's snapshot, with no
+        query: the parts just written as its prefetched relations (their
+        fields are the very values inserted), with its ``corrections`` and
+        ``credits`` (None: prefetched already)."""
+        brief = self.brief
+        if credits is not None:
+            _prefetched(brief, "credits", credits, BriefAuthor)
+        _prefetched(brief, "key_points", self.key_points, KeyPoint)
+        _prefetched(brief, "sections", self.sections, Section)
+        _prefetched(brief, "tagged_items", self.brief_tags, TaggedBrief)
+        _prefetched(brief, "tags", [row.tag for row in self.brief_tags], Tag)
+        _prefetched(brief, "corrections", corrections, Correction)
+        for section, rows in zip(self.sections, self.section_tags, strict=True):
+            _prefetched(section, "tagged_items", rows, TaggedSection)
+            _prefetched(section, "tags", [row.tag for row in rows], Tag)
         return brief
 
+    def read_back(self) -> Brief:
+        """``outline``'s, for an updated brief: its row read back (so every
+        field is as the database keeps it), with its corrections and its
+        credits (which an import leaves as they are)."""
+        brief = Brief.objects.with_authors().get(pk=self.brief.pk)
+        corrections = brief.corrections.order_by("created_at", "pk")
+        return replace(self, brief=brief).outline(corrections=list(corrections))
 
-def _prefetched(instance: Any, relation: str, rows: list) -> None:
+
+def _prefetched(instance: Any, relation: str, rows: list, model: type[Model]) -> None:
     """Give ``instance`` the rows of its reverse relation ``relation`` as
     ``prefetch_related`` would have fetched them, so reading it runs no query.
 
@@ -903,7 +1147,12 @@ def _prefetched(instance: Any, relation: str, rows: list) -> None:
     the same cache its prefetching sets. The rows must be all of the
     relation's rows, in its order.
     """
-    queryset = getattr(instance, relation).all()
+    # An empty queryset of the rows' model, not the relation's own (whose
+    # filters cost more to build than the rest of an import's writing):
+    # with its cache set it is never run, and anything that would run it
+    # finds nothing.
+    queryset = QuerySet(model)
+    queryset.query.set_empty()
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
@@ -912,97 +1161,309 @@ def _prefetched(instance: Any, relation: str, rows: list) -> None:
 
 
 def _write(
-    brief: Brief | None,
+    brief: Brief,
     planned: _Planned,
     options: ImportOptions,
     *,
     tags: TagRows,
 ) -> _Written:
-    """Create ``brief`` (when None) or replace its content with the planned one.
-
-    ``user`` is recorded as a new brief's creator and with its first status.
-    Returns the brief and the rows written for its parts (their ids set by
-    the bulk inserts).
-    """
-    plan, source_path = planned.plan, planned.source_path
-    fields = {
-        "title": plan["title"],
-        "dateline": plan["dateline"],
-        "summary": plan["summary"],
-        "source_name": plan["source_name"],
-        "byline": plan["byline"],
-        "source_url": plan["source_url"],
-        "source_path": source_path,
-        "source_sha256": planned.sha256,
-        "import_fingerprint": content_fingerprint(plan),
-    }
-    publish, user = options.publish, options.user
+    """Replace ``brief``'s content with the planned one (its slug, status
+    and creator stay). Returns the brief and the rows written for its parts."""
+    for name, value in _fields(planned).items():
+        setattr(brief, name, value)
     published_at = _published_at(planned.doc.published) if options.dated else None
-    if brief is None:
-        brief = Brief(
-            **fields,
-            status=Brief.Status.PUBLISHED if publish else Brief.Status.DRAFT,
-            published_at=published_at or (now_to_the_second() if publish else None),
-            import_version=1,
-            created_by=user,
-        )
-        brief.save()
-        workflow.record_status_change(
-            brief=brief,
-            from_status="",
-            to_status=brief.status,
-            via=StatusChange.Via.IMPORT,
-            user=user,
-            note=_status_note(f"Imported from {source_path}"),
-        )
-    else:
-        for name, value in fields.items():
-            setattr(brief, name, value)
-        if published_at:
-            brief.published_at = published_at
-        brief.import_version = brief.version + 1  # the version this save makes
-        brief.save()
-        brief.key_points.all().delete()
-        brief.sections.all().delete()
-        TaggedBrief.objects.filter(content_object=brief).delete()
-        BriefProposal.objects.filter(brief=brief).delete()
+    if published_at:
+        brief.published_at = published_at
+    brief.import_version = brief.version + 1  # the version this save makes
+    brief.save()
+    brief.key_points.all().delete()
+    brief.sections.all().delete()
+    TaggedBrief.objects.filter(content_object=brief).delete()
+    BriefProposal.objects.filter(brief=brief).delete()
+    (written,) = _write_parts([(brief, planned)], tags=tags)
+    return written
 
-    key_points = KeyPoint.objects.bulk_create(
-        KeyPoint(brief=brief, text=text, position=position)
-        for position, text in enumerate(plan["key_points"])
-    )
-    sections = Section.objects.bulk_create(
-        Section(
-            brief=brief,
-            position=position,
-            heading=section["heading"],
-            anchor=section["anchor"],
-            body=section["body"],
-            body_html=render_markdown(section["body"]),
-        )
-        for position, section in enumerate(plan["sections"])
-    )
-    section_tags = [
-        (section, tags.get_or_create(name))
-        for section, section_plan in zip(sections, plan["sections"], strict=True)
-        for name in section_plan["tags"]
+
+def _write_parts(
+    items: Sequence[tuple[Brief, _Planned]], *, tags: TagRows
+) -> list[_Written]:
+    """Insert the key points, sections, tag rows and tagger's memory that
+    each saved brief's plan gives it, one insert per table for all of them.
+    Returns the rows written, brief by brief."""
+    key_points = [
+        [
+            KeyPoint(brief=brief, text=text, position=position)
+            for position, text in enumerate(planned.plan["key_points"])
+        ]
+        for brief, planned in items
     ]
-    section_rows = TaggedSection.objects.bulk_create(
-        TaggedSection(content_object=section, tag=tag) for section, tag in section_tags
-    )
-    brief_rows = TaggedBrief.objects.bulk_create(
-        TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
-        for name in plan["tags"]
-    )
+    KeyPoint.objects.bulk_create(_flat(key_points))
+    sections = [
+        [
+            Section(
+                brief=brief,
+                position=position,
+                heading=section["heading"],
+                anchor=section["anchor"],
+                body=section["body"],
+                body_html=render_markdown(section["body"]),
+            )
+            for position, section in enumerate(planned.plan["sections"])
+        ]
+        for brief, planned in items
+    ]
+    Section.objects.bulk_create(_flat(sections))
+    section_tags = [
+        [
+            [
+                TaggedSection(content_object=section, tag=tags.get_or_create(name))
+                for name in section_plan["tags"]
+            ]
+            for section, section_plan in zip(
+                brief_sections, planned.plan["sections"], strict=True
+            )
+        ]
+        for brief_sections, (_, planned) in zip(sections, items, strict=True)
+    ]
+    TaggedSection.objects.bulk_create(_flat(_flat(section_tags)))
+    brief_tags = [
+        [
+            TaggedBrief(content_object=brief, tag=tags.get_or_create(name))
+            for name in planned.plan["tags"]
+        ]
+        for brief, planned in items
+    ]
+    TaggedBrief.objects.bulk_create(_flat(brief_tags))
     # The tagger's memory: every tag a section has now was proposed.
-    SectionProposal.objects.bulk_create(
-        SectionProposal(section=section, tag=tag) for section, tag in section_tags
+    _insert_rows(
+        SectionProposal,
+        ("section", "tag"),
+        [(row.content_object.pk, row.tag.pk) for row in _flat(_flat(section_tags))],
     )
-    BriefProposal.objects.bulk_create(
-        BriefProposal(brief=brief, tag=tags.get_or_create(name))
-        for name in plan["proposed_tags"]
+    _insert_rows(
+        BriefProposal,
+        ("brief", "tag"),
+        [
+            (brief.pk, tags.get_or_create(name).pk)
+            for brief, planned in items
+            for name in planned.plan["proposed_tags"]
+        ],
     )
-    rows_by_section: dict[int, list[TaggedSection]] = {}
-    for row in section_rows:
-        rows_by_section.setdefault(row.content_object_id, []).append(row)
-    return _Written(brief, key_points, sections, brief_rows, rows_by_section)
+    return [
+        _Written(item[0], *parts)
+        for item, *parts in zip(
+            items, key_points, sections, brief_tags, section_tags, strict=True
+        )
+    ]
+
+
+def _flat(groups: Iterable[list]) -> list:
+    return [row for group in groups for row in group]
+
+
+def _record_revisions(
+    items: Sequence[tuple[Brief, _Planned]], *, user: Any = None
+) -> None:
+    """Record each brief's import in its history: a revision of its own, as
+    ``reversion.add_to_revision`` would record it, made by ``user`` (None
+    for nobody known).
+
+    The revision holds the brief and every row its registration follows,
+    serialized as django-reversion does, read from the relations the brief
+    carries prefetched (``_Written.outline``); a relation it does not carry
+    is fetched, for all the briefs in one query. Rather than through
+    ``reversion.create_revision()``, whose bookkeeping costs more than the
+    rest of an import (one query per model to check that every row it has
+    just been handed exists, and a copy of its gathered versions for each
+    row), and which saves one revision at a time.
+    """
+    briefs = [brief for brief, _ in items]
+    cached = getattr(briefs[0], "_prefetched_objects_cache", {})
+    missing = [name for name in _options(Brief).follow if name not in cached]
+    prefetch_related_objects(briefs, *missing)
+    now = timezone.now()
+    revisions = Revision.objects.bulk_create(
+        Revision(
+            date_created=now,
+            user=_signed_in(user),
+            comment=f"Imported from {planned.source_path}",
+        )
+        for _, planned in items
+    )
+    rows = [
+        (revision.pk, row)
+        for revision, brief in zip(revisions, briefs, strict=True)
+        for row in _revision_rows(brief)
+    ]
+    _insert_rows(
+        Version,
+        ("revision", *_VERSION_FIELDS),
+        [
+            (revision, *fields)
+            for (revision, _), fields in zip(
+                rows, _versions(row for _, row in rows), strict=True
+            )
+        ],
+    )
+
+
+# django-reversion's own reading of its registrations (which fields, which
+# relations to follow, which format), so that a revision recorded here holds
+# what one it records would; tests/test_import_batches.py compares the two.
+_options = reversion_revisions._get_options
+_content_type = reversion_revisions._get_content_type
+_JSON = DjangoJSONEncoder(ensure_ascii=False)
+
+
+def _revision_rows(brief: Brief) -> list[Model]:
+    """The brief and each row its revision follows, once each, in the order
+    ``reversion.add_to_revision`` adds them."""
+    found: dict[tuple[type, Any], Model] = {}
+
+    def add(row: Model) -> None:
+        key = (type(row), row.pk)
+        if row.pk is None or key in found:
+            return
+        found[key] = row
+        for related in reversion_revisions._follow_relations(row):
+            add(related)
+
+    add(brief)
+    return list(found.values())
+
+
+# What django-taggit's tag rows say of themselves (``ItemBase.__str__``),
+# looked up in the translations once rather than for each row.
+_TAGGED_WITH = "%(object)s tagged with %(tag)s"
+# A version's fields that say which row it holds, and how.
+_VERSION_FIELDS = (
+    "content_type",
+    "object_id",
+    "db",
+    "format",
+    "serialized_data",
+    "object_repr",
+)
+
+
+def _versions(rows: Iterable[Model]) -> list[tuple]:
+    """Each row's version, as the values of ``_VERSION_FIELDS``, as
+    django-reversion makes one: ``serialized_data`` is its JSON serializer's
+    output for a list of that row alone.
+
+    Made from the object the JSON serializer writes, read as ``_dumper``
+    reads it (else by the serializer itself), rather than by a serializer
+    set up for every row; and what a tag row says of itself, from words
+    looked up once.
+    """
+    rows = list(rows)
+    tagged_with = gettext(_TAGGED_WITH)
+    by_model: dict[type, list[Model]] = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    versions: dict[int, tuple] = {}
+    for model, group in by_model.items():
+        options = _options(model)
+        db = router.db_for_write(model)
+        content_type = _content_type(model, db).pk
+        settings_ = {
+            "fields": options.fields,
+            "use_natural_foreign_keys": options.use_natural_foreign_keys,
+        }
+        dump = _dumper(model, options) if options.format == "json" else None
+        if dump is not None:
+            texts = [f"[{_JSON.encode(dump(row))}]" for row in group]
+        else:
+            texts = [
+                serializers.serialize(options.format, [row], **settings_)
+                for row in group
+            ]
+        versions.update(
+            (
+                id(row),
+                (
+                    content_type,
+                    force_str(getattr(row, options.object_id_field)),
+                    db,
+                    options.format,
+                    text,
+                    (
+                        tagged_with % {"object": row.content_object, "tag": row.tag}
+                        if type(row).__str__ is ItemBase.__str__
+                        else force_str(row)
+                    ),
+                ),
+            )
+            for row, text in zip(group, texts, strict=True)
+        )
+    return [versions[id(row)] for row in rows]
+
+
+def _dumper(model: type[Model], options: Any) -> Callable[[Model], dict] | None:
+    """What Django's Python serializer makes of one row of ``model`` (the
+    object its JSON serializer writes), with django-reversion's ``options``
+    for the model, as a function of the row: the same fields, chosen and
+    read the same way, without the serializer's checks for every field of
+    every row. None where that would not be the same: natural keys, a
+    composite key, or many-to-many fields to serialize."""
+    meta = model._meta
+    chosen = options.fields
+
+    def selected(name: str) -> bool:
+        return chosen is None or name in chosen
+
+    if (
+        options.use_natural_foreign_keys
+        or isinstance(meta.pk, CompositePrimaryKey)
+        or any(
+            field.serialize and selected(field.attname)
+            for field in meta.concrete_model._meta.local_many_to_many
+        )
+    ):
+        return None
+    fields = [
+        field
+        for field in meta.concrete_model._meta.local_fields
+        if field.serialize
+        and selected(
+            field.attname if field.remote_field is None else field.attname[:-3]
+        )
+    ]
+    label = str(meta)
+
+    def value(row: Model, field: Any) -> Any:
+        value = field.value_from_object(row)
+        return value if is_protected_type(value) else field.value_to_string(row)
+
+    def dump(row: Model) -> dict:
+        return {
+            "model": label,
+            "pk": value(row, meta.pk),
+            "fields": {field.name: value(row, field) for field in fields},
+        }
+
+    return dump
+
+
+def _insert_rows(
+    model: type[Model], fields: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Insert ``rows``, each the values of ``fields`` as the database takes
+    them, into ``model``'s table, sending no signals.
+
+    For the tables an import writes most rows to and never reads the ids
+    of (a revision's versions, the tagger's memory): ``bulk_create`` would
+    build a model instance for each row and prepare each of its values, at
+    more cost than the rest of writing them.
+    """
+    if not rows:
+        return
+    database = connections[router.db_for_write(model)]
+    quote = database.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    values = ", ".join(["%s"] * len(fields))
+    with database.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({values})",
+            rows,
+        )

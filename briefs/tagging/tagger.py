@@ -287,6 +287,19 @@ class Tagger:
         return {term.name.casefold(): term.kind for term in self.terms}
 
     @cached_property
+    def _numbers(self) -> dict[str, list[int]]:
+        """The number of each term, by name."""
+        numbers: dict[str, list[int]] = defaultdict(list)
+        for number, term in enumerate(self.terms):
+            numbers[term.name].append(number)
+        return numbers
+
+    def _in_order(self, names: Iterable[str]) -> list[int]:
+        """The numbers of the terms called ``names``, in vocabulary order:
+        the few found in a text, rather than every term looked for in them."""
+        return sorted(number for name in names for number in self._numbers[name])
+
+    @cached_property
     def _index(self) -> _PhraseIndex:
         index = _PhraseIndex()
         for number, term in enumerate(self.terms):
@@ -316,7 +329,12 @@ class Tagger:
         """Every mention of a term in ``text`` (after the case, stop, veto and name rules)."""
         text = unicodedata.normalize("NFC", text)
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
-        addresses = [m.span() for m in _ADDRESS.finditer(text)]
+        # Most texts have no address: a scan for one would try each word.
+        addresses = (
+            [m.span() for m in _ADDRESS.finditer(text)]
+            if any(sign in text for sign in _ADDRESS_SIGNS)
+            else []
+        )
         vetoed = _VetoSpans(text, self._vetoes)
         found = []
         for match in self._index.pattern.finditer(text):
@@ -399,9 +417,10 @@ class Tagger:
         headline_count = 1 + len(key_points)
         section_reasons = tuple(
             tuple(
-                evidence[i][term.name]
-                for term in self.terms
-                if weighed[i].get(term.name, 0) >= TAG_WEIGHT
+                evidence[i][self.terms[number].name]
+                for number in self._in_order(
+                    name for name, weight in weighed[i].items() if weight >= TAG_WEIGHT
+                )
             )
             for i in range(headline_count, len(places))
         )
@@ -561,6 +580,8 @@ def _sentences(texts: Iterable[str]) -> int:
 _ADDRESS = re.compile(
     r"\]\([^)\s]*\)?|(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"\]\)]*"
 )
+# What every match of ``_ADDRESS`` holds.
+_ADDRESS_SIGNS = ("](", "://", "www.")
 
 
 def _within(spans: list[tuple[int, int]], start: int, end: int) -> bool:
@@ -615,6 +636,10 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
+# How many matched strings a phrase index remembers the entries of.
+_LOOKUPS_KEPT = 10_000
+
+
 class _PhraseIndex:
     """Phrases to (term, role) entries, and one trie-shaped regex that finds them.
 
@@ -628,8 +653,10 @@ class _PhraseIndex:
         self._exact: dict[str, list[tuple[int, Role]]] = defaultdict(list)
         self._folded: dict[str, list[tuple[int, Role]]] = defaultdict(list)
         self._trie: dict = {}
+        self._looked_up: dict[str, list[tuple[int, Role]]] = {}
 
     def add(self, phrase: str, entry: tuple[int, Role]) -> None:
+        self._looked_up.clear()
         phrase = _normalise(phrase)
         if not phrase:
             return
@@ -650,8 +677,14 @@ class _PhraseIndex:
 
     def lookup(self, matched: str) -> list[tuple[int, Role]]:
         """The entries whose phrase ``matched`` is, case rules applied."""
-        key = _normalise(matched)
-        return self._exact.get(key) or self._folded.get(key.lower(), [])
+        # Remembered: the same few names are matched again and again.
+        entries = self._looked_up.get(matched)
+        if entries is None:
+            key = _normalise(matched)
+            entries = self._exact.get(key) or self._folded.get(key.lower(), [])
+            if len(self._looked_up) < _LOOKUPS_KEPT:
+                self._looked_up[matched] = entries
+        return entries
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
