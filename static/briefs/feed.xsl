@@ -83,6 +83,7 @@
               <ul>
                 <li><a href="{$home}">Briefs</a></li>
                 <li><a href="{$home}tags/">Tags</a></li>
+                <li><a href="{$home}authors/">Authors</a></li>
               </ul>
             </nav>
           </div>
