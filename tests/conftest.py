@@ -12,6 +12,7 @@ from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
 
 from briefs import caching
+from tests import nu_checker
 from tests.factories import published_brief
 from tests.people import GROUPS, client_for, member, the_group
 
@@ -216,9 +217,17 @@ def seeded_databases(tmp_path_factory):
     return SeededDatabases(_run_folder(tmp_path_factory))
 
 
+def pytest_sessionstart(session):
+    """The Nu checker's service is the run's, shared by its workers."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is not None:
+        nu_checker.RUN_FOLDER = _run_folder(factory)
+
+
 def pytest_sessionfinish(session):
     """At the run's end (in the controller under pytest-xdist, after every
-    worker), drop the seeded PostgreSQL template the run made."""
+    worker), drop the seeded PostgreSQL template the run made and stop the
+    Nu checker's service, should a worker have left it running."""
     if hasattr(session.config, "workerinput"):
         return
     factory = getattr(session.config, "_tmp_path_factory", None)
@@ -228,3 +237,4 @@ def pytest_sessionfinish(session):
 
     with contextlib.suppress(Exception):
         SeededDatabases(_run_folder(factory)).drop()
+    nu_checker.stop_for_run(_run_folder(factory))

@@ -18,7 +18,13 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from benchmarks.serving import Response, fetch, prepare_database, production_env
+from benchmarks.serving import (
+    Response,
+    fetch,
+    prepare_database,
+    production_env,
+    run_python,
+)
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "NEWSROOM_LOAD_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test"
@@ -50,6 +56,18 @@ def _postgres_url(name: str) -> str:
     return urlsplit(POSTGRES_ADMIN_URL)._replace(path=f"/{name}").geturl()
 
 
+_SEED_HISTORY = """
+import json
+from reversion.models import Version
+from briefs.models import Brief
+brief = Brief.objects.get(pk={pk})
+print(json.dumps({{
+    "version": brief.version,
+    "revisions": Version.objects.get_for_object(brief).count(),
+}}))
+"""
+
+
 class SeededDatabases:
     """Databases with the seeds imported and an editor (``seed["editor"]``:
     username and password) in the Editors group, as
@@ -57,7 +75,11 @@ class SeededDatabases:
     seconds): a file copy for SQLite, ``CREATE DATABASE … TEMPLATE`` for
     PostgreSQL. ``folder`` is shared by the run's pytest-xdist workers: the
     first to need a kind makes it, under a lock, and the others read what it
-    wrote there. The run's end drops the PostgreSQL one (``drop``)."""
+    wrote there. The run's end drops the PostgreSQL one (``drop``).
+
+    ``seed["version"]`` and ``seed["revisions"]`` are the seed brief's
+    version and number of revisions in every fresh copy: read once from the
+    template, as each read starts Django anew in a subprocess."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -84,8 +106,10 @@ class SeededDatabases:
             url = _postgres_url(name)
         env = production_env(self.folder, database_url=url)
         seed = prepare_database(env, editor=EDITOR)
+        out = run_python(env, _SEED_HISTORY.format(pk=seed["brief_pk"]))
+        history = json.loads(out.strip().splitlines()[-1])
         # The password is this process's own: other workers read it from here.
-        return url, {**seed, "editor": list(EDITOR)}
+        return url, {**seed, **history, "editor": list(EDITOR)}
 
     def copy(self, kind: str, folder: Path) -> Iterator[tuple[str, dict]]:
         """Yields (database URL, the seed brief's details); dropped afterwards."""

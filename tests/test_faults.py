@@ -5,7 +5,10 @@ fresh database with the seeds imported and a ``redis-server`` of its own on a
 free loopback port. Four readers read the seed brief's page and its API
 answer, with the home page and the tag index, while an editor saves the
 brief's change form again and again, each save putting one new marker in the
-first key point and in the first section. One fault is injected in the middle:
+first key point and in the first section. One fault is injected in the
+middle, once the editor has saved, and the load goes on until the editor
+has saved again after it (and, for Redis, until readers are served from the
+cache again: the restored or thawed cache is really read):
 
 - Redis saved to its snapshot, more saves, then killed and restarted from
   that snapshot (its pages and counters from before those saves);
@@ -65,6 +68,14 @@ READERS = 4
 READ_PAUSE = 0.02
 # A request that takes longer than this has hung: the test fails.
 HUNG_AFTER = 8.0
+# A scenario waits for saves and cache hits, not for fixed times: the editor
+# has saved before each fault begins and after it ends, whatever the
+# machine's speed. Waiting longer than this for one is a failure.
+WAIT_LIMIT = 30.0
+# After a Redis error the site leaves Redis alone this long (2 s in
+# production): short, so that each scenario sees the site go back to its
+# cache, restored from a snapshot or thawed, within a second of the fault.
+CACHE_RETRY_SECONDS = "0.5"
 # The header a page served from the cache while the database is away carries.
 STALE_HEADER = "X-Cache"
 MARKER = re.compile(r"faultmark(\d+)x")
@@ -120,6 +131,7 @@ class Read:
     markers: frozenset[int] = frozenset()
     stale: bool = False
     retry_after: str | None = None
+    hit: bool = False  # served from the page cache
 
 
 @dataclass
@@ -135,6 +147,30 @@ class Observed:
     saves: list[Save] = field(default_factory=list)
     editor_error: BaseException | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # When each read served from the page cache began, as it happens (the
+    # readers add their reads to ``reads`` only at the end).
+    hits: list[float] = field(default_factory=list)
+
+    def _wait(self, done: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + WAIT_LIMIT
+        while not done():
+            if self.editor_error is not None:
+                return  # check() reports it, with the server's log
+            assert time.monotonic() < deadline, f"no {what} in {WAIT_LIMIT} s"
+            time.sleep(0.05)
+
+    def wait_for_save(self) -> None:
+        """Until the editor's next save is answered as saved."""
+        saved = self._saved()
+        self._wait(lambda: self._saved() > saved, "save")
+
+    def wait_for_hit(self) -> None:
+        """Until a read that begins from now on is served from the page cache."""
+        since, known = time.monotonic(), len(self.hits)
+        self._wait(lambda: any(t >= since for t in self.hits[known:]), "cache hit")
+
+    def _saved(self) -> int:
+        return sum(1 for save in self.saves if save.outcome == "saved")
 
 
 def reader(port: int, paths: list[str], stop: threading.Event, seen: Observed) -> None:
@@ -152,16 +188,18 @@ def reader(port: int, paths: list[str], stop: threading.Event, seen: Observed) -
             conn.close()
             reads.append(Read(path, started, type(error).__name__))
             continue
-        reads.append(
-            Read(
-                path,
-                started,
-                response.status,
-                frozenset(int(m) for m in MARKER.findall(response.text)),
-                stale=response.headers.get(STALE_HEADER, "").lower() == "stale",
-                retry_after=response.headers.get("Retry-After"),
-            )
+        read = Read(
+            path,
+            started,
+            response.status,
+            frozenset(int(m) for m in MARKER.findall(response.text)),
+            stale=response.headers.get(STALE_HEADER, "").lower() == "stale",
+            hit=response.headers.get(STALE_HEADER, "").lower() == "hit",
+            retry_after=response.headers.get("Retry-After"),
         )
+        reads.append(read)
+        if read.hit:
+            seen.hits.append(started)
     conn.close()
     with seen.lock:
         seen.reads += reads
@@ -212,10 +250,10 @@ def editor(port: int, seed: dict, stop: threading.Event, seen: Observed) -> None
 
 
 def under_load(
-    server: Server, seed: dict, fault: Callable[[], None]
+    server: Server, seed: dict, fault: Callable[[Observed], None]
 ) -> tuple[Observed, str]:
-    """Readers and the editor while ``fault()`` runs; returns what they saw
-    and the server's log."""
+    """Readers and the editor while ``fault(seen)`` runs (``seen`` fills as
+    they go); returns what they saw and the server's log."""
     slug = seed["brief_slug"]
     paths = [f"/briefs/{slug}/", f"/api/briefs/{slug}/", "/", "/tags/"]
     seen = Observed()
@@ -227,7 +265,7 @@ def under_load(
     for thread in threads:
         thread.start()
     try:
-        fault()
+        fault(seen)
     finally:
         stop.set()
         for thread in threads:
@@ -260,18 +298,6 @@ print(json.dumps({{
 def database_state(env: dict[str, str], brief_pk: int) -> dict:
     out = run_python(env, _STATE.format(pk=brief_pk))
     return json.loads(out.strip().splitlines()[-1])
-
-
-_SEEDED_STATES: dict[tuple[str, int], dict] = {}
-
-
-def seeded_state(env: dict[str, str], brief_pk: int) -> dict:
-    """The state of a fresh copy of a seeded database: the same for every
-    copy of one kind, so read once (each read starts Django anew)."""
-    key = (env["DATABASE_URL"].split(":", 1)[0], brief_pk)
-    if key not in _SEEDED_STATES:
-        _SEEDED_STATES[key] = database_state(env, brief_pk)
-    return _SEEDED_STATES[key]
 
 
 def check(
@@ -330,7 +356,7 @@ def run_with_fault(
     redis: RedisServer,
     static_root: Path,
     folder: Path,
-    fault: Callable[[Server], None],
+    fault: Callable[[Server, Observed], None],
     *,
     database_away: bool = False,
 ) -> Observed:
@@ -343,26 +369,29 @@ def run_with_fault(
         database_url=database_url,
         DJANGO_STATIC_ROOT=str(static_root),
         REDIS_URL=redis.url,
+        NEWSROOM_CACHE_RETRY_SECONDS=CACHE_RETRY_SECONDS,
     )
-    before = seeded_state(env, seed["brief_pk"])
     with gunicorn(env, workers=2, log_path=folder / "gunicorn.log") as server:
-        seen, log = under_load(server, seed, lambda: fault(server))
+        seen, log = under_load(server, seed, lambda seen: fault(server, seen))
     after = database_state(env, seed["brief_pk"])
-    check(seen, log, before, after, database_away=database_away)
+    check(seen, log, seed, after, database_away=database_away)
     return seen
 
 
 def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
     seeded, redis_server, static_root, tmp_path
 ):
-    def fault(server: Server) -> None:
-        time.sleep(1.0)
+    def fault(server: Server, seen: Observed) -> None:
+        seen.wait_for_save()
         assert redis_server.client().save()
-        time.sleep(1.0)  # saves the snapshot knows nothing of
+        seen.wait_for_save()  # a save the snapshot knows nothing of
         redis_server.stop()
         time.sleep(0.3)
         redis_server.start()  # from the snapshot
-        time.sleep(1.5)
+        # The site back on the restored cache, with a save after it.
+        seen.wait_for_hit()
+        seen.wait_for_save()
+        seen.wait_for_hit()
 
     run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
 
@@ -370,8 +399,8 @@ def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
 def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_path):
     health: list[tuple[int, dict]] = []
 
-    def fault(server: Server) -> None:
-        time.sleep(1.0)
+    def fault(server: Server, seen: Observed) -> None:
+        seen.wait_for_save()
         redis_server.freeze()
         try:
             time.sleep(0.8)
@@ -380,7 +409,10 @@ def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_p
             time.sleep(1.2)
         finally:
             redis_server.thaw()
-        time.sleep(2.0)
+        # The site back on its cache, with a save after it.
+        seen.wait_for_hit()
+        seen.wait_for_save()
+        seen.wait_for_hit()
 
     run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
     # The health check answered while Redis was frozen: the site is degraded, not down.
@@ -393,7 +425,8 @@ def test_terminated_database_connections_lose_no_read_and_no_save(
 ):
     name = database_name(seeded_postgres[0])
 
-    def fault(server: Server) -> None:
+    def fault(server: Server, seen: Observed) -> None:
+        seen.wait_for_save()
         for _ in range(5):
             time.sleep(0.8)
             postgres_admin(
@@ -401,7 +434,7 @@ def test_terminated_database_connections_lose_no_read_and_no_save(
                 "WHERE datname = %s AND pid <> pg_backend_pid()",
                 name,
             )
-        time.sleep(1.5)
+        seen.wait_for_save()
 
     run_with_fault(seeded_postgres, redis_server, static_root, tmp_path, fault)
 
@@ -411,8 +444,8 @@ def test_a_database_refusing_connections_gives_503s_and_cached_pages(
 ):
     name = database_name(seeded_postgres[0])
 
-    def fault(server: Server) -> None:
-        time.sleep(1.0)
+    def fault(server: Server, seen: Observed) -> None:
+        seen.wait_for_save()
         postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
         try:
             postgres_admin(
@@ -423,7 +456,7 @@ def test_a_database_refusing_connections_gives_503s_and_cached_pages(
             time.sleep(2.0)
         finally:
             postgres_admin(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-        time.sleep(1.5)
+        seen.wait_for_save()
 
     seen = run_with_fault(
         seeded_postgres, redis_server, static_root, tmp_path, fault, database_away=True

