@@ -14,6 +14,7 @@ from functools import cached_property
 
 from adminsortable2.admin import CustomInlineFormSet
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.urls import reverse, reverse_lazy
@@ -24,6 +25,7 @@ from taggit.forms import TagWidget
 from briefs.editorial import versions, workflow
 from briefs.editorial.history import brief_versions
 from briefs.editorial.restoring import Restoring
+from briefs.images import renditions
 from briefs.models import (
     RESERVED_ANCHORS,
     Brief,
@@ -290,6 +292,73 @@ class SectionFormSet(LoadedRowsFormSet):
                 )
 
 
+class LeadImageInput(forms.ClearableFileInput):
+    """The lead image's file input, showing the current image as readers see
+    it (its smallest rendition), never a link to the unserved original."""
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__({"accept": "image/jpeg,image/png,image/webp", **(attrs or {})})
+
+    def is_initial(self, value) -> bool:
+        # Django's asks for the file's URL, which an original does not have.
+        return bool(value and getattr(value, "name", ""))
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        upload = forms.FileInput(self.attrs).render(name, None, attrs, renderer)
+        if not self.is_initial(value):
+            return upload
+        picture = value.instance.lead_picture
+        thumbnail = (
+            format_html(
+                '<img src="{}" alt="" width="160" height="{}">',
+                picture.srcset.split(" ", 1)[0],
+                round(160 * picture.height / picture.width),
+            )
+            if picture
+            else ""
+        )
+        clear_id = self.clear_checkbox_id(self.clear_checkbox_name(name))
+        return format_html(
+            '<div class="lead-image-current">{}<p><input type="checkbox" '
+            'name="{}" id="{}"> <label for="{}" class="vCheckboxLabel">Remove '
+            "the image</label></p><p>Replace it: {}</p></div>",
+            thumbnail,
+            self.clear_checkbox_name(name),
+            clear_id,
+            clear_id,
+            upload,
+        )
+
+
+class LeadImageField(forms.ImageField):
+    """An upload that ``briefs.images.renditions.check`` accepts: a JPEG,
+    PNG or WebP that decodes whole, within NEWSROOM_IMAGE_MAX_BYTES and
+    NEWSROOM_IMAGE_MAX_PIXELS. Anything else is a form error saying why."""
+
+    widget = LeadImageInput
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)
+        if upload is None:
+            return None
+        limit = settings.NEWSROOM_IMAGE_MAX_BYTES
+        try:
+            if upload.size > limit:
+                # Refused before it is read into memory.
+                raise renditions.NotAnImage(renditions.too_large(upload.size, limit))
+            upload.seek(0)
+            checked = renditions.check(
+                upload.read(),
+                max_bytes=limit,
+                max_pixels=settings.NEWSROOM_IMAGE_MAX_PIXELS,
+            )
+        except renditions.NotAnImage as error:
+            raise forms.ValidationError(str(error), code="invalid_image") from None
+        upload.seek(0)
+        upload.content_type = f"image/{checked.format.lower()}"
+        return upload
+
+
 SAVE_INTERRUPTED = (
     "The connection to the database was lost while saving, so nothing was "
     "saved. Your changes are still in this form: check them and save again."
@@ -319,6 +388,13 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
         required=False,
         help_text="For an update or a correction: what changed, in a sentence "
         "readers will see under the brief, dated.",
+    )
+    lead_image = LeadImageField(
+        label="Image",
+        required=False,
+        help_text="A JPEG, PNG or WebP photograph or graphic, at least 1,600 "
+        "pixels wide for sharp pictures on every screen. Readers get copies "
+        "resized and stripped of the file's metadata (camera, GPS).",
     )
 
     # Set by BriefAdmin.get_form: the person saving (see ChoosesTags), and
@@ -418,6 +494,7 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
             self.check_change_kind(cleaned_data)
         if self.instance.pk:
             self.check_version(cleaned_data.get("loaded_version"))
+        self.check_lead_image(cleaned_data)
         # Brief.save() would date it too, but the published_brief_has_date
         # constraint is validated before save(); date it here so the editor
         # does not see a constraint error for choosing "Published".
@@ -493,6 +570,25 @@ class BriefForm(UnixLineEnds, ChoosesTags, forms.ModelForm):
                 "published_at",
                 "This brief is live. To take it off the site until a later time, "
                 "press “Unpublish”, then schedule it.",
+            )
+
+    def check_lead_image(self, cleaned_data: dict) -> None:
+        """An image needs its alt text; removing the image removes its words too."""
+        if "lead_image" not in self.fields or "lead_image_alt" not in self.fields:
+            return
+        image = cleaned_data.get("lead_image")
+        if "lead_image" in self.errors:
+            return
+        if image is False or not (image or self.instance.lead_image):
+            for name in ("lead_image_alt", "lead_image_caption", "lead_image_credit"):
+                if name in cleaned_data:
+                    cleaned_data[name] = ""
+            return
+        if not cleaned_data.get("lead_image_alt", "").strip():
+            self.add_error(
+                "lead_image_alt",
+                "Describe the image for readers who cannot see it: what it "
+                "shows, in a sentence.",
             )
 
     def check_change_kind(self, cleaned_data: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import quote
 
 import reversion
 from django.conf import settings
@@ -23,13 +24,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.db.models.lookups import GreaterThan
+from django.db.models.signals import post_delete
 from django.dispatch import Signal
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import ItemBase, TagBase
 
+from briefs.images import lead as lead_images
+from briefs.images.storage import originals as lead_image_originals
 from briefs.markdown import first_paragraph_text, render_markdown
 
 # Ids the brief page uses for its own parts; section anchors never take them.
@@ -46,6 +51,25 @@ def now_to_the_second() -> dt.datetime:
 # Sent by ``BriefQuerySet.touch()`` with ``brief_ids``, after the update:
 # ``briefs.signals`` re-indexes those briefs and drops the cached pages.
 briefs_touched = Signal()
+
+
+# A slug no real one can be (slugs never have a space), in a route reversed
+# once per route, URL prefix and URLconf (``reverse_slug``).
+_SLUG_MARK = "slug mark"
+_slug_routes: dict[tuple, tuple[str, str]] = {}
+
+
+def reverse_slug(name: str, slug: str) -> str:
+    """``reverse(name, kwargs={"slug": slug})`` for a route whose one
+    argument is a slug, without resolving the route again for every slug:
+    a page links to dozens of tags and briefs. The slug is quoted as
+    ``reverse`` quotes it."""
+    key = (name, get_script_prefix(), get_urlconf())
+    route = _slug_routes.get(key)
+    if route is None:
+        marked = reverse(name, kwargs={"slug": _SLUG_MARK})
+        route = _slug_routes[key] = tuple(marked.split(quote(_SLUG_MARK), 1))
+    return quote(slug, safe=RFC3986_SUBDELIMS + "/~:@").join(route)
 
 
 def of_published(brief: str) -> Exists:
@@ -189,7 +213,7 @@ class Tag(TagBase):
         ]
 
     def get_absolute_url(self) -> str:
-        return reverse("briefs:tag", kwargs={"slug": self.slug})
+        return reverse_slug("briefs:tag", self.slug)
 
     def save(self, *args, **kwargs) -> None:
         # Saving an existing tag (a rename, a new kind) writes every field but
@@ -575,6 +599,34 @@ class Brief(models.Model):
         Tag, related_name="+", blank=True, editable=False
     )
 
+    # The lead image: the upload, kept where nothing serves it, and its
+    # renditions (briefs.images.lead), the only files readers get.
+    lead_image = models.ImageField(
+        "image",
+        upload_to=lead_images.original_name,
+        storage=lead_image_originals,
+        max_length=200,
+        blank=True,
+    )
+    lead_image_alt = models.CharField(
+        "alt text",
+        max_length=300,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it. "
+        "Required with an image.",
+    )
+    lead_image_caption = models.CharField(
+        "caption", max_length=300, blank=True, help_text="Optional."
+    )
+    lead_image_credit = models.CharField(
+        "credit",
+        max_length=200,
+        blank=True,
+        help_text="Optional. For example Photo: Jane Doe / Agency.",
+    )
+    # Made on save from lead_image; not in revisions (a restore makes them again).
+    lead_image_renditions = models.JSONField(default=dict, blank=True, editable=False)
+
     objects = BriefQuerySet.as_manager()
 
     class Meta:
@@ -614,10 +666,22 @@ class Brief(models.Model):
             self.version += 1
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = now_to_the_second()
+        update_fields = kwargs.get("update_fields")
+        images = update_fields is None or "lead_image" in update_fields
+        new = self.pk is None
+        changed = images and not new and lead_images.update_renditions(self)
         super().save(*args, **kwargs)
+        if images and new and self.lead_image:
+            # Renditions are filed under the brief's id, which it has only now.
+            changed = lead_images.update_renditions(self)
+            Brief.objects.filter(pk=self.pk).update(
+                lead_image_renditions=self.lead_image_renditions
+            )
+        if changed:
+            lead_images.sweep_after_commit(self)
 
     def get_absolute_url(self) -> str:
-        return reverse("briefs:detail", kwargs={"slug": self.slug})
+        return reverse_slug("briefs:detail", self.slug)
 
     @property
     def is_public(self) -> bool:
@@ -646,6 +710,11 @@ class Brief(models.Model):
     def modified_at(self) -> dt.datetime | None:
         """When readers last saw a change: the latest update or correction, else publication."""
         return self.revised_at or self.published_at
+
+    @property
+    def lead_picture(self) -> lead_images.Picture | None:
+        """The lead image as pages show it (``briefs.images.lead.picture``)."""
+        return lead_images.picture(self)
 
     @property
     def author_list(self) -> list[Author]:
@@ -788,11 +857,20 @@ class PublicVersion(models.Model):
         return self.get_kind_display()
 
 
-def unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
-    """A slug for ``title`` that no other brief has: base, base-2, base-3, …"""
-    base = slugify(title, allow_unicode=True)[:300].strip("-") or "brief"
+def unique_slug(
+    title: str,
+    *,
+    exclude_pk: int | None = None,
+    among: models.QuerySet | None = None,
+    length: int = 300,
+    fallback: str = "brief",
+) -> str:
+    """A slug for ``title`` that no other row of ``among`` (briefs unless
+    given) has: base, base-2, base-3, …"""
+    base = slugify(title, allow_unicode=True)[:length].strip("-") or fallback
+    rows = Brief.objects.all() if among is None else among
     taken = set(
-        Brief.objects.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
+        rows.filter(Q(slug=base) | Q(slug__startswith=f"{base}-"))
         .exclude(pk=exclude_pk)
         .values_list("slug", flat=True)
     )
@@ -896,27 +974,17 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
-            self.slug = unique_author_slug(self.name)
+            self.slug = unique_slug(
+                self.name, among=Author.objects.all(), length=190, fallback="author"
+            )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("briefs:author", kwargs={"slug": self.slug})
+        return reverse_slug("briefs:author", self.slug)
 
     @property
     def orcid_url(self) -> str:
         return f"https://orcid.org/{self.orcid}" if self.orcid else ""
-
-
-def unique_author_slug(name: str) -> str:
-    base = slugify(name, allow_unicode=True)[:190] or "author"
-    taken = set(
-        Author.objects.filter(slug__startswith=base).values_list("slug", flat=True)
-    )
-    slug, n = base, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 class BriefAuthor(models.Model):
@@ -1091,7 +1159,15 @@ reversion.register(Section, follow=["tagged_items"], exclude=["proposed_tags"])
 reversion.register(
     Brief,
     follow=["key_points", "credits", "sections", "tagged_items"],
-    exclude=["proposed_tags"],
+    exclude=["proposed_tags", "lead_image_renditions"],
+)
+
+# A deleted brief's renditions go with it (its original stays for a recovery).
+post_delete.connect(
+    lambda instance, **kwargs: lead_images.sweep_after_commit(instance, deleted=True),
+    sender=Brief,
+    weak=False,
+    dispatch_uid="briefs.lead_image_renditions",
 )
 
 

@@ -196,10 +196,28 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The feeds' stylesheet (static/briefs/feed.xsl), which browsers apply only
+# when it comes as XSL; mimetypes does not know the extension.
+WHITENOISE_MIMETYPES = {".xsl": "application/xslt+xml"}
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files. Readers get only what STORAGES["default"] holds (lead
+# image renditions, re-encoded by Pillow), served at MEDIA_URL: by Django
+# with DEBUG on, by the proxy in front in production (whitenoise serves only
+# files present at start). Uploaded originals are kept in
+# STORAGES["lead_image_originals"], which nothing serves (briefs/images/).
+# Any S3-compatible store works through django-storages (see README).
+MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media/"
+PRIVATE_MEDIA_ROOT = Path(
+    os.environ.get("DJANGO_PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media")
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "lead_image_originals": {
+        "BACKEND": "briefs.images.storage.UnservedFileSystemStorage",
+        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
@@ -276,6 +294,10 @@ if NEWSROOM_SITE_URL and not re.fullmatch(r"https?://[^/?#\s]+", NEWSROOM_SITE_U
 NEWSROOM_SEEDS_DIR = BASE_DIR / "seeds"
 NEWSROOM_VOCABULARY_FILE = NEWSROOM_SEEDS_DIR / "vocabulary.toml"
 NEWSROOM_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+# The largest lead image upload, in bytes and in pixels (read from the
+# header before decoding: a small file can claim a huge picture).
+NEWSROOM_IMAGE_MAX_BYTES = env_count("NEWSROOM_IMAGE_MAX_BYTES", 10_000_000)
+NEWSROOM_IMAGE_MAX_PIXELS = env_count("NEWSROOM_IMAGE_MAX_PIXELS", 40_000_000)
 NEWSROOM_BRIEFS_PER_PAGE = 20
 
 # The admin's address: a less obvious one keeps some noise away from it.

@@ -146,6 +146,7 @@ def test_change_form_has_fieldsets_inlines_and_view_on_site(editor_client, db):
         None,
         "Publication",
         "Tags",
+        "Lead image",
         "Attribution",
         "Source",
     ]

@@ -225,6 +225,19 @@ def test_brief_json_ld(client, full_brief):
             "@type": "Organization",
             "name": "Newsroom",
             "url": "http://testserver/",
+            "logo": {
+                "@type": "ImageObject",
+                "url": "http://testserver/static/briefs/publisher-logo.png",
+                "width": 512,
+                "height": 512,
+            },
+        },
+        # No lead image: the publisher's own picture.
+        "image": {
+            "@type": "ImageObject",
+            "url": "http://testserver/static/briefs/share-default.png",
+            "width": 1200,
+            "height": 630,
         },
         "datePublished": "2025-06-01T12:00:00+00:00",
         # Publication until an update or a correction; never the last save.

@@ -28,7 +28,7 @@ from django.contrib.staticfiles import finders
 from django.core.management import call_command
 
 from briefs.editorial import versions
-from briefs.models import Brief, Tag
+from briefs.models import Author, Brief, BriefAuthor, Tag
 from tests.browser import browser_required
 from tests.nu_checker import nu_service
 
@@ -65,6 +65,20 @@ def seed_public_pages() -> list[PublicPage]:
         Tag.objects.public().order_by("-section_count", "-brief_count", "name").first()
     )
     assert tag is not None, "the seed should have public tags"
+    # Two authors credited, one with every detail an author page shows.
+    for position, author in enumerate(
+        [
+            Author.objects.create(
+                name="Ayesha Khan",
+                role="Senior Fellow, Asia Programme",
+                bio="Ayesha Khan writes on South Asian diplomacy and trade.",
+                url="https://example.org/ayesha",
+                orcid="0000-0002-1825-0097",
+            ),
+            Author.objects.create(name="Zhou Wei"),
+        ]
+    ):
+        BriefAuthor.objects.create(brief=brief, author=author, position=position)
     return [
         PublicPage("home", "/"),
         PublicPage("brief", brief.get_absolute_url()),
@@ -73,6 +87,8 @@ def seed_public_pages() -> list[PublicPage]:
         PublicPage("tags", "/tags/"),
         PublicPage("tags-place", "/tags/?kind=place"),
         PublicPage("tag", tag.get_absolute_url()),
+        PublicPage("authors", "/authors/"),
+        PublicPage("author", "/authors/ayesha-khan/"),
         PublicPage("not-found", "/no-such-page/", status=404),
         PublicPage("search-empty", "/search/"),
         PublicPage("search-results", "/search/?q=china"),

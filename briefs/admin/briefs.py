@@ -37,6 +37,7 @@ from briefs.admin.listing import BriefListing
 from briefs.admin.memory import HidesTaggerMemory
 from briefs.editorial import versions, workflow
 from briefs.forms import BriefForm, PublicationTimeWidget, unix_line_ends
+from briefs.images import lead as lead_images
 from briefs.markdown import render_markdown
 from briefs.models import REVISION_LOOKUPS, Brief, StatusChange, Tag
 from briefs.tagging.retagging import retag_briefs
@@ -154,6 +155,7 @@ class BriefAdmin(
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
         "publication_state",
+        "lead_image_preview",
         "source_path",
         "source_sha256",
         "created_by",
@@ -192,6 +194,20 @@ class BriefAdmin(
         ),
         ("Tags", {"fields": ["tags"]}),
         (
+            "Lead image",
+            {
+                "fields": [
+                    "lead_image",
+                    "lead_image_alt",
+                    "lead_image_caption",
+                    "lead_image_credit",
+                ],
+                "classes": ["after-text", "lead-image"],
+                "description": "Shown under the headline and when the brief is "
+                "shared. Optional.",
+            },
+        ),
+        (
             "Attribution",
             {
                 "fields": ["source_name", "byline", "source_url"],
@@ -220,6 +236,18 @@ class BriefAdmin(
             # and tag row: fetch them all now, not one query per section.
             prefetch_related_objects([brief], *REVISION_LOOKUPS)
         return brief
+
+    @admin.display(description="Image")
+    def lead_image_preview(self, obj: Brief) -> str:
+        picture = obj.lead_picture
+        if picture is None:
+            return "None"
+        return format_html(
+            '<img src="{}" alt="{}" width="240" height="{}">',
+            picture.src,
+            picture.alt,
+            round(240 * picture.height / picture.width),
+        )
 
     @admin.display(description="Status")
     def publication_state(self, obj: Brief) -> str:
@@ -426,6 +454,22 @@ class BriefAdmin(
 
     def get_fieldsets(self, request: HttpRequest, obj: Brief | None = None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Shown read-only: the image as readers see it, not the original
+            # (which has no address).
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            "lead_image_preview" if field == "lead_image" else field
+                            for field in options["fields"]
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
         if obj is None:
             fieldsets = [
                 (name, options) for name, options in fieldsets if name != "Source"
@@ -486,6 +530,10 @@ class BriefAdmin(
             if restoring.deleted is not None:
                 from_status = ""
         super().save_model(request, obj, form, change)
+        if restoring is not None:
+            # The revision put back names its image, not the renditions
+            # today's had: those go once it commits.
+            lead_images.sweep_after_commit(obj)
         via = restoring.via if restoring else StatusChange.Via.FORM
         workflow.record_status_change(
             brief=obj,

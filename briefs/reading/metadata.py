@@ -7,8 +7,10 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import reverse
 
+from briefs.images.lead import DEFAULT_IMAGE, PUBLISHER_LOGO, StaticImage
 from briefs.models import Author, Brief, Correction, Section, Tag
 
 
@@ -23,6 +25,40 @@ def absolute_url(request: HttpRequest, path: str) -> str:
     if settings.NEWSROOM_SITE_URL:
         return settings.NEWSROOM_SITE_URL + path
     return request.build_absolute_uri(path)
+
+
+def media_url(request: HttpRequest, url: str) -> str:
+    """A file's URL from storage or ``static()`` as an absolute URL: a
+    storage elsewhere (S3, a CDN) gives one already."""
+    if url.startswith(("https://", "http://")):
+        return url
+    return absolute_url(request, url)
+
+
+def share_image(request: HttpRequest, brief: Brief) -> dict | None:
+    """The brief's lead image as other sites show it (og:image, twitter:image,
+    JSON-LD): a JPEG rendition up to 1,200 px wide, absolute; None when the
+    brief has no image (pages then share the publisher's, DEFAULT_IMAGE)."""
+    picture = brief.lead_picture
+    if picture is None:
+        return None
+    return {
+        "url": media_url(request, picture.share_url),
+        "type": "image/jpeg",
+        "width": picture.share_width,
+        "height": picture.share_height,
+        "alt": picture.alt,
+    }
+
+
+def image_object(request: HttpRequest, image: StaticImage) -> dict:
+    """schema.org ImageObject for one of the publisher's static pictures."""
+    return {
+        "@type": "ImageObject",
+        "url": media_url(request, static(image.path)),
+        "width": image.width,
+        "height": image.height,
+    }
 
 
 def version_url(request: HttpRequest, brief: Brief, number: int) -> str:
@@ -73,7 +109,22 @@ def brief_structured_data(
     ``version`` is the current public version (None for a preview).
     ``description`` is ``brief.description``, which the page has already
     worked out (from the opening paragraph when there is no summary).
+    ``image`` is the lead image (``share_image``), else the publisher's.
     """
+    shared = share_image(request, brief)
+    if shared is not None:
+        image = {
+            "@type": "ImageObject",
+            "url": shared["url"],
+            "width": shared["width"],
+            "height": shared["height"],
+        }
+        if brief.lead_image_caption:
+            image["caption"] = brief.lead_image_caption
+        if brief.lead_image_credit:
+            image["creditText"] = brief.lead_image_credit
+    else:
+        image = image_object(request, DEFAULT_IMAGE)
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -84,10 +135,12 @@ def brief_structured_data(
         "inLanguage": settings.NEWSROOM_LANGUAGE,
         "keywords": [tag.name for tag in topics],
         "articleSection": [section.heading for section in sections if section.heading],
+        "image": image,
         "publisher": {
             "@type": "Organization",
             "name": settings.NEWSROOM_PUBLISHER,
             "url": absolute_url(request, reverse("briefs:index")),
+            "logo": image_object(request, PUBLISHER_LOGO),
         },
     }
     if brief.published_at:
