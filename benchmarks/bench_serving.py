@@ -17,6 +17,11 @@ the CPUs with the server and so understates both rates. Only 127.0.0.1 is
 contacted; every run is bounded in time.
 
 Usage: python benchmarks/bench_serving.py [SECONDS_PER_RUN] [--python]
+[--rounds=N] [--only=none,memory,redis]
+
+``--rounds`` alternates each page with its static copy N times (default 2)
+and keeps the best of each, which is what a quiet machine gives when others
+share it; ``--only`` measures those configurations alone.
 """
 
 from __future__ import annotations
@@ -49,15 +54,22 @@ CONNECTIONS = 16
 AIM = 0.90
 # Alternating page and static runs, so drift on a shared machine hits both.
 ROUNDS = 2
+# What --only chooses from: no page cache, in the worker's memory, in Redis.
+CONFIGURATIONS = frozenset({"none", "memory", "redis"})
 # Recycling the one worker mid-run (max_requests) would empty its in-memory
 # cache and pause serving; production runs several workers, staggered.
 SERVER_ENV = {"GUNICORN_MAX_REQUESTS": "0"}
 
 
-def main(seconds: float, use_wrk: bool) -> None:
+def main(
+    seconds: float,
+    use_wrk: bool,
+    rounds: int = ROUNDS,
+    only: frozenset[str] = CONFIGURATIONS,
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-serving-"))
     try:
-        run(workdir, seconds, use_wrk)
+        run(workdir, seconds, use_wrk, rounds, only)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -70,7 +82,9 @@ def forget_redis_pages(url: str = REDIS_URL) -> None:
         client.delete(key)
 
 
-def run(workdir: Path, seconds: float, use_wrk: bool) -> None:
+def run(
+    workdir: Path, seconds: float, use_wrk: bool, rounds: int, only: frozenset[str]
+) -> None:
     env = production_env(workdir)
     seed = prepare_database(env)
     collect_static(env)
@@ -99,11 +113,12 @@ def run(workdir: Path, seconds: float, use_wrk: bool) -> None:
     statics = {label: f"/static/{manifest[name]}" for label, name in statics.items()}
     search = "/search/?" + urlencode({"q": seed["brief_title"].split()[-1]})
 
-    caches = {
-        "no page cache": {"NEWSROOM_PAGE_CACHE_SECONDS": "0"},
-        "page cache in memory": {"NEWSROOM_PAGE_CACHE_SECONDS": "3600"},
-    }
-    if redis_reachable():
+    caches = {}
+    if "none" in only:
+        caches["no page cache"] = {"NEWSROOM_PAGE_CACHE_SECONDS": "0"}
+    if "memory" in only:
+        caches["page cache in memory"] = {"NEWSROOM_PAGE_CACHE_SECONDS": "3600"}
+    if "redis" in only and redis_reachable():
         forget_redis_pages()
         caches["page cache in Redis"] = {"REDIS_URL": REDIS_URL}
 
@@ -135,7 +150,7 @@ def run(workdir: Path, seconds: float, use_wrk: bool) -> None:
             hit = fetch(server.port, pages["brief page"]).headers.get("X-Cache")
             for label, path in pages.items():
                 static_runs, page_runs = [], []
-                for _ in range(ROUNDS):
+                for _ in range(rounds):
                     static_runs.append(measure(server.port, statics[label]))
                     page_runs.append(measure(server.port, path))
                 best_static = max(static_runs, key=lambda r: r.rps)
@@ -150,7 +165,7 @@ def run(workdir: Path, seconds: float, use_wrk: bool) -> None:
     tool = "wrk" if use_wrk and WRK else "Python threads"
     print(
         f"\ngunicorn, 1 sync worker, DEBUG off, SQLite, seeds imported; load: {tool}, "
-        f"{CONNECTIONS} connections, {seconds:g} s per run (best of {ROUNDS} for "
+        f"{CONNECTIONS} connections, {seconds:g} s per run (best of {rounds} for "
         "each page and its static copy, alternating)"
     )
     sizes = ", ".join(f"{label} {len(body):,}" for label, body in bodies.items())
@@ -174,6 +189,21 @@ def run(workdir: Path, seconds: float, use_wrk: bool) -> None:
         print(f"{cache}: {label} at {ratio:.0%} of its static copy's rate{aim}")
 
 
+def option(name: str, default: str) -> str:
+    for arg in sys.argv[1:]:
+        if arg.startswith(f"--{name}="):
+            return arg.split("=", 1)[1]
+    return default
+
+
 if __name__ == "__main__":
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
-    main(float(args[0]) if args else 3.0, use_wrk="--python" not in sys.argv)
+    only = frozenset(option("only", ",".join(sorted(CONFIGURATIONS))).split(","))
+    if not only <= CONFIGURATIONS:
+        raise SystemExit(f"--only takes {', '.join(sorted(CONFIGURATIONS))}")
+    main(
+        float(args[0]) if args else 3.0,
+        use_wrk="--python" not in sys.argv,
+        rounds=int(option("rounds", str(ROUNDS))),
+        only=only,
+    )

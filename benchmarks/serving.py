@@ -413,7 +413,10 @@ def wrk_load(port: int, path: str, *, connections: int, duration: float) -> Load
         check=True,
     ).stdout
     requests, elapsed = re.search(r"(\d+) requests in ([\d.]+\w+),", out).groups()
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", out, re.MULTILINE))
+    # "  99%  12.34ms", or "  99.000%" in wrk2's form, trailing blanks allowed.
+    percentiles = dict(
+        re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", out, re.MULTILINE)
+    )
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     bad = int(non_2xx.group(1)) if non_2xx else 0
     failures: Counter = Counter()

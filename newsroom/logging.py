@@ -10,8 +10,10 @@ log.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
+import math
 import textwrap
 import time
 import unicodedata
@@ -46,26 +48,45 @@ def one_line(text: str) -> str:
     return text.translate(_VISIBLE)
 
 
+# ASCII only: JSON escapes C0 controls itself but would write U+0085, U+2028
+# and U+2029 raw, and each of those ends a line for some readers. One encoder
+# for every line (json.dumps would build one a call, with ``default``).
+_encode = json.JSONEncoder(default=str, ensure_ascii=True).encode
+
+
 class JsonFormatter(logging.Formatter):
     """Format a record as one line of JSON, with its ``extra`` fields as keys."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(
-                timespec="milliseconds"
-            ),
+            "time": utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        entry.update(
-            (key, value) for key, value in vars(record).items() if key not in _STANDARD
-        )
+        entry |= {k: v for k, v in vars(record).items() if k not in _STANDARD}
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        # ASCII only: JSON escapes C0 controls itself but would write U+0085,
-        # U+2028 and U+2029 raw, and each of those ends a line for some readers.
-        return json.dumps(entry, default=str, ensure_ascii=True)
+        return _encode(entry)
+
+
+def utc_time(timestamp: float) -> str:
+    """``timestamp`` in ISO 8601, UTC, to the millisecond (``…T10:02:23.693+00:00``),
+    as ``datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")``
+    writes it: microseconds rounded half to even, then cut to milliseconds."""
+    fraction, seconds = math.modf(timestamp)
+    micro = round(fraction * 1_000_000)
+    if micro < 0:
+        seconds, micro = seconds - 1, micro + 1_000_000
+    elif micro >= 1_000_000:
+        seconds, micro = seconds + 1, micro - 1_000_000
+    return f"{_utc_second(int(seconds))}.{micro // 1000:03d}+00:00"
+
+
+# Every line of one second shares this; a log line is written on every request.
+@functools.lru_cache(maxsize=4)
+def _utc_second(seconds: int) -> str:
+    return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 class PlainFormatter(logging.Formatter):

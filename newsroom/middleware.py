@@ -115,16 +115,26 @@ class RefuseUnreadableInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path_info:
-            return refusal(request, 404, "No page has this address.")
-        refused, parameter = unreadable_parameter(request.META.get("QUERY_STRING", ""))
+        refused = refusal_of(request)
+        return self.get_response(request) if refused is None else refused
+
+
+def refusal_of(request: HttpRequest) -> HttpResponse | None:
+    """The answer to input no page can use (see RefuseUnreadableInputMiddleware),
+    or None; cookies with a NUL are dropped from ``request.COOKIES`` either way."""
+    if "\x00" in request.path_info:
+        return refusal(request, 404, "No page has this address.")
+    query_string = request.META.get("QUERY_STRING", "")
+    if query_string:
+        refused, parameter = unreadable_parameter(query_string)
         if refused:
             message = "The query string has a NUL byte or is not UTF-8."
             return refusal(request, 400, message, parameter=parameter)
-        for name, value in list(request.COOKIES.items()):
-            if "\x00" in name or "\x00" in value:
-                del request.COOKIES[name]
-        return self.get_response(request)
+    cookies = request.COOKIES
+    for name, value in list(cookies.items()):
+        if "\x00" in name or "\x00" in value:
+            del cookies[name]
+    return None
 
 
 def refusal(

@@ -109,14 +109,16 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # One line for every other request, answered from the page cache or not.
     "newsroom.logging.RequestLogMiddleware",
-    # Headers for every response, so pages answered from the cache below get them too.
+    # The page cache: answers readers before anything below runs (a hit is
+    # a static file's work, and a log line), and stores the pages the views
+    # render for them with the headers the middleware below set, so a hit
+    # carries them too. Input refused below is left to it.
+    "briefs.caching.PageCacheMiddleware",
+    # Headers for every response the page cache does not answer itself.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "newsroom.middleware.SecurityHeadersMiddleware",
-    # Refuses NUL bytes and query strings that are not UTF-8 before the cache or any view.
+    # Refuses NUL bytes and query strings that are not UTF-8 before any view.
     "newsroom.middleware.RefuseUnreadableInputMiddleware",
-    # The page cache: answers readers before sessions, auth, CSRF and URL
-    # resolving, and stores the pages the views below render for them.
-    "briefs.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

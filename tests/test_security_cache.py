@@ -9,10 +9,12 @@ And a production site whose workers would each keep a cache of their own
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -242,13 +244,15 @@ def test_an_invalid_page_is_a_404_that_is_not_stored(client, brief, url):
 # --- Redis ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def redis_keys():
-    """The page cache in Redis; returns a function that lists this module's keys."""
-    server = redis_or_skip(REDIS_SPARE_URL)
+@contextlib.contextmanager
+def redis_page_cache(url: str, prefix: str) -> Iterator[Callable[[], set[bytes]]]:
+    """The page cache in the Redis at ``url`` under keys starting ``prefix``
+    (none before, none after); yields a function that lists those keys.
+    Skips the test when Redis does not answer (``redis_or_skip``)."""
+    server = redis_or_skip(url)
 
     def keys() -> set[bytes]:
-        return set(server.scan_iter(f"{REDIS_PREFIX}:*"))
+        return set(server.scan_iter(f"{prefix}:*"))
 
     def forget() -> None:
         for key in keys():
@@ -258,13 +262,22 @@ def redis_keys():
     redis_cache = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_SPARE_URL,
-            "KEY_PREFIX": REDIS_PREFIX,
+            "LOCATION": url,
+            "KEY_PREFIX": prefix,
         }
     }
-    with override_settings(CACHES=redis_cache):
+    try:
+        with override_settings(CACHES=redis_cache):
+            yield keys
+    finally:
+        forget()
+
+
+@pytest.fixture
+def redis_keys():
+    """The page cache in Redis; returns a function that lists this module's keys."""
+    with redis_page_cache(REDIS_SPARE_URL, REDIS_PREFIX) as keys:
         yield keys
-    forget()
 
 
 def test_300_cache_busting_requests_add_no_redis_keys_and_render_once(

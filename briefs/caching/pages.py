@@ -48,6 +48,7 @@ import hashlib
 import json
 import math
 import os
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import (
@@ -84,6 +86,10 @@ CODINGS = ("gzip", "identity")
 # Types worth compressing, and the size below which it is not worth it.
 _COMPRESSIBLE = ("text/", "application/xml", "application/atom", "application/rss")
 _MIN_COMPRESSED = 256
+
+# Headers the middleware after the page cache (newsroom.settings.MIDDLEWARE)
+# set on every response, kept on a 304 answered from a stored page.
+_KEPT_ON_304 = ("Content-Security-Policy", "Permissions-Policy", "X-Frame-Options")
 
 # Headers the cache sets itself on every answer; the view's own are not kept.
 _OWN_HEADERS = frozenset(
@@ -223,11 +229,24 @@ def page_key(request: HttpRequest, query: Query = NO_QUERY) -> str:
             value = normalise(request.GET[name])
             if value is not None:
                 understood.append((name, value))
-    address = f"{request.scheme}://{request.get_host()}{escape_uri_path(request.path)}"
+    return _key(
+        release_id(),
+        request.scheme,
+        request.get_host(),
+        request.path,
+        tuple(understood),
+    )
+
+
+# Memoised per address (a hit's key costs a look-up, not a digest). Bounded:
+# any path a cacheable view resolves (a slug that is a 404) makes an entry.
+@functools.lru_cache(maxsize=1024)
+def _key(release: str, scheme: str, host: str, path: str, understood: tuple) -> str:
+    address = f"{scheme}://{host}{escape_uri_path(path)}"
     if understood:
         address += "?" + urlencode(understood)
     digest = hashlib.sha256(address.encode()).hexdigest()
-    return f"page:{release_id()}:{digest}"
+    return f"page:{release}:{digest}"
 
 
 # Validators and codings ---------------------------------------------------------
@@ -259,6 +278,8 @@ def conditional(
     )
 
 
+# Browsers send a handful of distinct values; bounded, as a client may send any.
+@functools.lru_cache(maxsize=64)
 def preferred_coding(accept_encoding: str) -> str:
     """The best of ``CODINGS`` that an ``Accept-Encoding`` value accepts
     (a q-value of 0 refuses; ``*`` stands for any coding not named)."""
@@ -347,15 +368,7 @@ class CachedPage:
     @classmethod
     def from_bytes(cls, stored: bytes) -> CachedPage:
         head, _, content = stored.partition(b"\n")
-        fields = json.loads(head)
-        return cls(
-            content,
-            tuple(tuple(pair) for pair in fields["h"]),
-            fields["e"],
-            fields["m"],
-            fields["u"],
-            fields["c"],
-        )
+        return cls(content, *_read_head(head))
 
     def respond(
         self, request: HttpRequest, now: float, *, hit: bool, stale: bool = False
@@ -369,28 +382,82 @@ class CachedPage:
         if self.until is not None:
             # Never let a browser keep the page past a scheduled publication.
             max_age = min(max_age, max(0, int(self.until - now)))
-        # The stored headers never hold these (_OWN_HEADERS): each is set
-        # once, as it is, with no parsing (this is every hit's path).
-        headers = dict(self.headers)
-        if self.coding != "identity":
-            headers["Content-Encoding"] = self.coding
-        headers["Cache-Control"] = "no-store" if stale else f"public, max-age={max_age}"
-        headers["Vary"] = "Cookie, Accept-Encoding"
-        headers["X-Cache"] = "stale" if stale else "hit" if hit else "miss"
+        before, after = _sent_headers(
+            self.headers, self.coding, self.etag, self.last_modified
+        )
+        headers = dict(before)
+        headers["cache-control"] = (
+            "Cache-Control",
+            "no-store" if stale else f"public, max-age={max_age}",
+        )
+        headers["vary"] = ("Vary", "Cookie, Accept-Encoding")
+        headers["x-cache"] = ("X-Cache", "stale" if stale else "hit" if hit else "miss")
         # What CommonMiddleware would add; this answer is built after it ran.
-        headers["Content-Length"] = str(len(self.content))
-        response = HttpResponse(self.content, headers=headers)
+        headers["content-length"] = ("Content-Length", str(len(self.content)))
+        headers.update(after)
+        response = HttpResponse(self.content)
+        # Every hit's path. Django checks and encodes each header as it is
+        # set (ResponseHeaders), some 20 calls a page; these were checked
+        # once (_sent_headers) or are made here of ASCII alone, so they go
+        # in as ResponseHeaders keeps them: lower-cased name, (name, value).
+        response.headers._store = headers
         if not _asks_conditionally(request):
-            response["ETag"] = self.etag
-            if self.last_modified is not None:
-                response["Last-Modified"] = http_date(self.last_modified)
             return response
+        page = response
         response = conditional(
             request, response, etag=self.etag, last_modified=self.last_modified
         )
         if response.status_code == 304:
             del response["Content-Length"]
+            # Set on every response by the middleware below the page cache
+            # and stored with the page; a 304 drops them (django.utils.cache),
+            # and had them when they were set after the cache answered.
+            for name in _KEPT_ON_304:
+                if name in page.headers:
+                    response.headers[name] = page.headers[name]
         return response
+
+
+# The stored head of a page (its first line) parsed once per process while it
+# is read often, not on every hit: at most this many heads, each a few hundred
+# bytes.
+@functools.lru_cache(maxsize=512)
+def _read_head(head: bytes) -> tuple:
+    fields = json.loads(head)
+    return (
+        tuple(tuple(pair) for pair in fields["h"]),
+        fields["e"],
+        fields["m"],
+        fields["u"],
+        fields["c"],
+    )
+
+
+_Headers = dict[str, tuple[str, str]]
+
+
+@functools.lru_cache(maxsize=512)
+def _sent_headers(
+    stored: tuple[tuple[str, str], ...],
+    coding: str,
+    etag: str,
+    last_modified: int | None,
+) -> tuple[_Headers, _Headers]:
+    """The headers a page is sent with, but those that differ per answer:
+    those before Cache-Control and those after Content-Length, each checked
+    and encoded by Django once (see ``CachedPage.respond``); never the
+    stored headers' own (``_OWN_HEADERS``)."""
+    before = ResponseHeaders(dict(stored))
+    if coding != "identity":
+        before["Content-Encoding"] = coding
+    after = ResponseHeaders({})
+    if "Content-Type" not in before:
+        # Where HttpResponse would add it: after the headers it was given.
+        after["Content-Type"] = f"text/html; charset={settings.DEFAULT_CHARSET}"
+    after["ETag"] = etag
+    if last_modified is not None:
+        after["Last-Modified"] = http_date(last_modified)
+    return before._store, after._store
 
 
 def _asks_conditionally(request: HttpRequest) -> bool:
@@ -430,21 +497,34 @@ class PageCacheMiddleware:
     Only GET and HEAD of a path whose view is declared with
     ``cache_public_page`` are touched; the path is resolved (no view runs)
     to find the declaration, so other pages (search, the API) cost no round
-    trip. Place it after the middleware that sets headers on every response
-    (SecurityMiddleware, X-Frame-Options, SecurityHeadersMiddleware), and
-    before SessionMiddleware.
+    trip. Place it as early as possible, so that a hit costs nothing else:
+    after SecurityMiddleware (whose headers every answer gets on its way
+    out) and the request log, and before the middleware that sets headers on
+    every response (X-Frame-Options, SecurityHeadersMiddleware), the refusal
+    of unreadable input and SessionMiddleware. A page is stored with the
+    headers the middleware below it set, so a hit carries exactly the miss's
+    headers without them; input they would refuse is left to them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        # Imported here: newsroom.middleware imports the API, which imports
+        # this package.
+        from newsroom.middleware import refusal_of
+
         self.get_response = get_response
+        self.refusal_of = refusal_of
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Input no page can use is refused below, with every header; the
+        # same check drops cookies with a NUL, as it does there.
+        if self.refusal_of(request) is not None:
+            return self.get_response(request)
         query = declared_query(request)
         if query is None:
             return self.get_response(request)
-        now = timezone.now().timestamp()
+        now = time.time()
         reader = settings.SESSION_COOKIE_NAME not in request.COOKIES
-        coding = preferred_coding(request.headers.get("Accept-Encoding", ""))
+        coding = preferred_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         key = snapshot = store = None
         since = until = None
         if settings.NEWSROOM_PAGE_CACHE_SECONDS > 0:
@@ -548,7 +628,7 @@ def stored_page(request: HttpRequest, key: str) -> CachedPage | None:
     stale (dropped by a write, or past its time): for serving the last copy
     when the database is away. None when there is none or the cache is down."""
     store = stores.store_for()
-    coding = preferred_coding(request.headers.get("Accept-Encoding", ""))
+    coding = preferred_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     try:
         found = stores.call(store, store.get_stale, f"{key}:{coding}")
     except stores.Unavailable:

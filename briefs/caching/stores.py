@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import redis
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -104,8 +105,6 @@ class CacheState:
         return True
 
     def failed(self, error: BaseException) -> None:
-        from django.conf import settings
-
         now = time.monotonic()
         self.failures += 1
         self.owed = True
@@ -615,13 +614,26 @@ def _new_epoch() -> str:
 
 _stores: dict[tuple, MemoryStore | RedisStore] = {}
 _stores_lock = threading.Lock()
+# The last answer, with the CACHES setting it was found under (held, so that
+# no other setting can take its id): every hit asks, and finding the cache
+# backend costs more than the rest of the look-up.
+_last: tuple[object, str, MemoryStore | RedisStore] | None = None
 
 
 def store_for(alias: str = "default") -> MemoryStore | RedisStore:
     """The page store of cache ``alias``: Redis when it is a RedisCache, else
     this process's memory. One per server (or location), kept for the process."""
-    from django.conf import settings
+    global _last
+    configured = settings.CACHES
+    last = _last
+    if last is not None and last[0] is configured and last[1] == alias:
+        return last[2]
+    store = _find_store(alias)
+    _last = (configured, alias, store)
+    return store
 
+
+def _find_store(alias: str) -> MemoryStore | RedisStore:
     backend = caches[alias]
     if isinstance(backend, RedisCache):
         server = backend._servers[0]
