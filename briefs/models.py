@@ -968,6 +968,16 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        constraints = [
+            # One author, however a byline capitalises them: the importer
+            # finds authors by name in any case, and two imports at once
+            # cannot make the same author twice.
+            models.UniqueConstraint(
+                Lower("name"),
+                name="unique_author_name_case_insensitive",
+                violation_error_message="There is already an author with this name.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -46,7 +46,8 @@ def test_an_orcid_id_with_a_typing_error_is_refused(orcid, message):
 
 def test_slugs_are_made_from_names_and_never_shared():
     first = make_author("Ayesha Khan")
-    second = make_author("Ayesha Khan")
+    # Another name that makes the same slug.
+    second = make_author("Ayesha  Khan!")
     assert (first.slug, second.slug) == ("ayesha-khan", "ayesha-khan-2")
 
 
@@ -354,3 +355,17 @@ def test_a_public_version_names_the_authors_it_was_published_with(client):
     assert '<span class="byline">By Ayesha Khan</span>' in first
     assert "Zhou Wei" not in first
     assert "Zhou Wei" in current
+
+
+def test_an_author_named_again_in_another_case_is_a_form_error():
+    editor = member("Editors", "editor")
+    make_author("Ayesha Khan")
+
+    response = editor.post(
+        reverse("admin:briefs_author_add"),
+        {"name": "ayesha khan", "slug": "ayesha-khan-2", "orcid": "", "url": ""},
+    )
+
+    assert response.status_code == 200
+    assert "There is already an author with this name." in response.content.decode()
+    assert Author.objects.count() == 1

@@ -27,11 +27,14 @@ pytestmark = pytest.mark.django_db
 
 
 def documents(folder: Path, count: int) -> Path:
-    """``count`` documents at the seed's size, each with its own title."""
+    """``count`` documents at the seed's size, each with its own title, and
+    two authors (the first shared by all, the second each one's own)."""
     seed = SEED.read_text(encoding="utf-8")
     for n in range(1, count + 1):
+        byline = f"Byline: Ayesha Khan and Writer {'abcdefghijklmnopqrstuvwxyz'[n]}"
         (folder / f"{n:03d}.txt").write_text(
-            seed.replace("Seventh foreign", f"Report r{n}x: seventh foreign"),
+            f"{byline}\n\n"
+            + seed.replace("Seventh foreign", f"Report r{n}x: seventh foreign"),
             encoding="utf-8",
         )
     return folder
@@ -67,6 +70,7 @@ def test_an_imported_revision_holds_what_a_fetched_brief_would_give(tmp_path):
         imported = Version.objects.get_for_object(brief).get().revision
         assert imported.comment.startswith("Imported from ")
         assert len(versions_of(imported)) > 20  # the brief and all its rows
+        assert brief.credits.count() == 2
         assert versions_of(imported) == versions_of(fresh_revision(brief))
 
 

@@ -222,6 +222,7 @@ def import_options(user) -> ImportOptions:
         publish=False,
         create_only=True,
         new_tags=user.has_perm("briefs.add_tag"),
+        new_authors=user.has_perm("briefs.add_author"),
         dated=workflow.can_publish(user),
         user=user,
     )

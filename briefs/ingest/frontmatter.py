@@ -16,7 +16,9 @@ first in each list below wins (tags are gathered from all of theirs):
 - source: ``source``
 - url: ``url``, ``canonical_url``, ``source_url`` (http and https only)
 - byline: ``byline``, ``author``, ``authors``, ``creators`` (text, or a list
-  of names or of mappings with a ``name``)
+  of names or of mappings with a ``name``); authors: the first of these
+  that is a list, name by name (a byline given as text is split into names
+  by the importer, ``briefs.ingest.bylines``)
 - tags: ``tags``, ``topics``, ``keywords`` (a list, or comma-separated text);
   not ``categories``, which sites use for their own sections ("feature")
 - summary: ``summary``, ``description``, ``excerpt``, ``deck``
@@ -52,6 +54,9 @@ class Fields:
     source: str = ""
     url: str = ""
     byline: str = ""
+    # The names a source lists one by one (an ``authors`` list), in order;
+    # empty when it gives the byline as text, which the importer splits.
+    authors: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     summary: str = ""
     dateline: str = ""
@@ -190,6 +195,7 @@ def _fields(data: dict[Any, Any]) -> Fields:
         source=one_line(_text("source", values.get("source"))),
         url=_first_url(values, warnings),
         byline=_byline(values),
+        authors=_listed_authors(values),
         tags=_tags(values),
         summary=_first_text(values, _SUMMARY_KEYS, one_line=False),
         dateline=one_line(_text("dateline", values.get("dateline"))),
@@ -291,6 +297,15 @@ def _byline(values: dict[str, Any]) -> str:
         if names:
             return join_names(names)
     return ""
+
+
+def _listed_authors(values: dict[str, Any]) -> tuple[str, ...]:
+    """The names of the first byline key whose value is a list, in order."""
+    for key in _BYLINE_KEYS:
+        value = values.get(key)
+        if isinstance(value, list | tuple):
+            return tuple(_names(key, value))
+    return ()
 
 
 def _names(name: str, value: Any) -> list[str]:

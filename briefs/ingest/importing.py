@@ -50,11 +50,13 @@ from taggit.models import ItemBase
 from briefs import search
 from briefs.control_chars import visible
 from briefs.editorial import versions
+from briefs.ingest.bylines import byline_names, person_names
 from briefs.ingest.documents import SUFFIXES, read_document
 from briefs.ingest.exporting import brief_to_dict, content_fingerprint, sorted_names
 from briefs.ingest.parsing import ParsedDocument, ParsedSection, ParseError
 from briefs.markdown import paragraphs_to_markdown, render_markdown
 from briefs.models import (
+    Author,
     Brief,
     BriefAuthor,
     BriefProposal,
@@ -247,6 +249,9 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
         "summary": doc.summary,
         "source_name": doc.source,
         "byline": doc.byline,
+        # The people credited, in order (``bylines``): those the source
+        # lists one by one, else those its byline names.
+        "authors": document_authors(doc),
         "source_url": doc.url,
         "key_points": list(doc.key_points),
         "sections": sections,
@@ -261,6 +266,13 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
             for proposal in found.brief_reasons
         },
     }
+
+
+def document_authors(doc: ParsedDocument) -> list[str]:
+    """The names of the people ``doc`` credits, in order (may be none)."""
+    if doc.authors:
+        return person_names(doc.authors)
+    return byline_names(doc.byline)
 
 
 # The most one import may make of a brief. Each key point, section and tag
@@ -308,7 +320,8 @@ def _refuse_too_large(*, key_points: int, parts: int) -> None:
 
 def _parts(plan: dict[str, Any]) -> int:
     return (
-        len(plan["key_points"])
+        len(plan["authors"])
+        + len(plan["key_points"])
         + len(plan["sections"])
         + sum(len(section["tags"]) for section in plan["sections"])
         + len(plan["tags"])
@@ -319,10 +332,40 @@ def edited_since_import(brief: Brief) -> bool:
     """Whether someone has changed the brief's content since its last import.
 
     Compares the content now with the fingerprint of what the import wrote,
-    so a save that changed no content (publishing, say) is not an edit.
+    so a save that changed no content (publishing, say) is not an edit; and
+    the authors credited now with those the last import credited (which the
+    fingerprint does not cover), as its revision records them.
     """
-    current = brief_to_dict(Brief.objects.with_outline().get(pk=brief.pk))
-    return content_fingerprint(current) != brief.import_fingerprint
+    current = Brief.objects.with_outline().get(pk=brief.pk)
+    if content_fingerprint(brief_to_dict(current)) != brief.import_fingerprint:
+        return True
+    credited = [credit.author_id for credit in current.credits.all()]
+    return credited != _imported_credits(current)
+
+
+def _imported_credits(brief: Brief) -> list[int]:
+    """The ids of the authors the brief's last import credited, in order,
+    as that import's revision records them (none for a brief imported
+    before authors were credited)."""
+    last_import = (
+        Version.objects.get_for_object(brief)
+        .filter(revision__comment__startswith=IMPORTED_FROM)
+        .order_by("-revision_id")
+        .values("revision_id")[:1]
+    )
+    credits = Version.objects.filter(
+        revision_id__in=last_import,
+        content_type=_content_type(BriefAuthor, router.db_for_write(BriefAuthor)),
+    )
+    rows = [version.field_dict for version in credits]
+    return [
+        row["author_id"]
+        for row in sorted(rows, key=lambda row: (row["position"], row["id"]))
+    ]
+
+
+# How an import's revision begins its comment (``_record_revisions``).
+IMPORTED_FROM = "Imported from "
 
 
 class StaleBrief(Exception):
@@ -343,7 +386,10 @@ class ImportOptions:
     that are not tags yet are left out, with a warning (writers choose
     among existing tags). ``dated``: the document's own date becomes the
     brief's publication time; without it the brief is dated as it is
-    published (only those who may publish date briefs). ``user``: who
+    published (only those who may publish date briefs). ``new_authors``:
+    the people a document names may become new authors; without it only
+    those who are authors already are credited, and the others left out,
+    with a warning (editors add authors). ``user``: who
     imports, recorded as a new brief's creator and with its revision and
     change of status (None from the command line).
     """
@@ -354,6 +400,7 @@ class ImportOptions:
     create_only: bool = False
     new_tags: bool = True
     dated: bool = True
+    new_authors: bool = True
     user: Any = None
 
 
@@ -599,6 +646,8 @@ class Importer:
         _refuse_too_large(key_points=key_points, parts=key_points + len(doc.sections))
         plan = plan_brief(doc, tagger=self.tagging.tagger, tags=self.tagging.tags)
         _refuse_too_large(key_points=key_points, parts=_parts(plan))
+        if not self.options.new_authors and plan["authors"]:
+            warnings.extend(_known_authors_only(plan))
         warnings.extend(_fit_attribution(plan))
         return _Planned(
             source_path, sha256, doc, plan, warnings=(*doc.warnings, *warnings)
@@ -728,9 +777,15 @@ class Importer:
             for brief, planned in zip(briefs, new, strict=True)
         )
         written = _write_parts(list(zip(briefs, new, strict=True)), tags=tags)
-        for parts in written:
-            # A new brief has no public notes yet, and credits no one.
-            parts.outline(corrections=[], credits=[])
+        credits = _credit(
+            [
+                (brief, planned.plan["authors"])
+                for brief, planned in zip(briefs, new, strict=True)
+            ]
+        )
+        for parts, brief_credits in zip(written, credits, strict=True):
+            # A new brief has no public notes yet.
+            parts.outline(corrections=[], credits=brief_credits)
         versions.record_first_publications(
             [brief for brief in briefs if brief.public_version]
         )
@@ -1071,14 +1126,27 @@ def _unique_slugs(titles: Sequence[str]) -> list[str]:
     """A slug for each title that no brief has, nor any other of them: what
     ``unique_slug`` gives one brief (base, base-2, base-3, …), looked up
     for all of them in one query."""
-    bases = [
-        slugify(title, allow_unicode=True)[:300].strip("-") or "brief"
-        for title in titles
-    ]
+    bases = [_slug_base(title, length=300, fallback="brief") for title in titles]
+    taken = set(Brief.objects.filter(_slugs_from(bases)).values_list("slug", flat=True))
+    return _numbered(bases, taken)
+
+
+def _slug_base(name: str, *, length: int, fallback: str) -> str:
+    """The slug ``unique_slug`` starts from for ``name``."""
+    return slugify(name, allow_unicode=True)[:length].strip("-") or fallback
+
+
+def _slugs_from(bases: Iterable[str]) -> Q:
+    """The rows whose slug is one of ``bases`` or numbered from one."""
     taken_by = Q()
     for base in set(bases):
         taken_by |= Q(slug=base) | Q(slug__startswith=f"{base}-")
-    taken = set(Brief.objects.filter(taken_by).values_list("slug", flat=True))
+    return taken_by
+
+
+def _numbered(bases: Sequence[str], taken: set[str]) -> list[str]:
+    """A slug for each of ``bases`` that is not in ``taken`` nor given to an
+    earlier one: the base, else base-2, base-3, … (``taken`` grows)."""
     # The next number to try for each base: every one below it is taken.
     numbers: dict[str, int] = {}
     slugs = []
@@ -1092,6 +1160,79 @@ def _unique_slugs(titles: Sequence[str]) -> list[str]:
         taken.add(slug)
         slugs.append(slug)
     return slugs
+
+
+def _named(names: Iterable[str]) -> Q:
+    """The authors (annotated ``lowered``) who may have one of ``names`` in
+    any case. The caller compares casefolded names: SQLite's LOWER folds
+    ASCII letters only, so a name is also looked up as it is written."""
+    names = set(names)
+    return Q(lowered__in={name.lower() for name in names}) | Q(name__in=names)
+
+
+def _known_authors_only(plan: dict[str, Any]) -> list[str]:
+    """Keep in ``plan`` the authors who are authors already (in any case),
+    looked up in one query; a warning for each one left out."""
+    known = {
+        name.casefold()
+        for name in Author.objects.annotate(lowered=Lower("name"))
+        .filter(_named(plan["authors"]))
+        .values_list("name", flat=True)
+    }
+    left_out = [name for name in plan["authors"] if name.casefold() not in known]
+    plan["authors"] = [name for name in plan["authors"] if name.casefold() in known]
+    return [
+        f"author {name!r} left out: not an author yet, and only editors add authors"
+        for name in left_out
+    ]
+
+
+def _credit(items: Sequence[tuple[Brief, Sequence[str]]]) -> list[list[BriefAuthor]]:
+    """Credit each saved brief with the authors its names give, in order,
+    and return each one's credits (their authors set).
+
+    A name that is an author's already, in any case, is that author (the
+    oldest, should editors have made two); the others become new authors,
+    their slugs as ``Author.save`` would make them. One query finds the
+    authors and the slugs taken for all the briefs, one insert makes the
+    new authors and one the credits; none when no brief names anyone.
+    """
+    wanted: dict[str, str] = {}
+    for _, names in items:
+        for name in names:
+            # The first document to name a new author spells their name.
+            wanted.setdefault(name.casefold(), name)
+    if not wanted:
+        return [[] for _ in items]
+    bases = {
+        key: _slug_base(name, length=190, fallback="author")
+        for key, name in wanted.items()
+    }
+    rows = list(
+        Author.objects.annotate(lowered=Lower("name"))
+        .filter(_named(wanted.values()) | _slugs_from(bases.values()))
+        .order_by("pk")
+    )
+    authors: dict[str, Author] = {}
+    for author in rows:
+        if author.name.casefold() in wanted:
+            authors.setdefault(author.name.casefold(), author)
+    new = [key for key in wanted if key not in authors]
+    slugs = _numbered([bases[key] for key in new], {author.slug for author in rows})
+    authors.update(
+        (key, Author(name=wanted[key], slug=slug))
+        for key, slug in zip(new, slugs, strict=True)
+    )
+    Author.objects.bulk_create(authors[key] for key in new)
+    credits = [
+        [
+            BriefAuthor(brief=brief, author=authors[name.casefold()], position=position)
+            for position, name in enumerate(names)
+        ]
+        for brief, names in items
+    ]
+    BriefAuthor.objects.bulk_create(_flat(credits))
+    return credits
 
 
 @dataclass(frozen=True)
@@ -1133,7 +1274,7 @@ class _Written:
     def read_back(self) -> Brief:
         """``outline``'s, for an updated brief: its row read back (so every
         field is as the database keeps it), with its corrections and its
-        credits (which an import leaves as they are)."""
+        credits."""
         brief = Brief.objects.with_authors().get(pk=self.brief.pk)
         corrections = brief.corrections.order_by("created_at", "pk")
         return replace(self, brief=brief).outline(corrections=list(corrections))
@@ -1180,7 +1321,9 @@ def _write(
     brief.sections.all().delete()
     TaggedBrief.objects.filter(content_object=brief).delete()
     BriefProposal.objects.filter(brief=brief).delete()
+    BriefAuthor.objects.filter(brief=brief).delete()
     (written,) = _write_parts([(brief, planned)], tags=tags)
+    _credit([(brief, planned.plan["authors"])])
     return written
 
 
@@ -1286,7 +1429,7 @@ def _record_revisions(
         Revision(
             date_created=now,
             user=_signed_in(user),
-            comment=f"Imported from {planned.source_path}",
+            comment=f"{IMPORTED_FROM}{planned.source_path}",
         )
         for _, planned in items
     )

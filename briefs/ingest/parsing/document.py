@@ -111,6 +111,7 @@ def parse(
         sections=tuple(sections),
         source=fields.source or header.get("source", ""),
         byline=story.byline,
+        authors=fields.authors,
         url=fields.url or header.get("url", ""),
         published=fields.published or header.get("published"),
         tags=tags,

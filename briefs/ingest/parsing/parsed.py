@@ -78,6 +78,9 @@ class ParsedDocument:
     sections: tuple[ParsedSection, ...]
     source: str = ""
     byline: str = ""
+    # The authors a source lists one by one (front matter's ``authors``), in
+    # order; empty when only the byline's text names them.
+    authors: tuple[str, ...] = ()
     url: str = ""
     published: dt.datetime | dt.date | None = None
     tags: tuple[str, ...] = ()

@@ -162,6 +162,7 @@ class Command(BaseCommand):
         lines = {
             "title": plan["title"],
             "dateline": plan["dateline"] or "(none)",
+            "authors": ", ".join(plan["authors"]) or "(none)",
             "key points": str(len(plan["key_points"])),
             "sections": f"{len(headings)}: "
             + " | ".join(heading or "(opening)" for heading in headings),
