@@ -9,6 +9,7 @@ from urllib.parse import quote
 import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import (
     Case,
@@ -954,7 +955,11 @@ class Author(models.Model):
         help_text="Plain text, a few sentences, shown on the author page.",
     )
     url = models.URLField(
-        "web page", max_length=500, blank=True, help_text="Optional. http or https."
+        "web page",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Optional. http or https.",
     )
     orcid = models.CharField(
         "ORCID iD",
@@ -968,16 +973,6 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
-        constraints = [
-            # One author, however a byline capitalises them: the importer
-            # finds authors by name in any case, and two imports at once
-            # cannot make the same author twice.
-            models.UniqueConstraint(
-                Lower("name"),
-                name="unique_author_name_case_insensitive",
-                violation_error_message="There is already an author with this name.",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.name

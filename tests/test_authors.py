@@ -11,11 +11,13 @@ import reversion
 from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.urls import reverse
+from reversion.models import Version
 
 from briefs.editorial.diffing import diff_briefs
 from briefs.editorial.history import brief_versions, snapshot
 from briefs.ingest.exporting import export_briefs
 from briefs.models import Author, Brief, BriefAuthor
+from tests.admin_forms import assert_saved, change_url, form_data
 from tests.factories import draft_brief, make_author, published_brief, scheduled_brief
 from tests.people import member
 
@@ -45,9 +47,9 @@ def test_an_orcid_id_with_a_typing_error_is_refused(orcid, message):
 
 
 def test_slugs_are_made_from_names_and_never_shared():
+    # Two people may share a name; each has an address of their own.
     first = make_author("Ayesha Khan")
-    # Another name that makes the same slug.
-    second = make_author("Ayesha  Khan!")
+    second = make_author("Ayesha Khan")
     assert (first.slug, second.slug) == ("ayesha-khan", "ayesha-khan-2")
 
 
@@ -357,15 +359,59 @@ def test_a_public_version_names_the_authors_it_was_published_with(client):
     assert "Zhou Wei" in current
 
 
-def test_an_author_named_again_in_another_case_is_a_form_error():
-    editor = member("Editors", "editor")
-    make_author("Ayesha Khan")
+# --- Restore and recovery ------------------------------------------------------------
 
-    response = editor.post(
-        reverse("admin:briefs_author_add"),
-        {"name": "ayesha khan", "slug": "ayesha-khan-2", "orcid": "", "url": ""},
+
+def credit_through_the_form(client, brief: Brief, author: Author) -> None:
+    url = change_url(brief)
+    data = form_data(client, url)
+    data["credits-TOTAL_FORMS"] = "1"
+    data["credits-0-author"] = str(author.pk)
+    data["credits-0-position"] = "1"
+    assert_saved(client.post(url, data))
+
+
+def credited_names(brief_pk: int) -> list[str]:
+    return [a.name for a in Brief.objects.with_authors().get(pk=brief_pk).author_list]
+
+
+def test_restoring_a_revision_brings_back_who_it_credited():
+    chief = member("Editors", "edith")
+    brief = draft_brief(title="Credits")
+    ayesha, zhou = make_author("Ayesha Khan"), make_author("Zhou Wei")
+    credit_through_the_form(chief, brief, ayesha)
+    data = form_data(chief, change_url(brief))
+    data["credits-0-author"] = str(zhou.pk)
+    assert_saved(chief.post(change_url(brief), data))
+    assert credited_names(brief.pk) == ["Zhou Wei"]
+
+    older = list(Version.objects.get_for_object(brief))[1]
+    url = reverse("admin:briefs_brief_revision", args=[brief.pk, older.pk])
+    assert_saved(chief.post(url, form_data(chief, url)))
+
+    assert credited_names(brief.pk) == ["Ayesha Khan"]
+
+
+def test_a_recovered_brief_comes_back_with_its_authors():
+    chief = member("Editors", "edith")
+    brief = draft_brief(title="Recover me")
+    credit_through_the_form(chief, brief, make_author("Ayesha Khan"))
+    pk = brief.pk
+    response = chief.post(
+        reverse("admin:briefs_brief_delete", args=[pk]), {"post": "yes"}
     )
+    assert response.status_code == 302
+    assert not BriefAuthor.objects.filter(brief_id=pk).exists()
 
-    assert response.status_code == 200
-    assert "There is already an author with this name." in response.content.decode()
-    assert Author.objects.count() == 1
+    deleted = Version.objects.get_deleted(Brief).first()
+    url = reverse("admin:briefs_brief_recover", args=[deleted.pk])
+    assert_saved(chief.post(url, form_data(chief, url)))
+
+    assert credited_names(pk) == ["Ayesha Khan"]
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/cv", "javascript:alert(1)"])
+def test_an_authors_web_page_is_http_or_https(url):
+    with pytest.raises(ValidationError, match="Enter a valid URL"):
+        Author(name="A", slug="a", url=url).full_clean()
+    Author(name="A", slug="a", url="https://example.org/cv").full_clean()

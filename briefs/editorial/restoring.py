@@ -19,7 +19,9 @@ from briefs.editorial.diffing import BriefDiff, diff_briefs
 from briefs.editorial.history import snapshot
 from briefs.ingest.exporting import brief_to_dict
 from briefs.models import (
+    Author,
     Brief,
+    BriefAuthor,
     Correction,
     KeyPoint,
     PublicVersion,
@@ -162,10 +164,11 @@ def restore_brief(version: Version) -> int:
 
     A revision may hold other briefs too (one recorded before actions kept
     to one brief a revision); they are left as they are, as are the
-    brief's public record and its status history. Key points, sections and
-    tag rows the brief has now but the revision lacks are deleted. A tag row
-    whose tag has since been deleted or merged away is skipped; returns how
-    many were. Call inside a transaction: this writes several tables.
+    brief's public record and its status history. Key points, sections, tag
+    rows and credits the brief has now but the revision lacks are deleted. A
+    tag row whose tag has since been deleted or merged away is skipped;
+    returns how many were. A credit of an author since deleted is skipped
+    too. Call inside a transaction: this writes several tables.
     """
     pk = int(version.object_id)
     by_model: dict[type, list[Version]] = {}
@@ -188,6 +191,15 @@ def restore_brief(version: Version) -> int:
         ).values_list("pk", flat=True)
     )
     kept_tag_rows = [v for v in tag_rows if v.field_dict["tag_id"] in tag_ids]
+    # Credits of an author since deleted (possible once nothing credits
+    # them) cannot come back; the others do, in their order.
+    credits = rows(BriefAuthor, "brief_id", {pk})
+    author_ids = set(
+        Author.objects.filter(
+            pk__in={v.field_dict["author_id"] for v in credits}
+        ).values_list("pk", flat=True)
+    )
+    kept_credits = [v for v in credits if v.field_dict["author_id"] in author_ids]
 
     def ids(versions: list[Version], model) -> list[int]:
         return [
@@ -204,6 +216,11 @@ def restore_brief(version: Version) -> int:
     TaggedSection.objects.filter(content_object__brief_id=pk).exclude(
         pk__in=ids(kept_tag_rows, TaggedSection)
     ).delete()
-    for item in (*brief, *key_points, *sections, *kept_tag_rows):
+    # Before the revert: a credit row of the revision may name an author
+    # another row credits now (one author per brief).
+    BriefAuthor.objects.filter(brief_id=pk).exclude(
+        pk__in=ids(kept_credits, BriefAuthor)
+    ).delete()
+    for item in (*brief, *key_points, *sections, *kept_tag_rows, *kept_credits):
         item.revert()
     return len(tag_rows) - len(kept_tag_rows)
