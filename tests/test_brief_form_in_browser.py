@@ -95,7 +95,7 @@ def test_an_editor_schedules_one_brief_and_publishes_another(browser_page, sign_
     page.goto(f"/admin/briefs/brief/{now.pk}/change/")
     # The third key point to the top, from the keyboard.
     page.get_by_role("button", name="Move key point 3 to the top").press("Enter")
-    labels = page.locator("#key_points-group .key-point-label").all_inner_texts()
+    labels = page.locator("#key_points-group .inline-row-label").all_inner_texts()
     assert labels[:3] == ["Key point 1", "Key point 2", "Key point 3"]
     assert (
         page.input_value("#key_points-group tbody tr >> nth=0 >> input.vTextField")

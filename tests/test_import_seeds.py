@@ -268,13 +268,14 @@ def test_a_dry_run_shows_what_each_file_would_become_and_writes_nothing():
     output = run("--dry-run", SEED)
     lines = output.splitlines()
     assert lines[0] == "would be created: seeds/000_a6517fdfc5b60d0c.txt"
-    assert lines[1:4] == [
+    assert lines[1:5] == [
         "  title: Seventh foreign ministers’ dialogue held in Beijing",
         "  dateline: ISLAMABAD",
+        "  authors: (none)",
         "  key points: 3",
     ]
-    assert lines[4].startswith("  sections: 5: (opening) | Broad review of bilateral")
-    tags = lines[5].removeprefix("  brief tags: ").split(", ")
+    assert lines[5].startswith("  sections: 5: (opening) | Broad review of bilateral")
+    tags = lines[6].removeprefix("  brief tags: ").split(", ")
     assert {"China", "Pakistan"} <= set(tags)
     assert row_counts() == (0, 0, 0, 0, 0)
 
