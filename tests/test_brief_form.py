@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -23,7 +22,7 @@ from briefs.markdown import render_markdown
 from briefs.models import Brief, StatusChange, Tag, TagPhrase
 from tests.admin_forms import add_form_row, assert_saved, change_url, form_data
 from tests.factories import draft_brief, published_brief, scheduled_brief
-from tests.test_quality import java_or_skip, nu_check, report, uses_nu_checker
+from tests.test_quality import java_or_skip, nu_errors, report, uses_nu_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -327,14 +326,9 @@ def test_the_forms_are_valid_html_for_writers_and_editors(writer, chief, tmp_pat
         for name, url in (("add", ADD), ("change", change_url(own))):
             path = tmp_path / f"{who}-{name}.html"
             path.write_bytes(client.get(url).content)
-            pages[str(path)] = f"{who} {name}"
+            pages[path] = f"{who} {name}"
 
-    problems = [
-        f"{pages[message['url'].removeprefix('file:')]} line "
-        f"{message.get('lastLine')}: {message['message']}"
-        for message in nu_check(java, [Path(path) for path in pages])
-        if message["type"] == "error"
-    ]
+    problems = nu_errors(java, pages)
     assert not problems, report(problems)
 
 

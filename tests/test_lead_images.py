@@ -28,7 +28,7 @@ from briefs.models import Brief
 from tests.admin_forms import assert_saved, change_url, form_data
 from tests.factories import draft_brief, published_brief
 from tests.photos import encoded, jpeg, photo, png_claiming, with_exif
-from tests.test_quality import java_or_skip, nu_check, report, uses_nu_checker
+from tests.test_quality import java_or_skip, nu_errors, report, uses_nu_checker
 
 pytestmark = pytest.mark.django_db
 
@@ -645,14 +645,9 @@ def test_pages_with_a_lead_image_are_valid_html(chief, tmp_path):
     for name, response in pages.items():
         path = tmp_path / f"{name.replace(' ', '-')}.html"
         path.write_bytes(response.content)
-        files[str(path)] = name
+        files[path] = name
 
-    problems = [
-        f"{files[message['url'].removeprefix('file:')]} line "
-        f"{message.get('lastLine')}: {message['message']}"
-        for message in nu_check(java, [Path(path) for path in files])
-        if message["type"] == "error"
-    ]
+    problems = nu_errors(java, files)
     assert not problems, report(problems)
 
 

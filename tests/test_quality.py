@@ -135,6 +135,18 @@ def nu_check(java: str, files: list[Path]) -> list[dict]:
     return [message for path in files for message in service.check(path)]
 
 
+def nu_errors(java: str, pages: dict[Path, str]) -> list[str]:
+    """The Nu checker's errors in ``pages`` (each file with the name a
+    failure shows), one line each."""
+    files = {str(path): name for path, name in pages.items()}
+    return [
+        f"{files[message['url'].removeprefix('file:')]} line "
+        f"{message.get('lastLine')}: {message['message']}"
+        for message in nu_check(java, list(pages))
+        if message["type"] == "error"
+    ]
+
+
 @uses_nu_checker
 def test_every_public_page_is_valid_html(client, db, tmp_path):
     java = java_or_skip()
