@@ -21,7 +21,7 @@ import itertools
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import F, QuerySet
 from django.http import (
     Http404,
@@ -69,6 +69,17 @@ KIND_HEADINGS = {
 }
 
 
+def page_or_404(request: HttpRequest, items) -> Page:
+    """The page of ``items`` that ``?page=`` asks for, NEWSROOM_BRIEFS_PER_PAGE
+    a page; a 404 when it is not a number or is past the last, so every
+    listing page has exactly one address."""
+    paginator = Paginator(items, settings.NEWSROOM_BRIEFS_PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except InvalidPage as exc:
+        raise Http404("No such page.") from exc
+
+
 def _listed(briefs: QuerySet[Brief]) -> QuerySet[Brief]:
     """Briefs as a listing shows them: description needs sections, plus
     tags and authors."""
@@ -84,13 +95,7 @@ def index(request: HttpRequest) -> HttpResponse:
     than a quiet fallback, so every listing page has exactly one address.
     """
     depends_on(request, "briefs")
-    paginator = Paginator(
-        _listed(Brief.objects.published()), settings.NEWSROOM_BRIEFS_PER_PAGE
-    )
-    try:
-        page = paginator.page(request.GET.get("page", 1))
-    except InvalidPage as exc:
-        raise Http404("No such page.") from exc
+    page = page_or_404(request, _listed(Brief.objects.published()))
     briefs = list(page.object_list)
     # The first page leads with the newest brief, its key points shown.
     lead = briefs.pop(0) if page.number == 1 and briefs else None
@@ -355,10 +360,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # are numbered without counting again; each list is then one LIMIT.
     longest = max(tag.section_count, tag.brief_count)
     per_page = settings.NEWSROOM_BRIEFS_PER_PAGE
-    try:
-        page = Paginator(range(longest), per_page).page(request.GET.get("page", 1))
-    except InvalidPage as exc:
-        raise Http404("No such page.") from exc
+    page = page_or_404(request, range(longest))
     start, end = (page.number - 1) * per_page, page.number * per_page
     # Each brief listed has at least one of the page's sections, so the
     # newest ``end`` briefs with the tag on a section hold every section up
@@ -417,11 +419,7 @@ def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such author.")
     depends_on(request, author_briefs(author.pk))
     briefs = _listed(Brief.objects.published().filter(credits__author=author))
-    paginator = Paginator(briefs, settings.NEWSROOM_BRIEFS_PER_PAGE)
-    try:
-        page = paginator.page(request.GET.get("page", 1))
-    except InvalidPage as exc:
-        raise Http404("No such page.") from exc
+    page = page_or_404(request, briefs)
     url = absolute_url(request, author.get_absolute_url())
     return render(
         request,
@@ -467,13 +465,7 @@ def search_results(request: HttpRequest) -> HttpResponse:
     unknown_tag = bool(slug) and tag is None
     page = None
     if query and not unknown_tag:
-        paginator = Paginator(
-            search.search(query, tag=tag), settings.NEWSROOM_BRIEFS_PER_PAGE
-        )
-        try:
-            page = paginator.page(request.GET.get("page", 1))
-        except InvalidPage as exc:
-            raise Http404("No such page.") from exc
+        page = page_or_404(request, search.search(query, tag=tag))
     # The address of this search without a page, for the page links.
     params = {"q": query, "tag": tag.slug if tag else ""}
     return render(
