@@ -65,12 +65,52 @@ def _parser() -> MarkdownIt:
     return md
 
 
+# What can make CommonMark read a body as anything but paragraphs of text:
+# inline markup, entities and raw HTML anywhere; control characters (tabs,
+# carriage returns, NUL) that the parser rewrites; and, at a line's start,
+# blocks (headings, quotes, lists, rules, fences, setext underlines).
+_MARKUP_ANYWHERE = re.compile(r"[\\`*_\[\]<&\x00-\x09\x0b-\x1f]")
+_MARKUP_AT_LINE_START = re.compile(r"^(?:[#>+=~-]|\d{1,9}[.)])", re.MULTILINE)
+
+
+def _plain_paragraphs(body: str) -> list[str] | None:
+    """``body``'s paragraphs when it is plain prose that CommonMark renders
+    as those paragraphs with nothing but ``>`` and ``"`` escaped; else None.
+
+    A line with space around it (indented code, hard breaks, stripped
+    padding) is left to the parser, as is any character in the patterns
+    above. Imported text is mostly such prose, and markdown-it is most of
+    an import's rendering time.
+    """
+    if _MARKUP_ANYWHERE.search(body) or _MARKUP_AT_LINE_START.search(body):
+        return None
+    paragraphs, lines = [], []
+    for line in body.split("\n"):
+        if not line.strip(" "):
+            if lines:
+                paragraphs.append("\n".join(lines))
+                lines = []
+        elif line[0].isspace() or line[-1].isspace():
+            return None
+        else:
+            lines.append(line)
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return paragraphs
+
+
 def render_markdown(body: str) -> str:
     """Render a section body to HTML that is safe to mark safe.
 
     Headings inside a body sit under the section's own h2, so ``#`` renders
     as h3, ``##`` as h4, and so on down to h6.
     """
+    plain = _plain_paragraphs(body)
+    if plain is not None:
+        return "".join(
+            "<p>" + text.replace(">", "&gt;").replace('"', "&quot;") + "</p>\n"
+            for text in plain
+        )
     md = _parser()
     tokens = md.parse(body)
     for token in tokens:
