@@ -140,6 +140,8 @@ _ORGANISATION_WORDS = frozenset(
         "division",
     }
 )
+# Words that link the parts of an institution's name ("Department of the Treasury").
+_LINKING_WORDS = frozenset({"of", "for", "on", "the", "and", "&"})
 # Words that make a title with nothing else ("Senior Fellow").
 _TITLE_WORDS = frozenset(
     {
@@ -204,6 +206,32 @@ def byline_names(byline: str) -> list[str]:
             else:
                 parts.append(part)
     return person_names(parts)
+
+
+def names_issuer(line: str) -> bool:
+    """Whether ``line`` is only the name of who issued a text: an agency
+    (rule 6: "Associated Press", "AP Diplomatic Writer") or an office or
+    institution whose word ends the name or is followed by "of", "for" or
+    "on" ("The White House", "Department of Energy", "Office of the Prime
+    Minister"), every word capitalised but those linking words."""
+    words = line.split()
+    if not words or len(words) > _MAX_WORDS or any(c.isdigit() for c in line):
+        return False
+    keys = [word.strip(".,()'’").casefold().removesuffix("'s") for word in words]
+    if not all(
+        word[:1].isupper() or key in _LINKING_WORDS
+        for word, key in zip(words, keys, strict=True)
+    ):
+        return False
+    if keys[0] in _NOT_PEOPLE or " ".join(k for k in keys if k != "the") in (
+        _NOT_PEOPLE
+    ):
+        return True
+    return any(
+        key in _ORGANISATION_WORDS
+        and (index == len(keys) - 1 or keys[index + 1] in _LINKING_WORDS)
+        for index, key in enumerate(keys)
+    )
 
 
 def person_names(names: Iterable[str]) -> list[str]:

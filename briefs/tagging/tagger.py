@@ -563,15 +563,27 @@ def _counts(mention: Mention, confirmed: set[int]) -> bool:
 _WORDS = re.compile(r"[^\W\d_]")
 
 
+# A Markdown list item or table row: a line of a list or table, not a sentence.
+_LIST_OR_TABLE_LINE = re.compile(r"[ \t]*(?:(?:[-*+•]|\d{1,9}[.)])[ \t]|\|)")
+
+
 def _sentences(texts: Iterable[str]) -> int:
-    """How many sentences (or lines) with a letter in them ``texts`` hold."""
+    """How many sentences (or lines) with a letter in them ``texts`` hold.
+
+    A list's items and a table's rows are not sentences: two table rows
+    would otherwise raise a short brief's bar (see BRIEF_WEIGHT) past the
+    mentions of what it is about.
+    """
     count = 0
     for text in texts:
-        start = 0
-        for end in (*(m.start() for m in _SENTENCE_END.finditer(text)), len(text)):
-            if _WORDS.search(text, start, end):
-                count += 1
-            start = end + 1
+        for line in text.split("\n"):
+            if _LIST_OR_TABLE_LINE.match(line):
+                continue
+            start = 0
+            for end in (*(m.start() for m in _SENTENCE_END.finditer(line)), len(line)):
+                if _WORDS.search(line, start, end):
+                    count += 1
+                start = end + 1
     return count
 
 

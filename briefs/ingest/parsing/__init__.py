@@ -18,14 +18,19 @@ files hand it Markdown too. Every part is optional except body text:
    items or not. Markdown: CommonMark blocks; links only to http, https and
    mailto stay links; template tags (Hugo, Liquid, Kramdown) are dropped
    with a warning, the words of their captions and alt text set apart and
-   their quotations kept as quotations.
+   their quotations kept as quotations. Raw HTML is kept as text, never a
+   heading; an ``<img>`` is its alt text, and an HTML block with no text (an
+   iframe, an image without alt text) is set apart.
 4. Key points: a labelled list anywhere (Key points, Key takeaways,
-   Highlights, At a glance, Summary points; any case, optional colon; a
-   line, a heading or a bold line) when no list has given them yet.
+   Highlights, Key highlights, At a glance, Summary points; any case,
+   optional colon; a line, a heading or a bold line) when no list has given
+   them yet. A label over no list is set apart, never body text.
 5. The front of the story: before its first paragraph, captions, wire
-   header lines, date lines, page chrome and a repeated title are set apart
-   (``ParsedDocument.set_apart``), a "By" line is the byline, a deck or
-   "Summary:" the summary, and a headline line the title. After the story,
+   header lines (ids, slugs, slug lines such as "r a PM-Drugs 09-11 0412"),
+   date lines, issuer lines ("The White House"), page chrome and a repeated
+   title are set apart (``ParsedDocument.set_apart``), a "By" line is the
+   byline, a deck or "Summary:" the summary, and a headline line the title.
+   The first date line's day is the published date when no field gives one. After the story,
    sign-offs, disclaimers, contact lines and a lone place name are set apart.
 6. Headings: a line that looks like one in its document and is followed by
    body text (see ``headings._decide_headings``).
@@ -33,7 +38,8 @@ files hand it Markdown too. Every part is optional except body text:
    own before it: ``NEW DELHI:``, ``BANGKOK (Reuters) -``,
    ``SANTO DOMINGO, Dominican Republic (AP) _``, ``**WASHINGTON** –``.
 8. Title: fields, a headline line, the first key point at the top, else the
-   lead's first sentence (which stays in the body; see ``_title_from``).
+   lead's first sentence without its attribution clause (which stays in the
+   body; see ``_title_from``).
 
 Written by hand rather than with a Markdown library: the structure rules need
 the source's lines as written (bare-line headings, hard wrapping, captions)

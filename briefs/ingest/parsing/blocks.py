@@ -29,6 +29,7 @@ class _Block:
     link_share: float = 0.0  # the share of its words that are link text
     raw: str = ""  # a heading in a plain source: the line as written
     apart: bool = False  # words of a template tag: never story text
+    html: bool = False  # a Markdown paragraph that opens with an HTML tag
     is_prose: bool | None = None  # worked out once, when first asked
 
     @property

@@ -58,7 +58,13 @@ def parse(
         for name, value in header.items()
         if name != "tags" and getattr(fields, name) and value
     ]
-    set_apart += [block.text for block in blocks if block.apart]
+    # Raw HTML with no text (an iframe, an image without alt text) is not
+    # shown, but it is the source's: set apart, not silently dropped.
+    set_apart += [
+        block.text
+        for block in blocks
+        if block.apart or (block.html and not block.plain)
+    ]
     blocks = [block for block in blocks if not block.apart and block.plain]
     if not blocks:
         raise ParseError(
@@ -67,6 +73,8 @@ def parse(
     dateline = fields.dateline
     blocks = _fill_dateline_placeholder(blocks, dateline, markdown, warnings)
     key_points, blocks, on_top = _take_key_points(blocks)
+    blocks, labels = _without_stray_labels(blocks)
+    set_apart += labels
     if not blocks:
         raise ParseError("the key points are not followed by any body text")
 
@@ -113,7 +121,7 @@ def parse(
         byline=story.byline,
         authors=fields.authors,
         url=fields.url or header.get("url", ""),
-        published=fields.published or header.get("published"),
+        published=fields.published or header.get("published") or story.published,
         tags=tags,
         summary=story.summary,
         markdown=markdown,
@@ -153,3 +161,22 @@ def _take_key_points(
             points = blocks[index + 1].plain_items
             return points, blocks[:index] + blocks[index + 2 :], index == 0
     return (), blocks, False
+
+
+def _without_stray_labels(blocks: list[_Block]) -> tuple[list[_Block], list[str]]:
+    """The blocks without the key-points labels that label no list ("Key
+    Highlights" over sections), and those labels' texts, to set apart: a
+    label is never body text, as the label of the key points leaves with
+    them. A document that is only such a label keeps it."""
+    kept, labels = [], []
+    for index, block in enumerate(blocks):
+        after = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (
+            block.kind in (PARAGRAPH, HEADING)
+            and (after is None or after.kind != LIST)
+            and _is_key_points_label(block.plain)
+        ):
+            labels.append(block.text)
+        else:
+            kept.append(block)
+    return (kept, labels) if kept else (blocks, [])

@@ -54,6 +54,7 @@ def _decide_headings(blocks: list[_Block], *, markdown: bool) -> set[int]:
         elif (
             block.kind == PARAGRAPH
             and block.single_line
+            and not block.html
             and block.emphasis != "italic"
             and _is_body_text(after)
             and _heading_text_ok(block, marked=False)

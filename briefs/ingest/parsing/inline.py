@@ -18,6 +18,9 @@ _KEPT_EMPHASIS = {"i": "*", "em": "*", "b": "**", "strong": "**"}
 _DROPPED_TAGS = _words(
     "a abbr b br cite code del div em font i ins mark p s small span strong sub sup u"
 )
+# An image's alt text. Linear: the quote that ends one value can only open
+# the next, so no run is scanned twice.
+_ALT = re.compile(r"""\salt\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.I)
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]*)>", re.IGNORECASE)
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 
@@ -39,6 +42,12 @@ def _replace_tag(match: re.Match) -> str:
         return _KEPT_EMPHASIS[name]
     if name == "br":
         return " "
+    if name == "img":
+        # An image is its alt text, as a Markdown image is; one without
+        # any stays as written.
+        alt = _ALT.search(match.group(0))
+        text = " ".join(next(filter(None, alt.groups()), "").split()) if alt else ""
+        return text or match.group(0)
     return "" if name in _DROPPED_TAGS else match.group(0)
 
 

@@ -4,6 +4,7 @@ page chrome, bullets, and the labels of key points and summaries."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import lru_cache
 
@@ -18,7 +19,7 @@ from briefs.ingest.parsing.text import _words
 
 # Matched against a label line with its runs of white space made single spaces.
 _KEY_POINTS_LABEL = re.compile(
-    r"(?:key points|key takeaways|highlights|at a glance|summary points) ?:?",
+    r"(?:key points|key takeaways|(?:key )?highlights|at a glance|summary points) ?:?",
     re.IGNORECASE,
 )
 _SUMMARY_LABEL = re.compile(r"summary ?:?", re.IGNORECASE)
@@ -49,6 +50,37 @@ _MONTH_DAY_ENTRY = re.compile(
     r"(?:st|nd|rd|th)?\b ?[:–—-]",
     re.IGNORECASE,
 )
+_MONTH_NAME = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
+    r"|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        (
+            "jan",
+            "feb",
+            "mar",
+            "apr",
+            "may",
+            "jun",
+            "jul",
+            "aug",
+            "sep",
+            "oct",
+            "nov",
+            "dec",
+        ),
+        1,
+    )
+}
+_DAY_MONTH_YEAR = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)? {_MONTH_NAME},? (\d{{4}})\b", re.IGNORECASE
+)
+_MONTH_DAY_YEAR = re.compile(
+    rf"\b{_MONTH_NAME} (\d{{1,2}})(?:st|nd|rd|th)?,? (\d{{4}})\b", re.IGNORECASE
+)
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _CLOCK_TIME = re.compile(
     r"\b\d{1,2}(?:[:.]\d{2})? ?(?:[ap]\.m\.|[ap]m\b)", re.IGNORECASE
 )
@@ -71,6 +103,12 @@ _METADATA_LINE = re.compile(
 _FIELD_LINE = re.compile(r"[A-Z][\w.'’()/&-]*(?: [\w.'’()/&-]+){0,3} ?:[ \t\xa0]+\S")
 _WIRE_ID = re.compile(r"[A-Z]{2,6}\d{6,}[-_.]?\d*")
 _WIRE_SLUG = re.compile(r"(?:[a-z] ){0,3}(?:AM|PM|BC|AP)-[A-Za-z]")
+# An old wire's slug line: perhaps a message number, priority and category
+# letters, the slug, the date (month-day) and a word count: "r a PM-Drugs
+# 09-11 0412", "a0411 u i Iran-Talks 1stLd-Writethru 04-12 0650".
+_WIRE_SLUG_LINE = re.compile(
+    r"(?:[a-z]\d{3,4} )?(?:[a-z] ){1,3}[A-Za-z][\w'&/-]*(?: [\w'&/-]+){0,3} \d{1,2}-\d{1,2} \d{2,5}"
+)
 _WORD_COUNT = re.compile(
     r"\(?\d{1,5} words?\)?\.?|\d{1,3} min(?:ute)?s? read", re.IGNORECASE
 )
@@ -186,6 +224,28 @@ def _is_date_line(text: str) -> bool:
     return has_digit and (has_date or len(tokens) >= 3)
 
 
+def _date_of_line(text: str) -> dt.date | None:
+    """The day a date line gives ("12 March 2023", "Monday, March 12th,
+    2023", "2023-03-12"), or None when it names no whole day."""
+    found = _DAY_MONTH_YEAR.search(text)
+    if found:
+        day, month, year = found.group(1, 2, 3)
+    else:
+        found = _MONTH_DAY_YEAR.search(text)
+        if found:
+            month, day, year = found.group(1, 2, 3)
+        else:
+            found = _ISO_DAY.search(text)
+            if not found:
+                return None
+            year, month, day = found.group(1, 2, 3)
+    number = int(month) if month.isdigit() else _MONTH_NUMBERS[month.lower()[:3]]
+    try:
+        return dt.date(int(year), number, int(day))
+    except ValueError:
+        return None
+
+
 def _is_calendar(text: str) -> bool:
     """A calendar entry: "Monday, July 4: …", "July 4 – …", "10:00 a.m. …"."""
     if _MONTH_DAY_ENTRY.match(text) or (len(text) <= 300 and _CLOCK_TIME.search(text)):
@@ -239,11 +299,13 @@ def _summary_text(text: str) -> str:
 
 def _is_wire_header(text: str) -> bool:
     """A wire service's header line: an id (AP880911-0016), a slug
-    (AM-Haiti, BC-Iran-Talks), a word count ("450 words") or a reading time."""
+    (AM-Haiti, BC-Iran-Talks), a slug line ("r a PM-Drugs 09-11 0412"), a
+    word count ("450 words") or a reading time."""
     if len(text) > 60:
         return False
     return bool(
         _WIRE_ID.fullmatch(text)
         or _WORD_COUNT.fullmatch(text)
         or (_WIRE_SLUG.match(text) and len(text.split()) <= 6)
+        or _WIRE_SLUG_LINE.fullmatch(text)
     )

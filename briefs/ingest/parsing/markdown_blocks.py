@@ -35,6 +35,9 @@ _TEMPLATE_TAGS = (
     ("<!--", "-->"),
 )
 _QUOTED_ATTRIBUTES = frozenset({"text", "quote"})
+# A line that opens with an HTML tag starts a block of raw HTML (an embedded
+# post, a figure, an iframe): not rendered, and never a heading.
+_HTML_START = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)")
 
 
 def _markdown_blocks(body: list[str], warnings: list[str]) -> list[_Block]:
@@ -329,6 +332,7 @@ def _markdown_paragraph(lines: list[str]) -> _Block:
         lines=tuple(lines),
         emphasis=emphasis,
         link_share=_link_words(text) / words if words else 0.0,
+        html=_HTML_START.match(lines[0]) is not None,
     )
 
 

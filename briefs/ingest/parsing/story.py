@@ -4,6 +4,9 @@ sections."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from briefs.ingest.bylines import names_issuer
 from briefs.ingest.parsing.blocks import _Block, _is_prose
 from briefs.ingest.parsing.datelines import (
     _is_dateline,
@@ -26,6 +29,7 @@ from briefs.ingest.parsing.line_kinds import (
     _FIELD_LINE,
     _SPEAKER_LABEL,
     _byline_name,
+    _date_of_line,
     _is_byline,
     _is_caption,
     _is_date_line,
@@ -63,6 +67,8 @@ class _Story:
         self.first_prose: tuple[int, int] | None = None
         self.lead: _Block | None = None
         self.dateline_line = ""
+        # The day a release's date line before the story gives, if any.
+        self.published: dt.date | None = None
         self.lead_with_dateline = ""  # the first paragraph before its dateline went
 
     def _apart(self, block: _Block) -> None:
@@ -150,6 +156,8 @@ class _Story:
         for index in sorted(apart):
             if index < start:
                 self._apart(blocks[index])
+                if self.published is None and _is_date_line(blocks[index].plain):
+                    self.published = _date_of_line(blocks[index].plain)
         self.blocks = blocks[start:]
 
     def _front_kind(self, block: _Block, after: _Block | None) -> str:
@@ -160,6 +168,10 @@ class _Story:
             return "apart"
         if block.kind in (QUOTE, CODE):
             return "story"
+        if block.html:
+            # Raw HTML is never a headline: an embed before the story is
+            # set apart, a paragraph of prose in tags starts it.
+            return "story" if _is_prose(block) else "apart"
         if self.title and _same_text(plain, self.title):
             return "apart"
         if block.kind == PARAGRAPH and _is_dateline_line(plain) and after is not None:
@@ -171,6 +183,10 @@ class _Story:
             return "apart"
         if _is_byline(plain):
             return "byline"
+        if block.single_line and names_issuer(plain):
+            # Who issued the text ("The White House" under a fact sheet's
+            # headline): attribution, never a headline or a heading.
+            return "apart"
         if block.kind == PARAGRAPH and _is_summary_label(plain):
             return "summary"
         if (

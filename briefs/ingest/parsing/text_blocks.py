@@ -172,7 +172,12 @@ class _TextBuilder:
             self._add_run(run)
 
     def _breaks(self, previous: str, raw: str, line: str, unit: bool) -> bool:
-        if line[:1].islower() or previous[-1:] in ",-–—":
+        # A wire slug line starts with its small priority and category
+        # letters ("r a PM-Drugs 09-11 0412"): a line of its own, not more
+        # of the sentence before it.
+        if (line[:1].islower() or previous[-1:] in ",-–—") and not _is_wire_header(
+            line
+        ):
             return False  # the sentence goes on
         if unit:
             return True

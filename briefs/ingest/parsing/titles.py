@@ -30,6 +30,12 @@ _ABBREVIATIONS = _words(
     " ft jr sr inc corp co ltd bros dept est fig vol op approx vs jan feb mar apr jun jul"
     " aug sep sept oct nov dec pres gov't"
 )
+# Words that make a short clause an attribution ("officials said Monday").
+_SAYING = _words("said says told announced reported according")
+_SUBORDINATE_START = _words(
+    "after although amid as because before despite following if in once since"
+    " though unless until when whenever where whereas while with without"
+)
 _CLAUSE_BREAKS = (", ", "; ", " – ", " — ", " - ", " and ", " but ", " while ")
 
 
@@ -75,17 +81,35 @@ def _title_from(paragraph: str) -> str:
 
 
 def _without_attribution(sentence: str) -> str:
-    """A lead without its closing attribution: ", a police spokesman said",
-    ", officials said on Tuesday"."""
-    comma = sentence.rfind(", ")
+    """A lead without its attribution clause and what follows it: ", a police
+    spokesman said", ", officials said on Tuesday" at the end, or ", the
+    state treasurer said Monday, as …" in the middle. Only where what is
+    left is a clause of at least eight words that does not end in a word
+    that needs more ("of", "that", …) and, when the sentence goes on after
+    the attribution, does not open as a subordinate phrase ("Despite …")."""
+    comma = sentence.find(", ")
     if comma < 0:
         return sentence
-    tail = sentence[comma + 2 :].split()
-    saying = {"said", "says", "told", "announced", "reported", "according"}
-    if len(tail) <= 8 and saying & {word.lower() for word in tail}:
-        head = sentence[:comma]
-        if len(head.split()) >= MIN_TITLE_WORDS:
-            return head
+    # Counted as the scan goes, so a long sentence is read once.
+    head_words = sentence[:comma].split()
+    count, last = len(head_words), (head_words[-1:] or [""])[0]
+    # Before a mid-sentence attribution, "Despite …" is not yet a clause.
+    first = head_words[0].lower() if head_words else ""
+    while comma >= 0:
+        following = sentence.find(", ", comma + 2)
+        end = len(sentence) if following < 0 else following
+        clause = sentence[comma + 2 : end].split()
+        if (
+            len(clause) <= 8
+            and _SAYING & {word.lower() for word in clause}
+            and count >= MIN_TITLE_WORDS
+            and last.lower() not in _FUNCTION_WORDS
+            and (following < 0 or first not in _SUBORDINATE_START)
+        ):
+            return sentence[:comma]
+        count += len(clause)
+        last = clause[-1] if clause else last
+        comma = following
     return sentence
 
 

@@ -1,0 +1,248 @@
+"""Wire copy, releases and Markdown exports as newsrooms receive them.
+
+Each document in tests/fixtures/wire/ (see its PROVENANCE.md) was written for
+these tests in the style of a real kind, and is read as the importer reads it.
+"""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from briefs.ingest.documents import read_document
+from briefs.ingest.parsing import ParsedDocument, parse
+from briefs.ingest.parsing.titles import _title_from
+from briefs.markdown import render_markdown
+from tests.test_parsing import output_text, words
+from tests.test_tagging import tag_parsed
+
+WIRE = Path(__file__).resolve().parent / "fixtures" / "wire"
+
+
+def read(name: str) -> ParsedDocument:
+    return read_document(name, (WIRE / name).read_bytes())
+
+
+def headings(doc: ParsedDocument) -> list[str]:
+    return [section.heading for section in doc.sections]
+
+
+def words_lost(name: str, doc: ParsedDocument) -> set[str]:
+    return set(words((WIRE / name).read_text()) - words(output_text(doc)))
+
+
+# An old AP header: id, transmission line, slug line, slug, headline, byline ------
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "dateline", "byline", "header", "lead"),
+    [
+        (
+            "ap_slug_header.txt",
+            "Floodwaters Force Hundreds From Homes in East Texas",
+            "LIBERTY, Texas (AP)",
+            "MARIA LOPEZ",
+            (
+                "AP900412-0091",
+                "AP-NR-04-12-90 1512EDT",
+                "u i AM-Flood-Texas 04-12 0398",
+                "AM-Flood-Texas,0411",
+                "Associated Press Writer",
+            ),
+            "Floodwaters from the swollen Trinity River",
+        ),
+        (
+            "ap_slug_header_wrapped.txt",
+            "Coffee Prices Fall on Brazil Harvest Reports",
+            "NEW YORK (AP)",
+            "TOM HARRIS",
+            (
+                "AP900412-0117",
+                "AP-NR-04-12-90 1745EDT",
+                "r f PM-Coffee-Prices 04-12 0301",
+                "PM-Coffee-Prices,0309",
+                "AP Business Writer",
+            ),
+            "Coffee futures fell sharply Thursday",
+        ),
+    ],
+)
+def test_an_ap_header_with_a_slug_line_is_set_apart_from_the_story(
+    name, title, dateline, byline, header, lead
+):
+    doc = read(name)
+    assert doc.title == title
+    assert doc.dateline == dateline
+    assert doc.byline == byline
+    assert headings(doc) == [""]
+    assert doc.set_apart == header
+    assert doc.paragraphs[0].startswith(lead)
+    assert not any(line in output_text_of_body(doc) for line in header)
+    assert words_lost(name, doc) == {"by"}  # "By" opens the byline
+
+
+def output_text_of_body(doc: ParsedDocument) -> str:
+    return "\n".join(doc.paragraphs)
+
+
+@pytest.mark.parametrize(
+    "slug_line",
+    [
+        "r a PM-Drugs 09-11 0412",
+        "u i BC-Iran-Talks 1stLd-Writethru 04-12 0650",
+        "b w Flood-Texas 04-12 0398",
+        "a0411 r a AM-Gilbert 09-14 0512",
+    ],
+)
+def test_a_wire_slug_line_stands_on_its_own_before_the_headline(slug_line):
+    text = (
+        f"AP880911-0016\n{slug_line}\nBolivia Steps Up Drug Raids\nBy JOHN RICE\n\n"
+        "LA PAZ, Bolivia (AP) _ Bolivian police raided three cocaine laboratories"
+        " this weekend, officials said Sunday.\n\nFourteen people were arrested.\n"
+    )
+    doc = parse(text)
+    assert doc.title == "Bolivia Steps Up Drug Raids"
+    assert doc.dateline == "LA PAZ, Bolivia (AP)"
+    assert slug_line in doc.set_apart
+    assert headings(doc) == [""]
+
+
+def test_a_sentence_wrapped_onto_a_line_with_small_letters_still_goes_on():
+    text = (
+        "Police said the raid took place\nr a few miles from the border on Sunday"
+        " and that 14 people were arrested.\n\nMore raids are planned.\n"
+    )
+    doc = parse(text)
+    assert doc.paragraphs[0].startswith("Police said the raid took place r a few")
+
+
+# The front of a fact sheet: the issuer, and a label over no list ---------------
+
+
+def test_an_issuer_line_under_the_headline_is_attribution_not_a_heading():
+    doc = read("wh_fact_sheet.txt")
+    assert doc.title == (
+        "FACT SHEET: Administration Announces Steps to Protect Drinking Water"
+    )
+    assert headings(doc) == ["", "Replacing Lead Pipes", "Testing in Schools"]
+    assert "The White House" in doc.set_apart
+    assert doc.paragraphs[0].startswith("Today, the Administration")
+
+
+def test_a_key_points_label_over_no_list_is_set_apart_not_body_text():
+    doc = read("wh_fact_sheet.txt")
+    assert doc.key_points == ()
+    assert "Key Highlights" in doc.set_apart
+    assert not any("Key Highlights" in p for p in doc.paragraphs)
+    # The lists stay lists in their sections.
+    assert doc.sections[0].paragraphs[-1].startswith("- $3 billion")
+    assert words_lost("wh_fact_sheet.txt", doc) == set()
+
+
+def test_a_key_highlights_label_over_a_list_gives_the_key_points():
+    doc = parse(
+        "Drought package announced\n\nKey Highlights\n- Grants of $10,000\n"
+        "- Cheaper loans\n\nThe package was announced today by the minister.\n"
+    )
+    assert doc.key_points == ("Grants of $10,000", "Cheaper loans")
+    assert "Key Highlights" not in output_text(doc)
+
+
+# Raw HTML in Markdown ------------------------------------------------------------
+
+
+def test_raw_html_in_markdown_is_never_a_heading_and_loses_no_text():
+    doc = read("html_embeds.md")
+    assert headings(doc) == [""]
+    paragraphs = doc.paragraphs
+    embed = next(p for p in paragraphs if "We will rebuild the bridge" in p)
+    assert embed.startswith('<blockquote class="twitter-tweet">')
+    # Not rendered: readers see the markup as text, not a quotation.
+    assert "&lt;blockquote" in render_markdown(embed)
+    assert "<blockquote" not in render_markdown(embed)
+    # An image is its alt text, as a Markdown image is.
+    assert "Chart of bridge repair costs by year" in paragraphs
+    # An iframe has no text to show: set apart, not dropped.
+    assert doc.set_apart == (
+        '<iframe src="https://www.youtube.com/embed/abc123" width="560"'
+        ' height="315"></iframe>',
+    )
+    # Only markup goes: the front matter's key, the tags the renderer drops,
+    # the image's attribute names and file name ("bridge-costs.png").
+    lost = {"title", "p", "img", "src", "alt", "bridge", "costs", "png"}
+    assert words_lost("html_embeds.md", doc) == lost
+
+
+def test_an_image_without_alt_text_is_set_apart():
+    doc = parse(
+        "The council met on Tuesday to approve the repairs.\n\n"
+        "<img src=x onerror=alert(1)>\n\nThe work starts in May.\n",
+        markdown=True,
+    )
+    assert doc.set_apart == ("<img src=x onerror=alert(1)>",)
+    assert doc.paragraphs == (
+        "The council met on Tuesday to approve the repairs.",
+        "The work starts in May.",
+    )
+
+
+# A short brief's tags: list and table lines are not sentences -------------------
+
+
+def test_table_rows_and_list_items_do_not_take_a_short_briefs_tags():
+    with_table = read("schools_with_table.md")
+    text = (WIRE / "schools_with_table.md").read_text()
+    story_only = "\n".join(
+        line for line in text.split("\n") if not line.startswith(("- ", "| "))
+    )
+    without = read_document("schools.md", story_only.encode())
+    assert with_table.sections[1].paragraphs[1].startswith("- Region | Counsellors")
+    tags = tag_parsed(with_table).brief
+    assert {"New Zealand", "Education"} <= set(tags)
+    assert tags == tag_parsed(without).brief
+
+
+# A title from a lead with an attribution in the middle --------------------------
+
+
+def test_a_mid_sentence_attribution_and_what_follows_leave_the_title():
+    doc = read("statehouse_lead.txt")
+    assert doc.title == (
+        "The state will ask lawmakers for an extra $150 million to repair aging"
+        " school buildings"
+    )
+    # The lead stays whole in the body.
+    assert doc.paragraphs[0].endswith(
+        ", the state treasurer said Monday, as districts across the state report"
+        " leaking roofs and broken boilers."
+    )
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        # Before the attribution the sentence has no main clause yet.
+        "Despite opposition from farmers in the north and the south, the minister"
+        " said Monday, the plan would go ahead.",
+        # Too short to stand as a headline.
+        "The plan, the minister said Monday, will go ahead next year despite opposition.",
+    ],
+)
+def test_an_attribution_is_kept_where_what_comes_before_is_no_headline(lead):
+    assert _title_from(lead) == lead.rstrip(".")
+
+
+# A release's date line -----------------------------------------------------------
+
+
+def test_a_release_date_line_is_its_published_date():
+    doc = read("minister_release.txt")
+    assert doc.published == dt.date(2024, 6, 14)
+    assert "14 June 2024" in doc.set_apart
+    assert doc.title == "New water rebates for dairy farmers"
+
+
+def test_a_published_field_wins_over_a_date_line():
+    text = (WIRE / "minister_release.txt").read_text()
+    doc = parse(f"Published: 2024-06-13\n\n{text}")
+    assert doc.published == dt.date(2024, 6, 13)
