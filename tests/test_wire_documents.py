@@ -246,3 +246,152 @@ def test_a_published_field_wins_over_a_date_line():
     text = (WIRE / "minister_release.txt").read_text()
     doc = parse(f"Published: 2024-06-13\n\n{text}")
     assert doc.published == dt.date(2024, 6, 13)
+
+
+# A minister's release and transcript: office lines are attribution -------------
+
+
+def test_a_ministers_portfolio_lines_are_attribution_not_the_title():
+    doc = read("minister_portfolio_release.txt")
+    assert doc.title == "$48 million to help farmers prepare for drought"
+    assert headings(doc) == [""]
+    assert {
+        "The Hon Jane Harlow MP",
+        "Minister for Agriculture, Fisheries and Forestry",
+        "Minister for Small Business",
+    } <= set(doc.set_apart)
+    assert len(doc.key_points) == 3
+    assert words_lost("minister_portfolio_release.txt", doc) <= {"key", "points"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Minister for Infrastructure, Transport, Regional Development and Local"
+        " Government",
+        "Assistant Minister for Health and Aged Care",
+        "Shadow Minister for Finance",
+        "Treasurer",
+        "Attorney-General",
+        "The Hon. Jim Chalmers MP",
+        "Senator Penny Wong",
+    ],
+)
+def test_an_office_holder_line_over_a_release_is_never_its_title(line):
+    doc = parse(
+        f"{line}\n\nNew rules for road funding\n\nThe Government will change how"
+        " road funding is shared with the states, the minister said today.\n"
+    )
+    assert doc.title == "New rules for road funding"
+    assert line in doc.set_apart
+
+
+def test_a_transcript_without_a_headline_is_titled_from_its_header_lines():
+    # What it records, then where: the job title is attribution, never the title.
+    doc = read("doorstop_transcript.txt")
+    assert doc.title == "Doorstop interview, Townsville, Queensland"
+    assert (
+        "Minister for Infrastructure, Transport, Regional Development and Local"
+        " Government" in doc.set_apart
+    )
+    assert doc.paragraphs[0].startswith("SUBJECTS:")
+    assert not words_lost("doorstop_transcript.txt", doc)
+
+
+def test_a_transcript_with_a_headline_keeps_it():
+    doc = parse(
+        "TRANSCRIPT\n\nDOORSTOP INTERVIEW\n\nHighway upgrade to start in April\n\n"
+        "JOURNALIST: When does work start?\n\nMINISTER: In April, and it will take"
+        " two years to finish.\n"
+    )
+    assert doc.title == "Highway upgrade to start in April"
+
+
+# Subheads: bold over a list, in quotation marks ----------------------------------
+
+
+def test_a_bold_line_over_a_list_is_a_heading_in_a_web_page():
+    doc = read("wh_statement_bold_subheads.html")
+    assert headings(doc) == [
+        "",
+        "Federal support now under way",
+        "How residents can get help",
+    ]
+    assert (
+        doc.sections[1].paragraphs[0].startswith("- The U.S. Army Corps of Engineers")
+    )
+
+
+def test_a_lead_in_sentence_over_a_list_stays_text():
+    doc = parse(
+        "Drought package announced\n\nThe Government will spend $48 million on"
+        " drought preparation, the minister said today.\n\nThe package includes:\n"
+        "- water grants\n- regional plans\n\nApplications open in April, the"
+        " department said.\n"
+    )
+    assert headings(doc) == [""]
+    assert "The package includes:" in doc.paragraphs
+
+
+def test_a_subhead_in_quotation_marks_is_a_heading():
+    doc = read("bbc_quoted_subhead.txt")
+    assert headings(doc) == ["", "'Another blow'", "What went wrong?"]
+    assert not words_lost("bbc_quoted_subhead.txt", doc)
+
+
+def test_a_quoted_sentence_on_its_own_line_is_not_a_heading():
+    doc = parse(
+        "Ferry delayed again\n\nThe new ferry will not sail until 2027, the"
+        " shipbuilder said.\n\n'We are not surprised.'\n\nIslanders said the delay"
+        " would hurt hotels and shops across the island this summer.\n"
+    )
+    assert headings(doc) == [""]
+
+
+# Titles from wire leads: attribution by data and decisions -----------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        (
+            "reuters_data_showed.txt",
+            "Brazil's soybean exports hit a record for the month of March as farmers"
+            " rushed to ship a bumper crop before new Chinese port inspections take"
+            " effect",
+        ),
+        (
+            "ap_commissioners_decided.txt",
+            "A northeast Texas county will spend $1.1 million to replace the roof of"
+            " its 1917 courthouse after a hailstorm last spring",
+        ),
+    ],
+)
+def test_a_closing_finding_or_decision_leaves_a_wire_title(name, title):
+    doc = read(name)
+    assert doc.title == title
+    assert not words_lost(name, doc)
+
+
+def test_a_clause_that_reports_what_was_found_stays_in_the_title():
+    lead = (
+        "A man was found dead in a park near the river on Tuesday, and police found"
+        " two more bodies."
+    )
+    assert _title_from(lead) == lead.rstrip(".")
+
+
+# A speech's delivery note, and author handles -------------------------------------
+
+
+def test_a_delivery_note_is_set_apart_not_the_summary():
+    doc = read("treasury_remarks_as_prepared.md")
+    assert doc.summary == ""
+    assert "*As Prepared for Delivery*" in doc.set_apart
+    assert doc.paragraphs[0].startswith("Thank you, Director Smith")
+
+
+def test_front_matter_author_handles_read_as_names():
+    doc = read("blog_author_handles.md")
+    assert doc.authors == ("Amanda Costa", "Jeff Maher")
+    assert doc.byline == "Amanda Costa and Jeff Maher"

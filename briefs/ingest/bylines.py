@@ -45,6 +45,7 @@ from collections.abc import Iterable
 
 MAX_NAME_LENGTH = 200
 _MAX_WORDS = 6
+_MAX_OFFICE_WORDS = 15  # "Minister for Infrastructure, Transport, …"
 
 _SPACE = re.compile(r"\s+")
 _LEADING_BY = re.compile(r"^(?:(?:written|words|reporting)\s+)?by\b\s*:?\s*", re.I)
@@ -142,6 +143,10 @@ _ORGANISATION_WORDS = frozenset(
 )
 # Words that link the parts of an institution's name ("Department of the Treasury").
 _LINKING_WORDS = frozenset({"of", "for", "on", "the", "and", "&"})
+# An office a release or transcript heads with, alone or after a qualifier
+# ("Shadow Treasurer", "Assistant Minister for …").
+_OFFICES = frozenset({"treasurer", "attorney-general", "minister", "premier"})
+_OFFICE_QUALIFIERS = frozenset({"assistant", "shadow", "deputy", "acting", "federal"})
 # Words that make a title with nothing else ("Senior Fellow").
 _TITLE_WORDS = frozenset(
     {
@@ -234,6 +239,40 @@ def names_issuer(line: str) -> bool:
     )
 
 
+def names_office_holder(line: str) -> bool:
+    """Whether ``line`` is only who holds an office, as the top of a minister's
+    release or transcript names them: "The Hon Julie Collins MP", "Minister
+    for Agriculture, Fisheries and Forestry", "Assistant Minister for
+    Health", "Shadow Treasurer", "Attorney-General", "Senator Jane Hume".
+    At most 15 words, no digits, no closing stop, every word capitalised
+    but linking words; any length of office title, since a portfolio list
+    can be long."""
+    words = line.replace(",", " ").split()
+    if not words or len(words) > _MAX_OFFICE_WORDS or line[-1:] in ".!?:;":
+        return False
+    if any(char.isdigit() for char in line):
+        return False
+    keys = [word.strip(".()'’").casefold() for word in words]
+    if not all(
+        word[:1].isupper() or key in _LINKING_WORDS
+        for word, key in zip(words, keys, strict=True)
+    ):
+        return False
+    if keys[0] == "the" and len(keys) > 1:
+        keys = keys[1:]
+    if keys[0] in ("hon", "honourable", "honorable") or keys[-1] == "mp":
+        return True
+    if keys[0] == "senator":
+        return len(keys) <= _MAX_WORDS
+    while keys and keys[0] in _OFFICE_QUALIFIERS:
+        keys = keys[1:]
+    if keys[:2] == ["prime", "minister"]:
+        keys = keys[1:]
+    if not keys or keys[0] not in _OFFICES:
+        return False
+    return len(keys) == 1 or keys[1] in ("for", "of")
+
+
 def person_names(names: Iterable[str]) -> list[str]:
     """``names`` that name people, cleaned (rules 4 to 7), in order."""
     found: dict[str, str] = {}
@@ -266,8 +305,14 @@ def _clean(name: str) -> str:
     name = _HONORIFIC.sub("", name)
     if name.isupper():
         name = name.title()
-    elif _HANDLE.fullmatch(name):
-        name = " ".join(word.capitalize() for word in name.split("-"))
+    return readable_name(name)
+
+
+def readable_name(name: str) -> str:
+    """A site's author handle ("selena-juneau-vogel") as the words it
+    spells, capitalised (rule 5); any other name as it is."""
+    if _HANDLE.fullmatch(name):
+        return " ".join(word.capitalize() for word in name.split("-"))
     return name
 
 

@@ -4,7 +4,8 @@ are in the package's docstring)."""
 from __future__ import annotations
 
 from briefs.control_chars import CONTROL
-from briefs.ingest.frontmatter import Fields, split_front_matter
+from briefs.ingest.bylines import readable_name
+from briefs.ingest.frontmatter import Fields, join_names, split_front_matter
 from briefs.ingest.parsing.blocks import _Block, _paragraph
 from briefs.ingest.parsing.header import _parse_header
 from briefs.ingest.parsing.kinds import HEADING, LIST, PARAGRAPH
@@ -78,10 +79,11 @@ def parse(
     if not blocks:
         raise ParseError("the key points are not followed by any body text")
 
+    authors, byline = _readable_authors(fields.authors, fields.byline)
     story = _Story(
         blocks,
         title=fields.title or header.get("title", ""),
-        byline=fields.byline or header.get("byline", ""),
+        byline=byline or header.get("byline", ""),
         summary=fields.summary,
         markdown=markdown,
     )
@@ -119,7 +121,7 @@ def parse(
         sections=tuple(sections),
         source=fields.source or header.get("source", ""),
         byline=story.byline,
-        authors=fields.authors,
+        authors=authors,
         url=fields.url or header.get("url", ""),
         published=fields.published or header.get("published") or story.published,
         tags=tags,
@@ -180,3 +182,15 @@ def _without_stray_labels(blocks: list[_Block]) -> tuple[list[_Block], list[str]
         else:
             kept.append(block)
     return (kept, labels) if kept else (blocks, [])
+
+
+def _readable_authors(
+    authors: tuple[str, ...], byline: str
+) -> tuple[tuple[str, ...], str]:
+    """Front matter's listed authors with site handles read as names
+    ("amanda-costa" is "Amanda Costa"), and the byline made from that list
+    made from the names too."""
+    readable = tuple(readable_name(name) for name in authors)
+    if authors and byline == join_names(list(authors)):
+        byline = join_names(list(readable))
+    return readable, byline

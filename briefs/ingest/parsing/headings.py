@@ -56,7 +56,7 @@ def _decide_headings(blocks: list[_Block], *, markdown: bool) -> set[int]:
             and block.single_line
             and not block.html
             and block.emphasis != "italic"
-            and _is_body_text(after)
+            and (_is_body_text(after) or after.kind == LIST)
             and _heading_text_ok(block, marked=False)
         ):
             accepted.add(index)

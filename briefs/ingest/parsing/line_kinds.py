@@ -148,6 +148,21 @@ _CREDIT_LINE = re.compile(
     r"(?:additional )?(?:reporting|writing|editing)(?: and \w+)? by\b", re.IGNORECASE
 )
 _E_AND_OE = re.compile(r"e ?& ?oe\b", re.IGNORECASE)
+# A speech's note on its text: how it stands to what was said.
+_DELIVERY_NOTE = re.compile(
+    r"\(?(?:as prepared(?: for delivery)?|as delivered|check against (?:delivery"
+    r"|the spoken word)|please check against delivery)\)?[.!]?",
+    re.IGNORECASE,
+)
+# What a transcript records, on its own line at the top ("DOORSTOP
+# INTERVIEW", "Radio interview with …"); "TRANSCRIPT" alone labels one.
+_TRANSCRIPT_EVENT = re.compile(
+    r"(?:joint )?(?:doorstop(?: interview)?|press conference|media conference"
+    r"|news conference|(?:radio|television|tv|podcast) interview|interview)"
+    r"(?: with [^\W\d_].*)?",
+    re.IGNORECASE,
+)
+_TRANSCRIPT_LABEL = re.compile(r"(?:transcript|e ?& ?oe)", re.IGNORECASE)
 _MONTHS = _words(
     "january february march april may june july august september october november"
     " december jan feb mar apr jun jul aug sep sept oct nov dec"
@@ -175,6 +190,7 @@ def _is_not_heading_text(text: str) -> bool:
         or _is_date_line(text)
         or _is_calendar(text)
         or _is_transcript_marker(text)
+        or _DELIVERY_NOTE.fullmatch(text) is not None
         or _is_byline(text)
         or _is_wire_header(text)
         or _is_sign_off(text)
@@ -262,6 +278,19 @@ def _is_transcript_marker(text: str) -> bool:
     if text[:1] in "[(" and text[-1:] in "])" and len(text) <= 80:
         return True
     return bool(_E_AND_OE.match(text) or _SPEAKER_LABEL.fullmatch(text))
+
+
+def _transcript_event(text: str) -> str:
+    """What a transcript's header line says it records, written as a title
+    ("DOORSTOP INTERVIEW" is "Doorstop interview", "RADIO INTERVIEW WITH
+    JANE DOE" is "Radio interview with Jane Doe"); "" for any other line."""
+    text = " ".join(text.split())
+    if len(text) > 120 or not _TRANSCRIPT_EVENT.fullmatch(text):
+        return ""
+    if not text.isupper():
+        return text
+    event, with_, guest = text.partition(" WITH ")
+    return event.capitalize() + (f" with {guest.title()}" if with_ else "")
 
 
 def _is_sign_off(text: str) -> bool:

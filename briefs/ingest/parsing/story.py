@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from briefs.ingest.bylines import names_issuer
+from briefs.ingest.bylines import names_issuer, names_office_holder
 from briefs.ingest.parsing.blocks import _Block, _is_prose
 from briefs.ingest.parsing.datelines import (
     _is_dateline,
@@ -26,8 +26,10 @@ from briefs.ingest.parsing.kinds import CODE, HEADING, LIST, PARAGRAPH, QUOTE, T
 from briefs.ingest.parsing.line_kinds import (
     _BOILERPLATE_START,
     _CHROME_LINE,
+    _DELIVERY_NOTE,
     _FIELD_LINE,
     _SPEAKER_LABEL,
+    _TRANSCRIPT_LABEL,
     _byline_name,
     _date_of_line,
     _is_byline,
@@ -39,6 +41,7 @@ from briefs.ingest.parsing.line_kinds import (
     _is_transcript_marker,
     _is_wire_header,
     _summary_text,
+    _transcript_event,
 )
 from briefs.ingest.parsing.parsed import ParsedSection
 from briefs.ingest.parsing.titles import _title_shape
@@ -142,6 +145,11 @@ class _Story:
                 self.blocks = blocks[1:]
             return
         if not title and candidates:
+            title = self._transcript_title(candidates)
+            if title:  # the header lines that gave it are not story text
+                apart.extend(candidates)
+                candidates = []
+        if not title and candidates:
             chosen = self._choose_title(candidates)
             title = _heading_text(blocks[chosen], self.markdown)
             candidates.remove(chosen)
@@ -183,9 +191,10 @@ class _Story:
             return "apart"
         if _is_byline(plain):
             return "byline"
-        if block.single_line and names_issuer(plain):
+        if block.single_line and (names_issuer(plain) or names_office_holder(plain)):
             # Who issued the text ("The White House" under a fact sheet's
-            # headline): attribution, never a headline or a heading.
+            # headline, "Minister for Agriculture" over a release's):
+            # attribution, never a headline or a heading.
             return "apart"
         if block.kind == PARAGRAPH and _is_summary_label(plain):
             return "summary"
@@ -195,6 +204,7 @@ class _Story:
             or _is_wire_header(plain)
             or _is_sign_off(plain)
             or _is_transcript_marker(plain)
+            or _DELIVERY_NOTE.fullmatch(plain)
             or (block.single_line and _CHROME_LINE.match(plain))
         ):
             return "apart"
@@ -232,6 +242,26 @@ class _Story:
         if block.single_line and _is_metadata_line(plain):
             return "apart"
         return "story"
+
+    def _transcript_title(self, candidates: list[int]) -> str:
+        """A transcript's title when its header lines are all the headline
+        it has ("TRANSCRIPT", "DOORSTOP INTERVIEW", "TOWNSVILLE,
+        QUEENSLAND"): what it records, then the place line under it, if
+        any ("Doorstop interview, Townsville, Queensland"); "" when another
+        line could be the headline."""
+        texts = [self.blocks[index].plain for index in candidates]
+        events = [_transcript_event(text) for text in texts]
+        if not any(events):
+            return ""
+        at = next(position for position, event in enumerate(events) if event)
+        place = ""
+        for position, text in enumerate(texts):
+            if position == at or _TRANSCRIPT_LABEL.fullmatch(text):
+                continue
+            if place or position != at + 1 or not _is_place_name(text):
+                return ""  # a line that may be the headline
+            place = text.title() if text.isupper() else text
+        return f"{events[at]}, {place}" if place else events[at]
 
     def _choose_title(self, candidates: list[int]) -> int:
         """A level-1 heading; else a marked heading; else the first line,
@@ -431,6 +461,15 @@ def _closing_chrome(blocks: list[_Block], end: int) -> int:
             return end
         start -= 1
     return end
+
+
+def _is_place_name(text: str) -> bool:
+    """A line that is only a place: up to five capitalised words, commas
+    between them ("TOWNSVILLE, QUEENSLAND", "Canberra")."""
+    words = text.replace(",", " ").split()
+    return 0 < len(words) <= 5 and all(
+        word[:1].isupper() and word.replace("-", "").isalpha() for word in words
+    )
 
 
 def _is_place_line(block: _Block) -> bool:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from briefs.ingest.parsing.line_kinds import _BULLET, _is_not_heading_text
+from briefs.ingest.parsing.line_kinds import (
+    _BULLET,
+    _DATE_WORDS,
+    _is_not_heading_text,
+)
 from briefs.ingest.parsing.text import _words
 
 MAX_TITLE_LENGTH = 300
@@ -32,6 +36,20 @@ _ABBREVIATIONS = _words(
 )
 # Words that make a short clause an attribution ("officials said Monday").
 _SAYING = _words("said says told announced reported according")
+# Verbs that attribute only when they end the clause, but for a time or a
+# source ("shipping data showed on Wednesday", "commissioners decided
+# Monday"), since "…, and police found two bodies" is news, not attribution.
+_FINDING = _words(
+    "showed show shows found find finds decided decide decides estimated estimate"
+    " estimates added adds warned warns confirmed confirms stated states noted"
+    " notes wrote writes"
+)
+_NOT_ATTRIBUTION_START = _words("and but or which who that so while")
+# What may follow a finding word in an attribution: when, or in what.
+_WHEN_OR_WHERE = _DATE_WORDS | _words(
+    "in this the its their late early earlier tonight morning afternoon evening"
+    " night month year statement report filing study survey"
+)
 _SUBORDINATE_START = _words(
     "after although amid as because before despite following if in once since"
     " though unless until when whenever where whereas while with without"
@@ -41,7 +59,12 @@ _CLAUSE_BREAKS = (", ", "; ", " – ", " — ", " - ", " and ", " but ", " while
 
 @lru_cache(maxsize=4096)
 def _title_shape(text: str) -> bool:
-    """A line that reads as a headline or heading, not as part of a sentence."""
+    """A line that reads as a headline or heading, not as part of a sentence.
+    A line wholly in quotation marks ("'Another blow'", a BBC subhead) is
+    judged by what is inside them."""
+    inner = _unquoted(text)
+    if inner != text:
+        return bool(inner) and _title_shape(inner)
     first = text[:1]
     if not first or first.islower() or first in _OPENING_MARKS or first in "-*•+#":
         return False
@@ -56,6 +79,21 @@ def _title_shape(text: str) -> bool:
     if _BULLET.match(text) or _is_not_heading_text(text):
         return False
     return _first_sentence(text) == text
+
+
+_QUOTE_PAIRS = {"'": "'", '"': '"', "‘": "’", "“": "”"}
+
+
+def _unquoted(text: str) -> str:
+    """``text`` without the quotation marks round it, when it is wholly one
+    quotation (no mark of the same kind inside); else ``text``."""
+    closing = _QUOTE_PAIRS.get(text[:1])
+    if closing is None or len(text) < 3 or text[-1] != closing:
+        return text
+    inner = text[1:-1]
+    if text[0] in inner or closing in inner:
+        return text
+    return inner.strip()
 
 
 def _title_from(paragraph: str) -> str:
@@ -101,7 +139,7 @@ def _without_attribution(sentence: str) -> str:
         clause = sentence[comma + 2 : end].split()
         if (
             len(clause) <= 8
-            and _SAYING & {word.lower() for word in clause}
+            and _is_attribution(clause)
             and count >= MIN_TITLE_WORDS
             and last.lower() not in _FUNCTION_WORDS
             and (following < 0 or first not in _SUBORDINATE_START)
@@ -111,6 +149,24 @@ def _without_attribution(sentence: str) -> str:
         last = clause[-1] if clause else last
         comma = following
     return sentence
+
+
+def _is_attribution(clause: list[str]) -> bool:
+    """Whether a clause's words attribute the sentence: a saying word
+    anywhere ("the bank said in a statement"), or a finding word followed
+    only by up to three words of when or where ("data showed on
+    Wednesday", "commissioners decided Monday", not "police found two
+    bodies")."""
+    lowered = [word.lower().strip(".,;:'’\"”") for word in clause]
+    if _SAYING.intersection(lowered):
+        return True
+    if not lowered or lowered[0] in _NOT_ATTRIBUTION_START:
+        return False
+    for position, word in enumerate(lowered):
+        if word in _FINDING:
+            after = lowered[position + 1 :]
+            return len(after) <= 3 and all(word in _WHEN_OR_WHERE for word in after)
+    return False
 
 
 def _first_sentence(text: str) -> str:
