@@ -111,6 +111,11 @@ def render_markdown(body: str) -> str:
             "<p>" + text.replace(">", "&gt;").replace('"', "&quot;") + "</p>\n"
             for text in plain
         )
+    return parser_html(body)
+
+
+def parser_html(body: str) -> str:
+    """``render_markdown`` by markdown-it alone, without the shortcut for prose."""
     md = _parser()
     tokens = md.parse(body)
     for token in tokens:

@@ -11,21 +11,11 @@ from hypothesis import strategies as st
 
 from briefs.ingest.documents import read_document
 from briefs.ingest.importing import section_body
-from briefs.markdown import _parser, _plain_paragraphs
+from briefs.markdown import _plain_paragraphs, parser_html
 from briefs.markdown import render_markdown as render
 
 CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_a6517fdfc5b60d0c.txt"
-
-
-def parser_html(body: str) -> str:
-    """What markdown-it alone makes of ``body`` (``render`` without the shortcut)."""
-    md = _parser()
-    tokens = md.parse(body)
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
-    return md.renderer.render(tokens, md.options, {})
 
 
 # Prose, with every character that can open or change markup somewhere in
