@@ -109,10 +109,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # One line for every other request, answered from the page cache or not.
     "newsroom.logging.RequestLogMiddleware",
-    # The page cache: answers readers before anything below runs (a hit is
-    # a static file's work, and a log line), and stores the pages the views
-    # render for them with the headers the middleware below set, so a hit
-    # carries them too. Input refused below is left to it.
+    # The page cache: stores the pages the views render for readers with the
+    # headers the middleware below set, so a hit carries them too. Hits are
+    # answered before Django (newsroom/wsgi.py, briefs/caching/serving.py),
+    # which does the work of the three above for them, and refuses to start
+    # if others stand there. Input refused below is left to it.
     "briefs.caching.PageCacheMiddleware",
     # Headers for every response the page cache does not answer itself.
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -28,11 +28,13 @@ citation names today's date, with no write. No page is served, nor kept by
 a browser, past the next scheduled publication or midnight (``next_change``,
 stored once and dropped when publication changes).
 
-Serving: ``PageCacheMiddleware`` alone looks pages up, answers and stores.
-Readers (no session cookie) are answered before sessions, auth, CSRF and the
-view, in one cache round trip (``X-Cache: hit``), and the pages rendered for
-them are stored with the names of what they show
-(``briefs.caching.dependencies``). Anyone with a session gets a fresh
+Serving: ``reader_hit`` alone answers a page from the cache, for readers
+(no session cookie), in one cache round trip (``X-Cache: hit``). Its caller
+is the WSGI entry (``briefs.caching.serving``), before Django handles the
+request; ``PageCacheMiddleware`` calls it only for requests that entry did
+not ask for (Django's test client, a host the entry left to Django), and
+otherwise renders and stores: the pages rendered for readers are stored
+with the names of what they show (``briefs.caching.dependencies``). Anyone with a session gets a fresh
 rendering, never stored: staff with ``private, no-store``, anyone else as
 readers get it. A cache that cannot be reached or is slow is left alone for
 a moment and pages are rendered (``briefs.caching.stores.CacheState``).
@@ -86,6 +88,10 @@ CODINGS = ("gzip", "identity")
 # Types worth compressing, and the size below which it is not worth it.
 _COMPRESSIBLE = ("text/", "application/xml", "application/atom", "application/rss")
 _MIN_COMPRESSED = 256
+
+# Set in a request's WSGI environ once the cache was asked for its page (see
+# ``reader_hit``).
+ASKED = "newsroom.page_cache.asked"
 
 # Headers the middleware after the page cache (newsroom.settings.MIDDLEWARE)
 # set on every response, kept on a 304 answered from a stored page.
@@ -492,18 +498,20 @@ def storable(response: HttpResponse) -> bool:
 
 
 class PageCacheMiddleware:
-    """The one place pages are looked up, answered from the cache and stored.
+    """The one place pages are stored, and where a hit the WSGI entry did not
+    ask for is answered (``reader_hit``).
 
     Only GET and HEAD of a path whose view is declared with
     ``cache_public_page`` are touched; the path is resolved (no view runs)
     to find the declaration, so other pages (search, the API) cost no round
-    trip. Place it as early as possible, so that a hit costs nothing else:
-    after SecurityMiddleware (whose headers every answer gets on its way
-    out) and the request log, and before the middleware that sets headers on
-    every response (X-Frame-Options, SecurityHeadersMiddleware), the refusal
-    of unreadable input and SessionMiddleware. A page is stored with the
-    headers the middleware below it set, so a hit carries exactly the miss's
-    headers without them; input they would refuse is left to them.
+    trip. Its place: right after SecurityMiddleware (whose headers every
+    answer gets on its way out), WhiteNoise and the request log, whose work
+    the WSGI entry does for its hits (``briefs.caching.serving``), and
+    before the middleware that sets headers on every response
+    (X-Frame-Options, SecurityHeadersMiddleware), the refusal of unreadable
+    input and SessionMiddleware. A page is stored with the headers the
+    middleware below it set, so a hit carries exactly the miss's headers
+    without them; input they would refuse is left to them.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
@@ -523,24 +531,17 @@ class PageCacheMiddleware:
         if query is None:
             return self.get_response(request)
         now = time.time()
-        reader = settings.SESSION_COOKIE_NAME not in request.COOKIES
+        reader = is_reader(request)
         coding = preferred_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
-        key = snapshot = store = None
-        since = until = None
-        if settings.NEWSROOM_PAGE_CACHE_SECONDS > 0:
-            # A value the page refuses, a host not allowed or too many
-            # parameters: no key, and the view answers (a 404 or a 400).
-            with contextlib.suppress(ValueError, SuspiciousOperation):
-                key = page_key(request, query)
+        key = page_key_or_none(request, query)
+        snapshot = store = since = until = None
         if key is not None:
             store = stores.store_for()
             try:
                 if reader:
-                    found = stores.call(store, store.get, f"{key}:{coding}")
-                    if found is not None:
-                        page = CachedPage.from_bytes(found)
-                        if page.until > now:
-                            return page.respond(request, now, hit=True)
+                    hit = reader_hit(request, key, coding, now)
+                    if hit is not None:
+                        return hit
                 # Before the render: a write during it leaves this page behind.
                 snapshot = stores.call(store, store.snapshot, FRESHNESS)
                 until = min(
@@ -591,6 +592,50 @@ class PageCacheMiddleware:
                 since,
             )
         return pages[coding].respond(request, now, hit=False)
+
+
+def reader_hit(
+    request: HttpRequest, key: str, coding: str, now: float
+) -> HttpResponse | None:
+    """The one place a page is answered from the cache: the page stored at
+    ``key`` in ``coding``, answered to a reader's ``request`` (a 200, or a
+    304 for a current copy; ``X-Cache: hit``), or None when there is none,
+    it is past its time, or the cache was asked already for this request.
+
+    The WSGI entry (``briefs.caching.serving``) asks first, and
+    PageCacheMiddleware only for a request that did not pass it (Django's
+    test client) or that it left alone (a host it has not validated): the
+    mark in ``request.META``, the WSGI environ, makes it one question a
+    request. Raises Unavailable.
+    """
+    if request.META.get(ASKED):
+        return None
+    request.META[ASKED] = True
+    store = stores.store_for()
+    found = stores.call(store, store.get, f"{key}:{coding}")
+    if found is None:
+        return None
+    page = CachedPage.from_bytes(found)
+    if page.until <= now:
+        return None
+    return page.respond(request, now, hit=True)
+
+
+def is_reader(request: HttpRequest) -> bool:
+    """Whether the request has no session: only readers get or leave stored pages."""
+    return settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def page_key_or_none(request: HttpRequest, query: Query) -> str | None:
+    """``page_key``, or None when pages are not stored, or for a value the
+    page refuses, a host not allowed or too many parameters (the view
+    answers those: a 404 or a 400)."""
+    if settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0:
+        return None
+    try:
+        return page_key(request, query)
+    except (ValueError, SuspiciousOperation):
+        return None
 
 
 def declared_query(request: HttpRequest) -> Query | None:
