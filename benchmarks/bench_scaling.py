@@ -34,7 +34,10 @@ it. Memory: the process's resident size (RSS) after one round of every page
 on the largest archive, and again after ``MEMORY_ROUNDS`` more rounds.
 
 Usage: python benchmarks/bench_scaling.py [SIZE ...] [--only sqlite|postgresql]
-(sizes default to 10 1000 100000; the first is the reference, the last the archive)
+[--pages WORD ...]
+(sizes default to 10 1000 100000; the first is the reference, the last the
+archive; ``--pages search sitemap`` measures only the pages whose label has
+one of the words, for a quicker run)
 """
 
 from __future__ import annotations
@@ -450,6 +453,13 @@ def memory() -> dict[str, int]:
     return {"before_kib": before, "after_kib": rss_kib(), "requests": served}
 
 
+def keep_pages(words: list[str]) -> None:
+    """Measure only the pages whose label has one of ``words`` (all without)."""
+    for label in list(PAGES):
+        if words and not any(word in label for word in words):
+            del PAGES[label]
+
+
 def child(database: str, database_url: str, sizes: list[int]) -> None:
     """Build one database of each size, measure them in turns, and print the
     results as one JSON line. ``database_url`` (PostgreSQL) names the first
@@ -527,8 +537,12 @@ def postgres_admin():
         return None
 
 
-def run_child(database: str, database_url: str, sizes: list[int]) -> dict:
+def run_child(
+    database: str, database_url: str, sizes: list[int], pages: list[str]
+) -> dict:
     command = [sys.executable, __file__, "--child", database, *map(str, sizes)]
+    if pages:
+        command += ["--pages", *pages]
     output = subprocess.run(
         command,
         env={**os.environ, "BENCH_DATABASE_URL": database_url},
@@ -584,12 +598,12 @@ def report(database: str, measured: dict, sizes: list[int]) -> None:
     )
 
 
-def main(sizes: list[int], only: str | None) -> None:
+def main(sizes: list[int], only: str | None, pages: list[str]) -> None:
     databases = [only] if only else ["sqlite", "postgresql"]
     for database in databases:
         started = time.perf_counter()
         if database == "sqlite":
-            measured = run_child("sqlite", "", sizes)
+            measured = run_child("sqlite", "", sizes, pages)
         else:
             admin = postgres_admin()
             if admin is None:
@@ -601,7 +615,7 @@ def main(sizes: list[int], only: str | None) -> None:
                 for each in names:
                     admin.execute(f"CREATE DATABASE {each}")
                 url = POSTGRES_URL.rstrip("/") + "/" + name
-                measured = run_child("postgresql", url, sizes)
+                measured = run_child("postgresql", url, sizes, pages)
             finally:
                 for each in names:
                     admin.execute(f"DROP DATABASE IF EXISTS {each} WITH (FORCE)")
@@ -618,12 +632,22 @@ if __name__ == "__main__":
     parser.add_argument("sizes", nargs="*", type=int, default=[10, 1_000, 100_000])
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     parser.add_argument(
+        "--pages",
+        nargs="+",
+        default=[],
+        metavar="WORD",
+        help="only the pages whose label has one of these words",
+    )
+    parser.add_argument(
         "--child", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS
     )
     args = parser.parse_args()
     if len(args.sizes) < 2 or args.sizes != sorted(set(args.sizes)):
         parser.error("give two or more sizes, smallest first")
+    keep_pages(args.pages)
+    if not PAGES:
+        parser.error(f"no page's label has any of {args.pages}")
     if args.child:
         child(args.child, os.environ.get("BENCH_DATABASE_URL", ""), args.sizes)
     else:
-        main(args.sizes, args.only)
+        main(args.sizes, args.only, args.pages)

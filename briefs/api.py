@@ -69,7 +69,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from briefs import models
+from briefs import models, tag_counts
 from briefs.caching import conditional
 from briefs.ingest.exporting import DateTime, ExportedBrief, Shape, Source
 
@@ -446,6 +446,9 @@ def brief_list(request: HttpRequest, filters: Query[ListParameters]) -> BriefPag
     if filters.updated_since is not None:
         briefs = briefs.filter(changed_at__gte=filters.updated_since)
     paginator = Paginator(briefs.order_by("-published_at", "-pk"), PAGE_SIZE)
+    if filters.tag is None and filters.updated_since is None:
+        # Every published brief: their number is stored, not counted.
+        paginator.count = tag_counts.published_brief_count()
     try:
         page = paginator.page(filters.page)
     except InvalidPage:

@@ -734,6 +734,24 @@ class Brief(models.Model):
         return ""
 
 
+class ArchiveCount(models.Model):
+    """How many briefs are published, scheduled ones included: one row, kept
+    by database triggers in the same statement as every write of a brief
+    (``briefs.tag_counts``), so that listings never count the archive.
+    ``tag_counts.published_brief_count()`` takes off the briefs still
+    scheduled, as ``TagQuerySet.public()`` does for tags."""
+
+    published_briefs = models.IntegerField(default=0, editable=False)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(pk=1), name="archive_count_one_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.published_briefs} published briefs"
+
+
 def record_of(related_name: str) -> models.ForeignKey:
     """A record's link to its brief, kept when the brief is deleted.
 

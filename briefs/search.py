@@ -17,6 +17,12 @@ The index itself is each database's own, created by migration 0005:
   text search configuration ``newsroom_search`` (English stemming after
   ``unaccent``), ranked with ``ts_rank_cd``, snippets from ``ts_headline``.
 
+A common word can match a tenth of the archive, and scoring every match
+would make its search grow with the archive: only the latest ``WINDOW``
+matching entries are scored and ranked, and the results page then says
+that many briefs match and it shows the most recent, best first. Fewer
+matches, as for any rare word or several words together, are all ranked.
+
 Readers' words never reach either database as query syntax: the query is cut
 to words here (``query_terms``), and each word is passed as a quoted FTS5
 string or as plain text to ``plainto_tsquery``. Every word must match.
@@ -75,6 +81,14 @@ PG_CONFIG = "newsroom_search"
 # then a key point, then the body.
 SQLITE_WEIGHTS = "10.0, 4.0, 5.0, 1.0"  # title, key_points, heading, body
 SNIPPET_TOKENS = 32
+# How many matching entries a search ranks at most: the latest written (the
+# highest ids). Ranking costs per match, so a word found in a tenth of an
+# archive of 100,000 briefs would cost ten thousand scores; a window of the
+# latest matches costs the same at any size. A search with fewer matches
+# (any rare word, most searches of two words) ranks them all. 500, not
+# 1,000: on SQLite each entry in the window costs about 10 µs, and the
+# 100,000-brief search stays within twice the 10-brief one with 500.
+WINDOW = 500
 PG_SNIPPET_OPTIONS = (
     f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, "
     f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
@@ -178,8 +192,11 @@ class Hit:
 class SearchResults:
     """The hits for one search, best first, one per brief.
 
-    Behaves as a Paginator wants: ``count()`` runs one query, and a slice
-    runs the queries for that slice only (three, however many hits).
+    Behaves as a Paginator wants: ``count()`` runs the one query that ranks
+    the matches, and a slice then runs two more for that slice only,
+    however many hits. Only the latest ``WINDOW`` matching entries are
+    ranked: ``count()`` is the number of briefs among them, and
+    ``latest_only`` says whether the window was full.
     """
 
     def __init__(self, *, terms: list[str], tag: Tag | None) -> None:
@@ -188,25 +205,24 @@ class SearchResults:
         self._backend = _backend() if terms else None
 
     def count(self) -> int:
-        return self._count
+        return len(self._ranking[0])
+
+    @property
+    def latest_only(self) -> bool:
+        """Whether ``WINDOW`` entries matched: older matches, if any, are
+        left out, and the results are the latest matches, best first."""
+        return self._ranking[1]
 
     @cached_property
-    def _count(self) -> int:
+    def _ranking(self) -> tuple[list[tuple[int, float]], bool]:
         if self._backend is None:
-            return 0
-        allowed = _allowed_entries(self.tag)
-        return self._backend.count(self.terms, allowed)
+            return [], False
+        return self._backend.ranking(self.terms, _allowed_entries(self.tag))
 
     def __getitem__(self, item: slice) -> list[Hit]:
         if not isinstance(item, slice) or item.step not in (None, 1):
             raise TypeError("Search results are read a page (a slice) at a time.")
-        start = item.start or 0
-        stop = item.stop if item.stop is not None else start + 100
-        if self._backend is None or stop <= start:
-            return []
-        ranked = self._backend.page(
-            self.terms, _allowed_entries(self.tag), limit=stop - start, offset=start
-        )
+        ranked = self._ranking[0][item]
         if not ranked:
             return []
         ids = [entry_id for entry_id, _ in ranked]
@@ -291,8 +307,10 @@ def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
 
 
 class _Backend:
-    """What both backends share: ``_hits`` builds an ``allowed`` CTE of matching
-    entries, from ``briefs_searchentry`` unaliased (see ``_allowed_entries``)."""
+    """What both backends share: ``_hits`` builds an ``allowed`` CTE of the
+    latest matching entries, as many as its last parameter (entry_id,
+    brief_id, position, score), from ``briefs_searchentry`` unaliased (see
+    ``_allowed_entries``)."""
 
     # Whether the database's score grows with relevance (ts_rank) or shrinks (bm25).
     HIGHER_IS_BETTER: bool
@@ -300,37 +318,31 @@ class _Backend:
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
         raise NotImplementedError
 
-    def page(
-        self, terms: list[str], allowed: tuple[str, tuple], *, limit: int, offset: int
-    ) -> list[tuple[int, float]]:
-        """(entry id, rank) of each brief's best entry, best first; higher rank is better."""
+    def ranking(
+        self, terms: list[str], allowed: tuple[str, tuple]
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """(entry id, rank) of each brief's best entry in the window, best
+        first (higher rank is better); and whether the window was full."""
         sql, params = self._hits(terms, allowed)
         best_first = "score DESC" if self.HIGHER_IS_BETTER else "score"
         sql += f"""
             , best AS (
                 SELECT entry_id, brief_id, score, ROW_NUMBER() OVER (
                     PARTITION BY brief_id ORDER BY {best_first}, position, entry_id
-                ) AS n
+                ) AS n, COUNT(*) OVER () AS matched
                 FROM allowed
             )
-            SELECT best.entry_id, best.score
+            SELECT best.entry_id, best.score, best.matched
             FROM best JOIN briefs_brief b ON b.id = best.brief_id
             WHERE best.n = 1
             ORDER BY best.{best_first}, b.published_at DESC, b.id DESC
-            LIMIT %s OFFSET %s
         """
         sign = 1 if self.HIGHER_IS_BETTER else -1
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            return [
-                (entry_id, sign * float(score)) for entry_id, score in cursor.fetchall()
-            ]
-
-    def count(self, terms: list[str], allowed: tuple[str, tuple]) -> int:
-        sql, params = self._hits(terms, allowed)
-        with connection.cursor() as cursor:
-            cursor.execute(sql + "SELECT COUNT(DISTINCT brief_id) FROM allowed", params)
-            return cursor.fetchone()[0]
+            cursor.execute(sql, [*params, WINDOW])
+            rows = cursor.fetchall()
+        ranked = [(entry_id, sign * float(score)) for entry_id, score, _ in rows]
+        return ranked, bool(rows) and rows[0][2] >= WINDOW
 
 
 class _SQLite(_Backend):
@@ -344,16 +356,18 @@ class _SQLite(_Backend):
 
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
         allowed_sql, allowed_params = allowed
+        # FTS5 yields matches latest first (ORDER BY rowid DESC), so the scan
+        # stops, and bm25 is computed, at the window's end.
         sql = f"""
-            WITH hits AS (
-                SELECT rowid AS entry_id, bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS score
-                FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s
-            ), allowed AS (
-                SELECT hits.entry_id, hits.score,
-                    briefs_searchentry.brief_id, briefs_searchentry.position
-                FROM hits JOIN briefs_searchentry
-                    ON briefs_searchentry.id = hits.entry_id
-                WHERE {allowed_sql}
+            WITH allowed AS (
+                SELECT {FTS_TABLE}.rowid AS entry_id, briefs_searchentry.brief_id,
+                    briefs_searchentry.position,
+                    bm25({FTS_TABLE}, {SQLITE_WEIGHTS}) AS score
+                FROM {FTS_TABLE} JOIN briefs_searchentry
+                    ON briefs_searchentry.id = {FTS_TABLE}.rowid
+                WHERE {FTS_TABLE} MATCH %s AND {allowed_sql}
+                ORDER BY {FTS_TABLE}.rowid DESC
+                LIMIT %s
             )
         """
         return sql, [self.match(terms), *allowed_params]
@@ -387,15 +401,25 @@ class _PostgreSQL(_Backend):
 
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
         allowed_sql, allowed_params = allowed
+        words = " ".join(terms)
+        # The GIN index finds the matches, which are sorted latest first;
+        # only the window's are scored. "id + 0", not "id": by the primary
+        # key's order, PostgreSQL would read entries latest first and test
+        # each one's tsvector (for a common word at 100,000 briefs, 30,000
+        # of them, twenty times as long).
         sql = f"""
             WITH allowed AS (
-                SELECT id AS entry_id, brief_id, position,
+                SELECT entry_id, brief_id, position,
                     ts_rank_cd(document, {self.TSQUERY}, 1) AS score
-                FROM briefs_searchentry
-                WHERE document @@ {self.TSQUERY} AND {allowed_sql}
+                FROM (
+                    SELECT id AS entry_id, brief_id, position, document
+                    FROM briefs_searchentry
+                    WHERE document @@ {self.TSQUERY} AND {allowed_sql}
+                    ORDER BY id + 0 DESC
+                    LIMIT %s
+                ) latest
             )
         """
-        words = " ".join(terms)
         return sql, [words, words, *allowed_params]
 
     def snippets(

@@ -8,7 +8,8 @@ more than 50,000 addresses: it names one sitemap per section
 each further page of a section (``?p=2``), at most ``SiteSitemap.limit``
 addresses a page. Every part runs a fixed number of queries however large
 the archive: a count and a page of rows, and the latest change from an
-aggregate, never one read of every brief.
+aggregate, never one read of every brief. The briefs are not even counted:
+their number is stored (``briefs.tag_counts.published_brief_count``).
 
 Like every public page, it lists only what ``Brief.objects.published()``
 lets readers see; a tag used only on drafts is not in it.
@@ -23,6 +24,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.core.paginator import Paginator
 from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -31,6 +33,7 @@ from django.views.decorators.http import require_safe
 
 from briefs.models import Author, Brief, Tag
 from briefs.reading.metadata import absolute_url
+from briefs.tag_counts import published_brief_count
 
 
 def latest_change() -> dt.datetime | None:
@@ -97,6 +100,13 @@ class BriefSitemap(SiteSitemap):
             .only("slug", "published_at", "revised_at")
             .order_by("pk")
         )
+
+    @property
+    def paginator(self) -> Paginator:
+        paginator = super().paginator
+        # Their number is stored: the index and each page need no count.
+        paginator.count = published_brief_count()
+        return paginator
 
     def lastmod(self, brief: Brief):
         return brief.modified_at

@@ -1,4 +1,5 @@
-"""Stored tag use counts, kept by the database itself.
+"""Stored counts, kept by the database itself: tag use counts, and the
+number of published briefs.
 
 ``Tag.published_brief_count`` and ``Tag.published_section_count`` say how
 many tag rows of published briefs (scheduled ones included) and of their
@@ -24,6 +25,14 @@ and the tagger do): on PostgreSQL, tens of thousands of one-row statements
 in one transaction would update the same few tag rows as many times, each
 update slower than the last until the transaction ends.
 
+The number of published briefs (``ArchiveCount``, one row) is kept the same
+way, by triggers on briefs alone (insert, delete, a change in or out of
+"published"), scheduled briefs included: ``published_brief_count()`` takes
+those off when read, so the home page, the sitemap and the API never count
+the archive. A transaction that publishes or unpublishes holds the row until
+it commits; one that saves a brief without changing whether it is published
+does not touch it.
+
 On SQLite, Django rebuilds a table to alter it, which drops that table's
 triggers; ``install_if_missing`` (run after every ``migrate``) puts them back
 and counts again from scratch.
@@ -31,12 +40,18 @@ and counts again from scratch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import connection as default_connection
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import Count, F, Subquery
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
+from django.utils import timezone
 
 PREFIX = "briefs_tag_counts_"
 
@@ -157,10 +172,13 @@ def _sqlite_triggers() -> dict[str, str]:
             + _add_rows(sections, _SIGN, _section_rows_of_brief("new.id")),
         ),
     }
-    return {
-        name: f"CREATE TRIGGER IF NOT EXISTS {PREFIX}{name} {when} BEGIN {body} END"
-        for name, (when, body) in bodies.items()
-    }
+    statements = {}
+    for name, (when, body) in bodies.items():
+        trigger = PREFIX + name
+        statements[trigger] = (
+            f"CREATE TRIGGER IF NOT EXISTS {trigger} {when} BEGIN {body} END"
+        )
+    return statements
 
 
 # --- PostgreSQL: one trigger per statement --------------------------------------
@@ -301,10 +319,159 @@ def _postgres_statements() -> dict[str, list[str]]:
     return statements
 
 
+# --- Published briefs: one row, one trigger per event ------------------------------
+
+BRIEF_COUNT_PREFIX = "briefs_brief_count_"
+_BRIEF_COUNT = "UPDATE briefs_archivecount SET published_briefs = published_briefs + "
+
+
+def _brief_count_sqlite_triggers() -> dict[str, str]:
+    whens = {
+        "insert": ("AFTER INSERT", "new.status = 'published'", "1"),
+        "delete": ("AFTER DELETE", "old.status = 'published'", "-1"),
+        "update": (
+            "AFTER UPDATE OF status",
+            "(old.status = 'published') <> (new.status = 'published')",
+            _SIGN,
+        ),
+    }
+    return {
+        BRIEF_COUNT_PREFIX + event: (
+            f"CREATE TRIGGER IF NOT EXISTS {BRIEF_COUNT_PREFIX}{event} {when} "
+            f"ON briefs_brief WHEN {condition} BEGIN {_BRIEF_COUNT}({amount}); END"
+        )
+        for event, (when, condition, amount) in whens.items()
+    }
+
+
+def _brief_count_postgres_statements() -> dict[str, list[str]]:
+    """As ``_postgres_statements``. The row is written only when the count
+    moves, so that saving a brief that stays published (or a draft) does
+    not wait on other transactions that publish."""
+    changes = {
+        "insert": "SELECT count(*) AS n FROM new_rows WHERE status = 'published'",
+        "delete": "SELECT -count(*) AS n FROM old_rows WHERE status = 'published'",
+        "update": (
+            "SELECT sum(CASE WHEN n.status = 'published' THEN 1 ELSE -1 END) AS n "
+            "FROM new_rows n JOIN old_rows o ON o.id = n.id "
+            "WHERE (n.status = 'published') <> (o.status = 'published')"
+        ),
+    }
+    statements = {}
+    for event, change in changes.items():
+        name = BRIEF_COUNT_PREFIX + event
+        body = f"{_BRIEF_COUNT}d.n FROM ({change}) d WHERE d.n <> 0;"
+        statements[name] = [
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN {body} RETURN NULL; END $$",
+            f"DROP TRIGGER IF EXISTS {name} ON briefs_brief",
+            f"CREATE TRIGGER {name} AFTER {event.upper()} ON briefs_brief "
+            f"{_TRANSITIONS[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+        ]
+    return statements
+
+
+def published_brief_count() -> int:
+    """``Brief.objects.published().count()`` without counting the archive:
+    the stored count less the briefs still scheduled (found by the index on
+    status and publication time). One query."""
+    from briefs.models import ArchiveCount, Brief
+
+    scheduled = (
+        Brief.objects.filter(
+            status=Brief.Status.PUBLISHED, published_at__gt=timezone.now()
+        )
+        .order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        ArchiveCount.objects.annotate(
+            live=F("published_briefs") - Coalesce(Subquery(scheduled), 0)
+        )
+        .values_list("live", flat=True)
+        .get()
+    )
+
+
 # --- Installing and counting -------------------------------------------------------
 
-RECOUNT = [
-    """
+
+@dataclass(frozen=True)
+class StoredCounts:
+    """One kind of stored count: its triggers, how to count it from
+    scratch, and the migration that added it."""
+
+    prefix: str
+    migration: str
+    sqlite: Callable[[], dict[str, str]]  # trigger name: CREATE TRIGGER
+    postgresql: Callable[[], dict[str, list[str]]]  # trigger name: statements
+    recount: str
+    # A query that returns a row when the counts' own rows are in place.
+    rows_present: str = "SELECT 1"
+
+    def trigger_names(
+        self, connection: BaseDatabaseWrapper = default_connection
+    ) -> set[str]:
+        """The triggers these counts need on ``connection``'s database."""
+        if connection.vendor == "sqlite":
+            return set(self.sqlite())
+        if connection.vendor == "postgresql":
+            return set(self.postgresql())
+        return set()
+
+    def installed(
+        self, connection: BaseDatabaseWrapper = default_connection
+    ) -> set[str]:
+        """Which of these counts' triggers the database has."""
+        query = {
+            "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            "postgresql": "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s",
+        }.get(connection.vendor)
+        if query is None:
+            return set()
+        with connection.cursor() as cursor:
+            cursor.execute(query, [self.prefix + "%"])
+            return {name for (name,) in cursor.fetchall()}
+
+    def in_place(self, connection: BaseDatabaseWrapper) -> bool:
+        """Every trigger is there, and so are the rows they write."""
+        if self.installed(connection) != self.trigger_names(connection):
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(self.rows_present)
+            return cursor.fetchone() is not None
+
+    def install(self, connection: BaseDatabaseWrapper = default_connection) -> None:
+        """Create the triggers (again, where they exist) and count from
+        scratch, so the counts start right."""
+        if connection.vendor == "sqlite":
+            statements = list(self.sqlite().values())
+        elif connection.vendor == "postgresql":
+            statements = [sql for group in self.postgresql().values() for sql in group]
+        else:
+            raise NotImplementedError(f"No count triggers for {connection.vendor}.")
+        with connection.cursor() as cursor:
+            for sql in [*statements, self.recount]:
+                cursor.execute(sql)
+
+    def uninstall(self, connection: BaseDatabaseWrapper = default_connection) -> None:
+        """Drop the triggers and their functions (a migration going backwards)."""
+        with connection.cursor() as cursor:
+            for name in self.installed(connection):
+                if connection.vendor == "sqlite":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                else:
+                    cursor.execute(f"DROP FUNCTION IF EXISTS {name}() CASCADE")
+
+
+TAGS = StoredCounts(
+    prefix=PREFIX,
+    migration="0012_tag_use_counts",
+    sqlite=_sqlite_triggers,
+    postgresql=_postgres_statements,
+    recount="""
     UPDATE briefs_tag SET
         published_brief_count = (
             SELECT count(*) FROM briefs_taggedbrief t
@@ -317,70 +484,42 @@ RECOUNT = [
             JOIN briefs_brief b ON b.id = s.brief_id
             WHERE t.tag_id = briefs_tag.id AND b.status = 'published'
         )
-    """
-]
+    """,
+)
+BRIEFS = StoredCounts(
+    prefix=BRIEF_COUNT_PREFIX,
+    migration="0017_archive_count",
+    sqlite=_brief_count_sqlite_triggers,
+    postgresql=_brief_count_postgres_statements,
+    # An upsert: the row may be missing (a test database's flush empties
+    # every table).
+    recount="""
+    INSERT INTO briefs_archivecount (id, published_briefs)
+    SELECT 1, count(*) FROM briefs_brief WHERE status = 'published'
+    ON CONFLICT (id) DO UPDATE SET published_briefs = excluded.published_briefs
+    """,
+    rows_present="SELECT 1 FROM briefs_archivecount",
+)
 
-
-def trigger_names(connection: BaseDatabaseWrapper = default_connection) -> set[str]:
-    """The triggers this module needs on ``connection``'s database."""
-    if connection.vendor == "sqlite":
-        return {PREFIX + name for name in _sqlite_triggers()}
-    if connection.vendor == "postgresql":
-        return set(_postgres_statements())
-    return set()
-
-
-def installed(connection: BaseDatabaseWrapper = default_connection) -> set[str]:
-    """Which of this module's triggers the database has."""
-    query = {
-        "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-        "postgresql": "SELECT tgname FROM pg_trigger WHERE tgname LIKE %s",
-    }.get(connection.vendor)
-    if query is None:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(query, [PREFIX + "%"])
-        return {name for (name,) in cursor.fetchall()}
-
-
-def install(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Create the triggers (again, where they exist) and count every tag's
-    uses from scratch, so the counts start right."""
-    if connection.vendor == "sqlite":
-        statements = list(_sqlite_triggers().values())
-    elif connection.vendor == "postgresql":
-        statements = [sql for group in _postgres_statements().values() for sql in group]
-    else:
-        raise NotImplementedError(f"No tag count triggers for {connection.vendor}.")
-    with connection.cursor() as cursor:
-        for sql in statements + RECOUNT:
-            cursor.execute(sql)
-
-
-def uninstall(connection: BaseDatabaseWrapper = default_connection) -> None:
-    """Drop the triggers and their functions (a migration going backwards)."""
-    with connection.cursor() as cursor:
-        for name in installed(connection):
-            if connection.vendor == "sqlite":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-            else:
-                table = _TABLES[name.removeprefix(PREFIX).rsplit("_", 1)[0]]
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-                cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+# Tag counts by their first names (migration 0012 and tests call these).
+trigger_names = TAGS.trigger_names
+installed = TAGS.installed
+install = TAGS.install
+uninstall = TAGS.uninstall
 
 
 @receiver(post_migrate, dispatch_uid="briefs.tag_counts")
 def install_if_missing(sender, using: str = "default", **kwargs) -> None:
-    """After ``migrate``: put back any trigger a table rebuild dropped, and
-    count again (writes since then went uncounted). Does nothing before
-    migration 0012 has added the counts."""
+    """After ``migrate`` (and a test database's flush, which sends the same
+    signal): put back any trigger a table rebuild dropped, or the count row
+    a flush deleted, and count again (writes since then went uncounted).
+    Each kind of count waits for the migration that adds it."""
     if sender.label != "briefs":
         return
     connection = connections[using]
     if connection.vendor not in ("sqlite", "postgresql"):
         return
     applied = MigrationRecorder(connection).applied_migrations()
-    if ("briefs", "0012_tag_use_counts") not in applied:
-        return
-    if installed(connection) != trigger_names(connection):
-        install(connection)
+    for counts in (TAGS, BRIEFS):
+        if ("briefs", counts.migration) in applied and not counts.in_place(connection):
+            counts.install(connection)

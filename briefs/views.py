@@ -36,7 +36,7 @@ from django.utils.http import content_disposition_header
 from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
-from briefs import search
+from briefs import search, tag_counts
 from briefs.caching import cache_public_page, depends_on, page_number
 from briefs.caching.dependencies import author_briefs
 from briefs.editorial.workflow import can_preview
@@ -69,11 +69,14 @@ KIND_HEADINGS = {
 }
 
 
-def page_or_404(request: HttpRequest, items) -> Page:
+def page_or_404(request: HttpRequest, items, *, count: int | None = None) -> Page:
     """The page of ``items`` that ``?page=`` asks for, NEWSROOM_BRIEFS_PER_PAGE
     a page; a 404 when it is not a number or is past the last, so every
-    listing page has exactly one address."""
+    listing page has exactly one address. ``count``, when the caller knows
+    how many items there are, spares counting them."""
     paginator = Paginator(items, settings.NEWSROOM_BRIEFS_PER_PAGE)
+    if count is not None:
+        paginator.count = count
     try:
         return paginator.page(request.GET.get("page", 1))
     except InvalidPage as exc:
@@ -95,7 +98,11 @@ def index(request: HttpRequest) -> HttpResponse:
     than a quiet fallback, so every listing page has exactly one address.
     """
     depends_on(request, "briefs")
-    page = page_or_404(request, _listed(Brief.objects.published()))
+    page = page_or_404(
+        request,
+        _listed(Brief.objects.published()),
+        count=tag_counts.published_brief_count(),
+    )
     briefs = list(page.object_list)
     # The first page leads with the newest brief, its key points shown.
     lead = briefs.pop(0) if page.number == 1 and briefs else None

@@ -202,10 +202,10 @@ PAGES: dict[str, tuple[Address, int]] = {
     "tag index of one kind": (fixed("/tags/?kind=topic"), 1),
     # The tag, its sections, its briefs.
     "tag": (fixed("/tags/shared/"), 3),
-    # The hits counted, the page of hits, their highlights, their briefs,
+    # The hits ranked (and so counted), their highlights, their briefs,
     # the tags to narrow by; and the tag.
-    "search": (fixed("/search/?q=tariffs"), 5),
-    "search with a tag": (fixed("/search/?q=tariffs&tag=shared"), 6),
+    "search": (fixed("/search/?q=tariffs"), 4),
+    "search with a tag": (fixed("/search/?q=tariffs&tag=shared"), 5),
     # The briefs, their tags, sections, section tags, corrections, key points
     # and authors (the entries' content); and the tag.
     "feed": (fixed("/feeds/briefs.atom"), 7),

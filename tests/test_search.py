@@ -356,6 +356,79 @@ def test_pagination_keeps_the_query_and_404s_past_the_end(client, settings):
     assert get(client, q="cobalt", page="\x00").status_code == 400
 
 
+# A bounded window: only the latest matches are ranked --------------------
+
+
+def one_section(title: str, body: str = "Talks on cobalt.", **kwargs) -> Brief:
+    """A published brief with one section, so one search entry."""
+    return published_brief(title=title, sections=(("", body, ()),), **kwargs)
+
+
+def test_a_common_word_ranks_only_the_latest_matches(client, monkeypatch):
+    monkeypatch.setattr(text_search, "WINDOW", 3)
+    # Written oldest first; the best match for the word is the first written.
+    one_section("Cobalt cobalt", body="Cobalt.")
+    for n in range(4):
+        one_section(f"Report {n}")
+
+    results = text_search.search("cobalt")
+    content = get(client, q="cobalt").content.decode()
+
+    assert (results.count(), results.latest_only) == (3, True)
+    assert sorted(titles("cobalt")) == ["Report 1", "Report 2", "Report 3"]
+    assert "Many briefs match “cobalt”: these are the 3 most recent" in content
+    assert "Add words to narrow the search." in content
+
+
+def test_fewer_matches_than_the_window_are_all_ranked(client, monkeypatch):
+    monkeypatch.setattr(text_search, "WINDOW", 4)
+    one_section("Cobalt cobalt", body="Cobalt.")
+    one_section("Report 1")
+    one_section("Report 2")
+    for n in range(3):
+        one_section(f"Unrelated {n}", body="Talks on copper.")
+
+    results = text_search.search("cobalt")
+    content = get(client, q="cobalt").content.decode()
+
+    assert (results.count(), results.latest_only) == (3, False)
+    # The best match leads, the oldest of them though it is.
+    assert titles("cobalt")[0] == "Cobalt cobalt"
+    assert "3 briefs match “cobalt”" in content
+    assert "Add words" not in content
+
+
+def test_the_window_holds_only_entries_readers_may_see(monkeypatch):
+    monkeypatch.setattr(text_search, "WINDOW", 3)
+    one_section("Published 1")
+    one_section("Published 2")
+    # Written later: they would fill the window if it were cut before the
+    # drafts and scheduled briefs were left out.
+    draft_brief(title="Draft", sections=(("", "Talks on cobalt.", ()),))
+    scheduled_brief(title="Scheduled", sections=(("", "Talks on cobalt.", ()),))
+
+    results = text_search.search("cobalt")
+
+    assert (results.count(), results.latest_only) == (2, False)
+    assert sorted(titles("cobalt")) == ["Published 1", "Published 2"]
+
+
+def test_the_window_counts_briefs_not_their_matching_sections(monkeypatch):
+    monkeypatch.setattr(text_search, "WINDOW", 3)
+    one_section("Older")
+    published_brief(
+        title="Two sections",
+        sections=(("", "Cobalt prices.", ()), ("Mines", "Cobalt mines.", ())),
+    )
+    one_section("Newest")
+
+    results = text_search.search("cobalt")
+
+    # Three entries in the window, from two briefs; the oldest left out.
+    assert (results.count(), results.latest_only) == (2, True)
+    assert sorted(titles("cobalt")) == ["Newest", "Two sections"]
+
+
 def test_the_site_header_has_a_search_box(client):
     content = client.get(reverse("briefs:index")).content.decode()
     assert f'<form class="site-search" role="search" action="{SEARCH}"' in content
