@@ -6,6 +6,7 @@ import io
 import random
 import struct
 import zlib
+from functools import cache
 
 from PIL import Image, ImageChops
 
@@ -44,8 +45,11 @@ def encoded(image: Image.Image, fmt: str = "JPEG", **options) -> bytes:
     return out.getvalue()
 
 
+@cache
 def jpeg(width: int = 1600, height: int = 1000, **options) -> bytes:
-    """A plain photograph-like JPEG."""
+    """A plain photograph-like JPEG, made once a process for each size and
+    options: making the photograph costs far more than a test that reads it
+    (bytes, so no test can change another's)."""
     return encoded(photo(width, height), "JPEG", quality=90, **options)
 
 

@@ -283,6 +283,8 @@ class TestThePermissionMatrix:
         response = do(client_for(people[role]), brief)
 
         assert response.status_code in (200, 302, 403, 404)
+        # Done or refused as this person, never as a visitor whose session was lost.
+        assert response.wsgi_request.user == people[role]
         after = state(brief)
         assert did(brief, before, after) is expected(role, status, path), (
             f"{role} / {status} / {path}: {response.status_code}"
