@@ -475,6 +475,25 @@ def test_suggestions_are_the_taggers_existing_tags_with_kinds(writer, vocabulary
     ]
 
 
+def test_suggestions_read_the_dateline_as_the_import_does(writer, vocabulary):
+    Tag.objects.create(name="Lebanon", kind=Tag.Kind.PLACE)
+    text = {
+        "title": "Drought hits dairy farms",
+        "key_point": [],
+        "heading": [""],
+        "body": ["Farmers near Lebanon sold cows; Lebanon auction barns are full."],
+    }
+    suggested = writer.post(SUGGEST, text).json()
+    in_town = writer.post(SUGGEST, {**text, "dateline": "LEBANON, Pa. (AP)"}).json()
+
+    def named(found):
+        return {tag["name"] for tags in found["sections"] for tag in tags}
+
+    # Without a dateline the place is the country; under "LEBANON, Pa." the town.
+    assert "Lebanon" in named(suggested)
+    assert "Lebanon" not in named(in_town)
+
+
 def test_suggestions_are_post_only_and_limited(writer, vocabulary):
     assert writer.get(SUGGEST).status_code == 405
     assert writer.post(SUGGEST, {"body": ["x" * 150_000] * 2}).status_code == 413

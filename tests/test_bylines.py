@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefs.ingest.bylines import MAX_NAME_LENGTH, byline_names, person_names
+from briefs.ingest.bylines import (
+    MAX_NAME_LENGTH,
+    byline_names,
+    names_role,
+    person_names,
+)
 
 
 @pytest.mark.parametrize(
@@ -144,3 +149,32 @@ def test_bylines_built_of_names_and_separators(words, separators):
         word + separator for word, separator in zip(words, separators, strict=False)
     )
     invariants(byline_names(text))
+
+
+@pytest.mark.parametrize(
+    ("byline", "names"),
+    [
+        ("KATE PAYNE Associated Press/Report for America", ["Kate Payne"]),
+        ("By Jane Roe; John Doe Associated Press", ["Jane Roe", "John Doe"]),
+        ("Ayesha Khan and Reuters", ["Ayesha Khan"]),
+        ("Rachel Kimura / Staff Writer", ["Rachel Kimura"]),
+        ("Associated Press", []),
+    ],
+)
+def test_an_agency_credit_or_staff_title_after_a_name_is_not_a_name(byline, names):
+    assert byline_names(byline) == names
+
+
+@pytest.mark.parametrize(
+    ("line", "is_role"),
+    [
+        ("Staff Writer", True),
+        ("Senior Staff Writer", True),
+        ("Chief Political Correspondent", True),
+        ("Rachel Kimura", False),
+        ("The Writer", False),
+        ("Writer of the Year", False),
+    ],
+)
+def test_a_staff_title_is_told_from_a_name(line, is_role):
+    assert names_role(line) is is_role

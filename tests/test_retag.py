@@ -493,3 +493,22 @@ def test_a_country_renamed_or_merged_by_editors_tags_as_its_new_tag(tmp_path):
     command("import_seeds", path)
     assert names(Brief.objects.get().tags) == {"Turkey"}
     assert not Tag.objects.filter(name="Türkiye").exists()
+
+
+# A dateline's town ------------------------------------------------------------
+
+LEBANON_PA = (
+    Path(__file__).resolve().parent / "fixtures" / "wire" / "ap_lebanon_pa_drought.txt"
+)
+
+
+def test_a_dateline_town_tags_no_country_on_import_or_re_tag(tmp_path):
+    # "LEBANON, Pa." makes every later "Lebanon" the town: the import, and
+    # a re-tag right after it, read the dateline as the tagger does.
+    brief = import_text(tmp_path, LEBANON_PA.read_text(encoding="utf-8"))
+    assert brief.dateline.startswith("LEBANON, Pa.")
+    assert "Lebanon" not in names(brief.tags)
+    assert not any("Lebanon" in names(s.tags) for s in brief.sections.all())
+    before = snapshot()
+    command("retag")
+    assert snapshot() == before

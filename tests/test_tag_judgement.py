@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from briefs.ingest.documents import read_document
+from briefs.markdown import paragraphs_to_markdown
 from briefs.models import Tag, TagPhrase, TagRedirect
 from briefs.tagging.countries import (
     AMBIGUOUS_DEMONYMS,
@@ -29,12 +30,14 @@ from briefs.tagging.tagger import (
     Term,
     VocabularyError,
     read_vocabulary,
+    section_text,
 )
 from briefs.tagging.vocabulary import build_tagger, load_starter_vocabulary
 from tests.test_tagging import TAGGER, VOCABULARY, tag_parsed
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "corpus"
+WIRE = ROOT / "tests" / "fixtures" / "wire"
 STARTER_FILE = ROOT / "seeds" / "vocabulary.toml"
 NAMES = {term.name for term in TAGGER.terms}
 
@@ -146,6 +149,72 @@ def test_a_town_named_after_a_country_or_capital_is_not_it(town, country):
     assert len(tags(country)) == 1
     # A list of places is no town: "Mexico, Texas and Arizona".
     assert "Mexico" in tags("Mexico, Texas and Arizona signed. Mexico agreed.")
+
+
+@pytest.mark.parametrize(
+    ("county", "country"),
+    [
+        ("Farmers in Lebanon County sold cows.", "Farmers in Lebanon sold cows."),
+        (
+            "He toured farms in Lebanon and Lancaster counties.",
+            "He toured farms in Lebanon and Lancaster towns.",
+        ),
+        (
+            "Storms hit Lebanon, Clark and Lee counties overnight.",
+            "Storms hit Lebanon, Clark and Lee provinces overnight.",
+        ),
+    ],
+)
+def test_a_county_named_after_a_country_is_not_it(county, country):
+    def named(text: str) -> set[str]:
+        return {TAGGER.terms[m.term].name for m in TAGGER.mentions(text)}
+
+    assert "Lebanon" not in named(county)
+    assert "Lebanon" in named(country)
+
+
+def test_a_place_named_as_a_town_once_is_the_town_throughout():
+    text = (
+        "Police in Moscow, Idaho, searched the house. Moscow police later "
+        "said the search was over."
+    )
+    assert "Russia" not in tags(text)
+    # Not a town anywhere: the country.
+    assert "Russia" in tags("Officials in Moscow said the search was over.")
+
+
+def test_a_dateline_town_is_the_town_throughout_its_document():
+    doc = read_document(
+        "ap_lebanon_pa_drought.txt", (WIRE / "ap_lebanon_pa_drought.txt").read_bytes()
+    )
+    sections = [
+        section_text(s.heading, paragraphs_to_markdown(s.paragraphs))
+        for s in doc.sections
+    ]
+    found = TAGGER.tag_document(
+        title=doc.title,
+        key_points=doc.key_points,
+        sections=sections,
+        dateline=doc.dateline,
+    )
+    assert "Lebanon" not in found.brief
+    assert "Lebanon" not in found.sections[0]
+    assert "Agriculture" in found.brief
+    # Without the dateline, "Lebanon auction barn" reads as the country.
+    alone = TAGGER.tag_document(
+        title=doc.title, key_points=doc.key_points, sections=sections
+    )
+    assert "Lebanon" in alone.sections[0]
+
+
+def test_a_beach_town_and_a_gulf_are_not_the_country_they_are_named_for():
+    doc = read_document(
+        "ap_mexico_beach.txt", (WIRE / "ap_mexico_beach.txt").read_bytes()
+    )
+    found = tag_parsed(doc)
+    assert "Mexico" not in found.brief
+    assert all("Mexico" not in section for section in found.sections)
+    assert "Mexico" in tags("Mexico raised tariffs on steel. Mexico City agreed.")
 
 
 def test_a_treaty_named_for_a_city_is_not_its_country():

@@ -324,6 +324,7 @@ def tag_parsed(doc: ParsedDocument) -> DocumentTags:
     """``doc`` tagged as an import tags it: each section from its Markdown text."""
     return TAGGER.tag_document(
         title=doc.title,
+        dateline=doc.dateline,
         key_points=doc.key_points,
         sections=[
             section_text(s.heading, paragraphs_to_markdown(s.paragraphs))

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from briefs.ingest.bylines import byline_names
 from briefs.ingest.documents import read_document
 from briefs.ingest.parsing import ParsedDocument, parse
 from briefs.ingest.parsing.titles import _title_from
@@ -395,3 +396,118 @@ def test_front_matter_author_handles_read_as_names():
     doc = read("blog_author_handles.md")
     assert doc.authors == ("Amanda Costa", "Jeff Maher")
     assert doc.byline == "Amanda Costa and Jeff Maher"
+
+
+# Issue 14, third review: statements, proclamations, bylines, pages ----------
+
+
+def test_a_long_headline_over_an_issuer_and_a_date_is_the_title():
+    # Seventeen words and no full stop: a sentence by length, a headline by
+    # what follows it ("The White House", the date, the site's section).
+    doc = read("wh_statement_long_headline.txt")
+    assert doc.title == (
+        "Statement from President Martin Hale on the Passage of the Native "
+        "American Language Resource Center Act"
+    )
+    assert headings(doc) == [""]
+    assert doc.paragraphs[0].startswith("Today, I signed into law")
+    assert doc.set_apart[:3] == (
+        "The White House",
+        "December 19, 2024",
+        "Statements and Releases",
+    )
+    assert doc.published == dt.date(2024, 12, 19)
+    assert not words_lost("wh_statement_long_headline.txt", doc)
+
+
+def test_a_long_first_sentence_is_not_taken_for_a_headline():
+    headline_length = (
+        "The council voted on Tuesday to close three libraries and two pools "
+        "across the city from next spring"
+    )
+    doc = parse(f"{headline_length}\n\nThe decision follows a year of budget talks.\n")
+    assert doc.paragraphs[0] == headline_length
+
+
+def test_a_proclamations_formula_and_label_are_not_a_byline_or_a_heading():
+    doc = read("wh_proclamation.txt")
+    assert doc.byline == ""
+    assert headings(doc) == [""]
+    assert {
+        "Presidential Actions",
+        "BY THE PRESIDENT OF THE UNITED STATES OF AMERICA",
+        "A PROCLAMATION",
+    } <= set(doc.set_apart)
+    assert doc.paragraphs[0].startswith("This Thanksgiving")
+    assert not words_lost("wh_proclamation.txt", doc)
+
+
+def test_an_agency_credit_after_the_name_is_not_part_of_the_byline():
+    doc = read("ap_mexico_beach.txt")
+    assert doc.byline == "DANA WHITFIELD Associated Press/Report for America"
+    assert byline_names(doc.byline) == ["Dana Whitfield"]
+    assert doc.dateline == "MEXICO BEACH, Fla. (AP)"
+
+
+def test_a_name_over_a_staff_title_is_the_byline():
+    doc = read("regional_name_over_role.txt")
+    assert doc.byline == "Rachel Kimura"
+    assert "Staff Writer" in doc.set_apart
+    assert doc.dateline == "WAPAKONETA"
+    assert not words_lost("regional_name_over_role.txt", doc)
+
+
+def test_a_name_and_staff_title_on_one_line_is_the_byline():
+    doc = parse(
+        "Fair draws record crowd\n\nRachel Kimura / Staff Writer\n\n"
+        "WAPAKONETA — More than 90 children showed animals on Tuesday.\n"
+    )
+    assert doc.byline == "Rachel Kimura / Staff Writer"
+    assert byline_names(doc.byline) == ["Rachel Kimura"]
+
+
+def test_a_web_page_is_dated_by_its_metadata_not_a_related_link():
+    doc = read("bbc_page_byline_block.html")
+    # "More on this story" links to a story of 2 October.
+    assert doc.published == dt.date(2024, 10, 16)
+
+
+def test_a_web_pages_byline_block_gives_the_byline_and_its_pieces_stay_words():
+    doc = read("bbc_page_byline_block.html")
+    assert doc.byline == "Ruth Calloway"
+    assert "Ruth Calloway BBC News, Atlanta" in doc.set_apart
+    assert any(
+        text.startswith("Image source, Getty Images Image caption,")
+        for text in doc.set_apart
+    )
+
+
+def test_a_web_pages_closing_link_lists_are_set_apart():
+    doc = read("bbc_page_byline_block.html")
+    assert headings(doc) == ["", "What happens now?"]
+    assert doc.sections[-1].paragraphs[-1].startswith("Counties will now use")
+    assert "Related Topics" in doc.set_apart
+    assert "More on this story" in doc.set_apart
+    assert any("13 hours ago" in text for text in doc.set_apart)
+
+
+def test_a_dateline_after_a_markdown_image_and_its_caption_is_found():
+    doc = read("md_image_caption_dateline.md")
+    assert doc.dateline == "NEWARK, N.J."
+    assert doc.paragraphs[0].startswith("Locomotive engineers")
+    assert doc.set_apart == (
+        "Empty platform at Newark Penn Station *An empty platform at Newark "
+        "Penn Station early Friday. (Photo: Priya Natarajan)*",
+    )
+
+
+def test_a_plural_media_contacts_block_is_set_apart():
+    doc = read("au_joint_release_contacts.txt")
+    assert doc.paragraphs[-1].startswith('"This Treaty is a decision')
+    assert doc.set_apart[-4:] == (
+        "Media contacts:",
+        "Deputy Prime Minister's office: (02) 6277 7800",
+        "Minister Reid's office: (02) 6277 4840",
+        "Department of Defence: media@defence.gov.au",
+    )
+    assert not words_lost("au_joint_release_contacts.txt", doc)

@@ -376,12 +376,13 @@ class BriefAdmin(
         """
         try:
             text = self.writing_aid_text(
-                request, "title", "key_point", "heading", "body"
+                request, "title", "dateline", "key_point", "heading", "body"
             )
         except TextTooLong as error:
             return error.response()
         found = build_tagger().tag_document(
             title="".join(text["title"][:1]),
+            dateline="".join(text["dateline"][:1]),
             key_points=[point for point in text["key_point"] if point.strip()],
             sections=[
                 section_text(heading, body)

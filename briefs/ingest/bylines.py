@@ -8,8 +8,10 @@ a source already lists one by one (front matter's ``authors`` or
 ``creators``). The rules, in order:
 
 1. A leading "By" or "Written by" (any case, optional colon) goes, and so do
-   Markdown emphasis marks around the names.
-2. The byline splits into names on ``;``, ``|``, ``&``, a spaced dash,
+   Markdown emphasis marks around the names; so does a wire agency's credit
+   after the names with no comma before it ("KATE PAYNE Associated
+   Press/Report for America" credits Kate Payne).
+2. The byline splits into names on ``;``, ``|``, ``&``, a spaced dash or slash,
    " and " and commas. A comma part that is a generational suffix ("Jr.",
    "Sr.", "II", "III", "IV") stays with the name before it ("John Smith,
    Jr."); an academic one ("PhD", "MD") is dropped.
@@ -50,9 +52,9 @@ _MAX_OFFICE_WORDS = 15  # "Minister for Infrastructure, Transport, …"
 _SPACE = re.compile(r"\s+")
 _LEADING_BY = re.compile(r"^(?:(?:written|words|reporting)\s+)?by\b\s*:?\s*", re.I)
 _EMPHASIS = re.compile(r"[*_]+")
-# Between people: ; | & and a dash with spaces round it (a hyphen inside a
+# Between people: ; | & and a dash or slash with spaces round it (a hyphen inside a
 # name has none), then " and ".
-_PEOPLE = re.compile(r"\s*(?:[;|&]|\s[-–—]\s)\s*|\s+and\s+", re.I)
+_PEOPLE = re.compile(r"\s*(?:[;|&]|\s[-–—/]\s)\s*|\s+and\s+", re.I)
 _HONORIFIC = re.compile(r"^(?:dr|prof|professor|mr|mrs|ms|mx)\b\.?\s+", re.I)
 _HANDLE = re.compile(r"[a-z]+(?:-[a-z]+){1,4}")
 _LOGIN = re.compile(r"[a-z0-9._]+")
@@ -141,6 +143,18 @@ _ORGANISATION_WORDS = frozenset(
         "division",
     }
 )
+# A wire agency's credit after a name, with no comma before it: "KATE
+# PAYNE Associated Press/Report for America". Written as agencies write
+# their names, so a person called "Press" is left alone.
+_AGENCY_CREDIT = re.compile(
+    r"(?<=\S) (?:The )?(?:Associated Press|Agence France-Presse|Reuters|Bloomberg"
+    r"|Report for America|AFP|AP|UPI)(?![\w-])"
+)
+# A staff title under a writer's name ("Staff Writer", "Senior Correspondent"):
+# one of these words last, after "staff" or words of ``_TITLE_WORDS``.
+_ROLES = frozenset(
+    {"writer", "reporter", "correspondent", "editor", "photographer", "columnist"}
+)
 # Words that link the parts of an institution's name ("Department of the Treasury").
 _LINKING_WORDS = frozenset({"of", "for", "on", "the", "and", "&"})
 # An office a release or transcript heads with, alone or after a qualifier
@@ -197,7 +211,8 @@ def byline_names(byline: str) -> list[str]:
     """The people ``byline`` names, in its order; empty when it names none."""
     text = _EMPHASIS.sub("", _SPACE.sub(" ", byline)).strip()
     text = _LEADING_BY.sub("", text)
-    groups = [group for group in _PEOPLE.split(text) if group.strip()]
+    groups = [_without_credit(group) for group in _PEOPLE.split(text)]
+    groups = [group for group in groups if group.strip()]
     if groups and all(_is_last_first(group) for group in groups):
         return person_names(_turned_round(group) for group in groups)
     parts: list[str] = []
@@ -211,6 +226,12 @@ def byline_names(byline: str) -> list[str]:
             else:
                 parts.append(part)
     return person_names(parts)
+
+
+def _without_credit(group: str) -> str:
+    """``group`` without an agency's credit after the name in it."""
+    credit = _AGENCY_CREDIT.search(group)
+    return group[: credit.start()] if credit else group
 
 
 def names_issuer(line: str) -> bool:
@@ -271,6 +292,20 @@ def names_office_holder(line: str) -> bool:
     if not keys or keys[0] not in _OFFICES:
         return False
     return len(keys) == 1 or keys[1] in ("for", "of")
+
+
+def names_role(line: str) -> bool:
+    """Whether ``line`` is only a writer's staff title, as a byline puts under
+    the name: "Staff Writer", "Senior Staff Writer", "Correspondent". At
+    most four capitalised words."""
+    words = line.split()
+    if not words or len(words) > 4 or not all(word[:1].isupper() for word in words):
+        return False
+    keys = [word.casefold() for word in words]
+    return keys[-1] in _ROLES and all(
+        key == "staff" or (key in _TITLE_WORDS and key not in _LINKING_WORDS)
+        for key in keys[:-1]
+    )
 
 
 def person_names(names: Iterable[str]) -> list[str]:

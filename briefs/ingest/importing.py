@@ -217,6 +217,7 @@ def plan_brief(doc: ParsedDocument, *, tagger: Tagger, tags: TagRows) -> dict[st
     # The text re-tagging sees too, so a re-tag right after an import changes nothing.
     found = tagger.tag_document(
         title=doc.title,
+        dateline=doc.dateline,
         key_points=doc.key_points,
         sections=[
             section_text(s.heading, body)

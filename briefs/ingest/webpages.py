@@ -181,7 +181,10 @@ def read_webpage(data: bytes) -> tuple[Fields, str]:
         )
     base_url = _base_url(page)
     metadata = trafilatura.extract_metadata(copy.deepcopy(page))
-    byline = _byline(metadata.author) or _byline_from_links(page)
+    byline = (
+        _byline(metadata.author) or _byline_from_links(page) or _byline_from_block(page)
+    )
+    published = _declared_date(page) or _date(metadata.date)
     _prepare(page, base_url)
     article = _article(page)
     title = one_line(metadata.title or "")
@@ -193,7 +196,7 @@ def read_webpage(data: bytes) -> tuple[Fields, str]:
     url = metadata.url if metadata.url and is_web_url(metadata.url) else base_url
     fields = Fields(
         title=title,
-        published=_date(metadata.date),
+        published=published,
         source=one_line(metadata.sitename or ""),
         url=url,
         byline=byline,
@@ -436,6 +439,39 @@ def _byline_from_links(page: lxml.html.HtmlElement) -> str:
     return ""
 
 
+def _byline_from_block(page: lxml.html.HtmlElement) -> str:
+    """The name opening a byline block (``data-component="byline-block"``,
+    BBC's): its first element's text, when it is a name; the rest is the
+    desk and place ("BBC News, Atlanta")."""
+    for block in page.xpath("//*[@data-component='byline-block']"):
+        for element in block.iter():
+            text = one_line(element.text or "")
+            if text:
+                return text if _looks_like_name(text) else ""
+    return ""
+
+
+# Where a page declares when it was published, in the order trusted: the
+# metadata of the page itself, not a date trafilatura may take from a
+# related story's link.
+_DECLARED_DATES = (
+    "//meta[@property='article:published_time']/@content",
+    "//meta[@name='article:published_time']/@content",
+    "//meta[@itemprop='datePublished']/@content",
+    "//meta[@name='dcterms.date' or @name='DC.date.issued' or @name='pubdate']/@content",
+)
+
+
+def _declared_date(page: lxml.html.HtmlElement) -> dt.date | None:
+    """The day the page's metadata says it was published, if it says."""
+    for path in _DECLARED_DATES:
+        for value in page.xpath(path):
+            day = _date(str(value).strip()[:10])
+            if day is not None:
+                return day
+    return None
+
+
 def _byline(author: str | None) -> str:
     """trafilatura's author, when it is names and not a date or a sentence."""
     names = [one_line(name) for name in (author or "").split(";")]
@@ -514,7 +550,7 @@ class _Writer:
                 self.flush()
                 self.block(child, tag)
             else:
-                self.parts.append(self.inline(child))
+                self.parts.append(_spaced(self.parts, child, self.inline(child)))
             self.parts.append(_text(child.tail))
 
     def block(self, element: lxml.etree._Element, tag: str) -> None:
@@ -583,7 +619,7 @@ class _Writer:
             elif tag in _BREAKS:
                 parts.append(" ")
             elif tag and tag not in _SKIPPED:
-                parts.append(self.inline(child))
+                parts.append(_spaced(parts, child, self.inline(child)))
             parts.append(_text(child.tail))
         return _tidy(parts), nested
 
@@ -604,11 +640,10 @@ class _Writer:
         makes_italic = (tag in _ITALIC or (tag == "hi" and rend == "#i")) and not italic
         inner = [_text(element.text)]
         for child in element:
-            inner.append(
-                self.inline(
-                    child, bold=bold or makes_bold, italic=italic or makes_italic
-                )
+            content = self.inline(
+                child, bold=bold or makes_bold, italic=italic or makes_italic
             )
+            inner.append(_spaced(inner, child, content))
             inner.append(_text(child.tail))
         content = "".join(inner)
         if tag in _BLOCKS:
@@ -639,6 +674,38 @@ class _Writer:
             )
             return _wrap(content, "[", f"]({destination})")
         return content
+
+
+# Elements a page sets side by side as separate pieces ("<span>Mike
+# Wendling</span><span>BBC News</span>", "<a>Share</a><a>Save</a>"): their
+# words are separate even with no space between them in the markup. Bold
+# and italic are left alone: they can style part of a word.
+_SEPARATE_PIECES = frozenset({"span", "a", "time"})
+_OPENING = "([{“‘\"'/-–—"
+
+
+def _spaced(parts: list[str], element: lxml.etree._Element, content: str) -> str:
+    """``content`` (the words of ``element``), after a space when it is a
+    separate piece of the page right after another one: the element before
+    it is one too, nothing stands between them, and ``content`` starts with
+    a capital or a digit."""
+    before = element.getprevious()
+    if (
+        before is None
+        or before.tail
+        or _tag(before) not in _SEPARATE_PIECES
+        or _tag(element) not in _SEPARATE_PIECES
+    ):
+        return content
+    # The last words written: the parts just before are this element's
+    # neighbour's, and an empty tail or two.
+    written = next((part for part in parts[:-4:-1] if part), "")
+    first = content.lstrip(" [*")[:1]  # past a link's or emphasis's mark
+    if not written or written[-1] in _OPENING or written[-1].isspace():
+        return content
+    if first.isupper() or first.isdigit():
+        return " " + content
+    return content
 
 
 def _tag(element: lxml.etree._Element) -> str:

@@ -168,6 +168,8 @@ STOP_PHRASES: tuple[str, ...] = (
     "New Mexico",
     "New Mexican",
     "New Mexicans",
+    "Gulf of Mexico",
+    "Mexico Beach",
     "Northern Ireland",
     "Northern Irish",
     "Indian Ocean",

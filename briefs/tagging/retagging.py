@@ -173,6 +173,7 @@ def retag_briefs(*, briefs: QuerySet[Brief], dry_run: bool = False) -> RetagRepo
             sections = list(brief.sections.all())
             found = tagger.tag_document(
                 title=brief.title,
+                dateline=brief.dateline,
                 key_points=[point.text for point in brief.key_points.all()],
                 sections=[section_text(s.heading, s.body) for s in sections],
             )

@@ -325,9 +325,43 @@ class Tagger:
                     index.add(phrase, (number, Role.STOP))
         return indexes
 
-    def mentions(self, text: str) -> list[Mention]:
-        """Every mention of a term in ``text`` (after the case, stop, veto and name rules)."""
+    def towns(self, texts: Iterable[str], *, dateline: str = "") -> frozenset[str]:
+        """The names ``texts`` or ``dateline`` give a US town or county, case-folded.
+
+        A place name (with the capitalised words after it) followed by a
+        comma and a state: "Lebanon, Pa.", "Mexico Beach, Fla.". In a
+        dateline, whatever comes before such a comma: "MEXICO BEACH, Fla. (AP)".
+        """
+        if self._town is None:
+            return frozenset()
+        found = set()
+        head = dateline.partition(",")[0]
+        if head.strip() and self._town.match(dateline, len(head)):
+            found.add(_normalise(head).casefold())
+        for text in texts:
+            text = unicodedata.normalize("NFC", text)
+            for match in self._index.pattern.finditer(text):
+                if not any(
+                    number >= 0 and self.terms[number].kind == "place"
+                    for number, _ in self._index.lookup(match.group())
+                ):
+                    continue
+                stop = _NAME_GOES_ON.match(text, match.end()).end()
+                if self._town.match(text, stop):
+                    found.add(_normalise(text[match.start() : stop]).casefold())
+        return frozenset(found)
+
+    def mentions(
+        self, text: str, *, towns: frozenset[str] | None = None
+    ) -> list[Mention]:
+        """Every mention of a term in ``text`` (after the case, stop, veto and name rules).
+
+        A place name that starts one of ``towns`` (see ``towns``; by
+        default, those ``text`` names) is the town, not the place.
+        """
         text = unicodedata.normalize("NFC", text)
+        if towns is None:
+            towns = self.towns([text])
         sentence_ends = [m.start() for m in _SENTENCE_END.finditer(text)]
         # Most texts have no address: a scan for one would try each word.
         addresses = (
@@ -350,7 +384,11 @@ class Tagger:
                     continue
                 if vetoed.covers(number, start, end) or _negated(text, start):
                     continue
-                if self.terms[number].kind == "place" and self._brand(text, start, end):
+                if self.terms[number].kind == "place" and (
+                    self._brand(text, start, end)
+                    or _COUNTY.match(text, end)
+                    or _names_town(text, start, end, towns)
+                ):
                     continue
                 passing = role is not Role.CUE and _in_list(text, start, end)
                 sentence = bisect.bisect(sentence_ends, start)
@@ -387,7 +425,12 @@ class Tagger:
         return tuple(t.name for t in self.terms if weights.get(t.name, 0) >= TAG_WEIGHT)
 
     def tag_document(
-        self, *, title: str, key_points: Iterable[str], sections: Iterable[str]
+        self,
+        *,
+        title: str,
+        key_points: Iterable[str],
+        sections: Iterable[str],
+        dateline: str = "",
     ) -> DocumentTags:
         """Tags for each section from its own text, and the brief's own few.
 
@@ -395,8 +438,11 @@ class Tagger:
         The brief carries the terms it is about: those that weigh enough
         across its title, key points and sections (see BRIEF_WEIGHT and the
         constants beside it), at most MAX_BRIEF_TAGS. A cue anywhere in the
-        document confirms an ambiguous name everywhere in it. Each proposal
-        keeps its evidence: the words matched, and where.
+        document confirms an ambiguous name everywhere in it. A place the
+        document names as a US town, in its ``dateline`` ("LEBANON, Pa.
+        (AP)") or its text ("Moscow, Idaho"), is that town everywhere in it
+        (see ``towns``). Each proposal keeps its evidence: the words
+        matched, and where.
         """
         key_points = list(key_points)
         sections = list(sections)
@@ -405,7 +451,8 @@ class Tagger:
             *((f"key point {n}", text) for n, text in enumerate(key_points, 1)),
             *((f"section {n}", text) for n, text in enumerate(sections, 1)),
         ]
-        found = [self.mentions(text) for _, text in places]
+        towns = self.towns([text for _, text in places], dateline=dateline)
+        found = [self.mentions(text, towns=towns) for _, text in places]
         confirmed = _confirmed(m for mentions in found for m in mentions)
         weighed = [self._weigh(mentions, confirmed) for mentions in found]
         evidence = [
@@ -783,6 +830,33 @@ def _inside_longer_name(text: str, start: int, end: int) -> bool:
 
 
 _WORD_GOES_ON = re.compile(r"\w")
+# Capitalised words that go on from a place name to make a town's: "Mexico
+# Beach". At most MAX_TOWN_WORDS, so a run of names costs no more than its length.
+MAX_TOWN_WORDS = 3
+_NAME_GOES_ON = re.compile(rf"(?:[ \t]+[A-Z][\w'’-]*){{0,{MAX_TOWN_WORDS}}}")
+_NEXT_WORD = re.compile(r"[ \t]+[^\W\d_][\w'’-]*")
+# "Lebanon County", "Lebanon and Lancaster counties": a US county, never a country.
+_OTHER_NAMES = r"(?:,[ \t]+[A-Z][\w'’-]*){0,6},?[ \t]+(?:and|or)[ \t]+[A-Z][\w'’-]*"
+_COUNTY = re.compile(
+    rf"[ \t]+(?:County|Counties|counties)(?!\w)|{_OTHER_NAMES}[ \t]+[Cc]ounties(?!\w)"
+)
+
+
+def _names_town(text: str, start: int, end: int, towns: frozenset[str]) -> bool:
+    """Does one of ``towns`` (case-folded) start with the name at text[start:end]?"""
+    if not towns:
+        return False
+    stop = end
+    for _ in range(MAX_TOWN_WORDS + 1):
+        if _normalise(text[start:stop]).casefold() in towns:
+            return True
+        more = _NEXT_WORD.match(text, stop)
+        if more is None:
+            return False
+        stop = more.end()
+    return False
+
+
 _NON = re.compile(rf"(?<!\w)non[{_HYPHENS}]$", re.IGNORECASE)
 
 

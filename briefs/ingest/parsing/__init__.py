@@ -25,13 +25,22 @@ files hand it Markdown too. Every part is optional except body text:
    Highlights, Key highlights, At a glance, Summary points; any case,
    optional colon; a line, a heading or a bold line) when no list has given
    them yet. A label over no list is set apart, never body text.
-5. The front of the story: before its first paragraph, captions, wire
-   header lines (ids, slugs, slug lines such as "r a PM-Drugs 09-11 0412"),
-   date lines, issuer lines ("The White House"), page chrome and a repeated
-   title are set apart (``ParsedDocument.set_apart``), a "By" line is the
-   byline, a deck or "Summary:" the summary, and a headline line the title.
-   The first date line's day is the published date when no field gives one. After the story,
-   sign-offs, disclaimers, contact lines and a lone place name are set apart.
+5. The front of the story: before its first paragraph, captions, a
+   Markdown image with its caption, wire header lines (ids, slugs, slug
+   lines such as "r a PM-Drugs 09-11 0412"), date lines, issuer lines ("The
+   White House"), a site's section labels ("Statements and Releases",
+   "Presidential Actions"), a proclamation's formula and label ("BY THE
+   PRESIDENT …", "A PROCLAMATION"), page chrome and a repeated title are set
+   apart (``ParsedDocument.set_apart``), a "By" line is the byline, and so
+   is a name over a staff title ("Rachel Kimura" over "Staff Writer", or
+   "Name / Staff Writer"), a deck or "Summary:" the summary, and a headline
+   line the title: one that reads as a headline, or a longer one (no stop,
+   any length up to 200 characters) with an issuer line or a date line
+   under it. The first date line's day is the published date when no field
+   gives one. After the story, sign-offs, disclaimers, contact lines (a
+   "Media contacts:" label and the lines under it too), a lone place name
+   and a page's closing link lists ("Related Topics", "More on this story")
+   are set apart.
 6. Headings: a line that looks like one in its document and is followed by
    body text (see ``headings._decide_headings``).
 7. Dateline: at the start of the story's first paragraph, or a line of its

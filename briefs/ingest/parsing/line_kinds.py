@@ -113,6 +113,9 @@ _WORD_COUNT = re.compile(
     r"\(?\d{1,5} words?\)?\.?|\d{1,3} min(?:ute)?s? read", re.IGNORECASE
 )
 _BYLINE = re.compile(r"(?:by|story by|written by|words by) (?=\S)", re.IGNORECASE)
+# A proclamation's formula over its text ("BY THE PRESIDENT OF THE UNITED
+# STATES OF AMERICA"): who proclaims, not who wrote it.
+_PROCLAMATION_FORMULA = re.compile(r"by the (?:president|governor)\b", re.IGNORECASE)
 _BOILERPLATE_START = re.compile(
     r"(?:disclaimer\b|copyright\b|©|all rights reserved\b)", re.IGNORECASE
 )
@@ -137,6 +140,15 @@ _CHROME_PHRASES = (
     "skip to",
     "skip past",
     "our standards:",
+)
+# A government site's section labels, printed over each of its pages
+# (where the page sits on the site), and a proclamation's label over its
+# text: not headings of the text.
+_SITE_SECTION = re.compile(
+    r"(?:statements and releases|briefing room|speeches and remarks"
+    r"|press briefings|presidential actions|press releases|fact sheets"
+    r"|a proclamation)",
+    re.IGNORECASE,
 )
 _CHROME_LINE = re.compile(
     "|".join(map(re.escape, _CHROME_PHRASES)) + r"|end of \w+ post|allow \w+ content",
@@ -303,7 +315,7 @@ def _is_sign_off(text: str) -> bool:
 
 def _is_byline(text: str) -> bool:
     match = _BYLINE.match(text)
-    if not match or len(text) > 100:
+    if not match or len(text) > 100 or _PROCLAMATION_FORMULA.match(text):
         return False
     name = text[match.end() :]
     return name[:1].isupper() and len(name.split()) <= 8 and name[-1:] not in ".!?:"

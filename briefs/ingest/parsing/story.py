@@ -5,8 +5,14 @@ sections."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from briefs.ingest.bylines import names_issuer, names_office_holder
+from briefs.ingest.bylines import (
+    byline_names,
+    names_issuer,
+    names_office_holder,
+    names_role,
+)
 from briefs.ingest.parsing.blocks import _Block, _is_prose
 from briefs.ingest.parsing.datelines import (
     _is_dateline,
@@ -28,6 +34,7 @@ from briefs.ingest.parsing.line_kinds import (
     _CHROME_LINE,
     _DELIVERY_NOTE,
     _FIELD_LINE,
+    _SITE_SECTION,
     _SPEAKER_LABEL,
     _TRANSCRIPT_LABEL,
     _byline_name,
@@ -122,7 +129,7 @@ class _Story:
                 if byline:
                     apart.append(index)
                 else:
-                    byline = _byline_name(block.plain)
+                    byline = _byline_name(block.plain) or _credit(block, after)
             elif kind == "summary" and not summary:
                 summary = _summary_text(block.plain)
                 wants_summary = not summary
@@ -182,6 +189,8 @@ class _Story:
             return "story" if _is_prose(block) else "apart"
         if self.title and _same_text(plain, self.title):
             return "apart"
+        if self.markdown and _is_figure(block):
+            return "apart"
         if block.kind == PARAGRAPH and _is_dateline_line(plain) and after is not None:
             return "dateline"
         if len(block.lines) > 1 and all(
@@ -190,6 +199,8 @@ class _Story:
         ):
             return "apart"
         if _is_byline(plain):
+            return "byline"
+        if block.single_line and _named_writer(plain, after):
             return "byline"
         if block.single_line and (names_issuer(plain) or names_office_holder(plain)):
             # Who issued the text ("The White House" under a fact sheet's
@@ -206,10 +217,13 @@ class _Story:
             or _is_transcript_marker(plain)
             or _DELIVERY_NOTE.fullmatch(plain)
             or (block.single_line and _CHROME_LINE.match(plain))
+            or _SITE_SECTION.fullmatch(plain)
         ):
             return "apart"
         if block.emphasis == "italic" and len(plain.split()) >= 3:
             return "deck"
+        if not self.title and _is_long_headline(block, after):
+            return "candidate"
         prose = _is_prose(block)
         if not prose and (
             block.link_share >= 0.6 or (self.title and _contains(plain, self.title))
@@ -291,13 +305,13 @@ class _Story:
         end = len(blocks)
         while end > 1:
             block, before = blocks[end - 1], blocks[end - 2]
-            if block.kind != PARAGRAPH:
-                break
             text = block.plain
-            closing = (
+            closing = block.kind == PARAGRAPH and (
                 _is_sign_off(text)
                 or _BOILERPLATE_START.match(text)
                 or (block.single_line and _is_metadata_line(text))
+                or _is_contact_block(block)
+                or _follows_contact_label(blocks, end)
                 or (
                     _is_place_line(block)
                     and (_is_prose(before) or _is_metadata_line(before.plain))
@@ -447,20 +461,23 @@ def _is_link_list(block: _Block) -> bool:
 
 
 def _closing_chrome(blocks: list[_Block], end: int) -> int:
-    """Where a page's closing chrome starts: a line such as "Related Topics"
-    or "More on this story" followed only by short lines (its links), among
-    the last blocks; ``end`` when there is none."""
-    start = end
-    while start > 1 and end - start < 12:
+    """Where a page's closing chrome starts: a line or heading such as
+    "Related Topics" or "More on this story" followed only by short lines
+    and lists of links, among the last blocks, and any such run before it
+    ("Related Topics" over "More on this story"); ``end`` when there is none."""
+    found = start = end
+    while start > 1 and found - start < 12:
         block = blocks[start - 1]
-        if block.kind != PARAGRAPH or not block.single_line or _is_prose(block):
-            return end
-        if _CHROME_LINE.match(block.plain):
-            return start - 1
-        if block.plain.count(" ") > 5:
-            return end
         start -= 1
-    return end
+        if block.kind == LIST and _is_link_list(block):
+            continue
+        if block.kind not in (PARAGRAPH, HEADING) or not block.single_line:
+            break
+        if _CHROME_LINE.match(block.plain):
+            found = start
+        elif block.kind == HEADING or _is_prose(block) or block.plain.count(" ") > 5:
+            break
+    return found
 
 
 def _is_place_name(text: str) -> bool:
@@ -480,4 +497,89 @@ def _is_place_line(block: _Block) -> bool:
         and block.single_line
         and 0 < len(words) <= 4
         and all(word[:1].isupper() and word.isalpha() for word in words)
+    )
+
+
+def _is_long_headline(block: _Block, after: _Block | None) -> bool:
+    """A headline line long enough to pass for a sentence (fifteen words or
+    more, no closing stop), told apart by what follows it: an issuer line
+    ("The White House") or a date line, as over a government statement."""
+    if after is None or not after.lines or block.kind != PARAGRAPH:
+        return False
+    if not (block.single_line and _title_shape(block.plain)):
+        return False
+    first = after.lines[0].strip()
+    return bool(names_issuer(first) or _is_date_line(first))
+
+
+def _named_writer(text: str, after: _Block | None) -> str:
+    """The writer a byline without "By" names: "Rachel Kimura / Staff
+    Writer", or a name alone on its line with a staff title on the next
+    ("Rachel Kimura" over "Staff Writer"); "" when ``text`` is not one."""
+    name, slash, role = text.partition(" / ")
+    if not slash:
+        if after is None or not after.lines:
+            return ""
+        role = after.lines[0]
+    name = name.strip()
+    if not names_role(role.strip()) or len(name.split()) > 4:
+        return ""
+    return name if byline_names(name) == [name] else ""
+
+
+def _credit(block: _Block, after: _Block | None) -> str:
+    """A byline without "By", as written: the whole "Name / Staff Writer"
+    line, or the name over a staff title (which is set apart)."""
+    name = _named_writer(block.plain, after)
+    return block.plain if name and " / " in block.plain else name
+
+
+# A Markdown image alone on its line: "![alt](address)".
+_IMAGE_LINE = re.compile(r"!\[[^\]\n]*\]\([^)\n]*\)")
+
+
+def _is_figure(block: _Block) -> bool:
+    """A Markdown paragraph that is a figure: an image line, and under it
+    nothing, a caption, or one line in emphasis ("*An empty platform at
+    Newark Penn Station. (Photo: …)*")."""
+    if block.kind != PARAGRAPH or not _IMAGE_LINE.fullmatch(block.lines[0].strip()):
+        return False
+    rest = [line.strip() for line in block.lines[1:]]
+    if not rest:
+        return True
+    caption = " ".join(rest)
+    emphasised = len(rest) == 1 and caption[:1] in "*_" and caption[-1:] == caption[0]
+    return emphasised or _is_caption(_plain(caption))
+
+
+# The label over a release's contact lines: "Media contacts:", "Enquiries:".
+_CONTACT_LABEL = re.compile(
+    r"(?:media |press )?(?:contacts?|enquiries|inquiries)\s?:", re.IGNORECASE
+)
+MAX_CONTACT_LINES = 8
+
+
+def _follows_contact_label(blocks: list[_Block], end: int) -> bool:
+    """Whether the last of ``blocks[:end]`` is a contact line under a
+    contact label on a line of its own: up to MAX_CONTACT_LINES short lines
+    after it, none prose."""
+    for index in range(end - 1, max(-1, end - 2 - MAX_CONTACT_LINES), -1):
+        block = blocks[index]
+        if block.kind != PARAGRAPH or not block.single_line or len(block.plain) > 200:
+            return False
+        if _CONTACT_LABEL.fullmatch(block.plain.strip()):
+            return True
+        if _is_prose(block):
+            return False
+    return False
+
+
+def _is_contact_block(block: _Block) -> bool:
+    """A release's contacts at its end: a contact label, then up to
+    MAX_CONTACT_LINES short lines (offices, numbers, addresses) under it."""
+    return (
+        block.kind == PARAGRAPH
+        and 1 < len(block.lines) <= MAX_CONTACT_LINES
+        and _CONTACT_LABEL.match(block.lines[0].strip()) is not None
+        and all(len(line) <= 200 for line in block.lines)
     )

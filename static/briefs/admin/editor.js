@@ -133,7 +133,10 @@
   }
 
   function writtenText() {
-    const pairs = [["title", valueOf(document, "#id_title")]];
+    const pairs = [
+      ["title", valueOf(document, "#id_title")],
+      ["dateline", valueOf(document, "#id_dateline")],
+    ];
     live(document.querySelectorAll("#key_points-group input[name$='-text']")).forEach(
       function (field) {
         pairs.push(["key_point", field.value]);
@@ -289,7 +292,7 @@
 
   function isText(field) {
     return (
-      field.matches("#id_title") ||
+      field.matches("#id_title, #id_dateline") ||
       field.matches("#key_points-group input[name$='-text']") ||
       field.matches("#sections-group input[name$='-heading'], #sections-group textarea")
     );
