@@ -26,8 +26,6 @@ from pathlib import PurePath
 
 from briefs.ingest.frontmatter import Fields
 from briefs.ingest.parsing import ParsedDocument, ParseError, decode, parse
-from briefs.ingest.webpages import read_webpage
-from briefs.ingest.wordfiles import read_wordfile
 
 TEXT_SUFFIXES = (".txt",)
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -38,16 +36,29 @@ SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + WEBPAGE_SUFFIXES + WORDFILE_SUFFI
 # the readers stay free of Django and can be tested without it.
 MAX_TEXT_BYTES = 2 * 1024 * 1024
 
-_READERS: dict[str, Callable[[bytes], tuple[Fields, str]]] = {
-    **dict.fromkeys(WEBPAGE_SUFFIXES, read_webpage),
-    **dict.fromkeys(WORDFILE_SUFFIXES, read_wordfile),
-}
+
+def _reader(suffix: str) -> Callable[[bytes], tuple[Fields, str]] | None:
+    """The reader of web pages or Word files for ``suffix``, or None for text.
+
+    Imported when first needed: trafilatura and mammoth take half a second
+    to import, which every process that loads the admin (each worker, each
+    management command) would otherwise pay.
+    """
+    if suffix in WEBPAGE_SUFFIXES:
+        from briefs.ingest.webpages import read_webpage
+
+        return read_webpage
+    if suffix in WORDFILE_SUFFIXES:
+        from briefs.ingest.wordfiles import read_wordfile
+
+        return read_wordfile
+    return None
 
 
 def read_document(name: str, data: bytes) -> ParsedDocument:
     """Parse the file ``name`` holding ``data``. Raises ParseError when it cannot become a brief."""
     suffix = PurePath(name).suffix.lower()
-    reader = _READERS.get(suffix)
+    reader = _reader(suffix)
     if reader is not None:
         fields, text = reader(data)
         size = len(text.encode("utf-8"))
