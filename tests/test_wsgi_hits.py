@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from urllib.parse import unquote_to_bytes
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -22,6 +23,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from briefs.caching import content_changed
 from briefs.caching.serving import PageCacheApplication
 from newsroom.logging import JsonFormatter
+from tests.factories import make_brief
 from tests.test_cache_hits import REDIS_PREFIX, REDIS_URL
 from tests.test_security_cache import redis_page_cache
 
@@ -179,6 +181,29 @@ def test_a_miss_at_the_entry_asks_the_cache_once_and_renders(brief, django_app, 
     assert django_app.calls == 1
     assert ("X-Cache", "hit") in call(entry, environ_for(path))[1]
     assert django_app.calls == 1
+
+
+def server_path(path: str) -> str:
+    """``path`` (an address, or a path as written) as a WSGI server passes
+    it: unquoted, its UTF-8 bytes read as Latin-1."""
+    return unquote_to_bytes(path).decode("latin-1")
+
+
+def test_a_path_beyond_ascii_reaches_django_as_the_server_sent_it(django_app, entry):
+    brief = make_brief(title="Café opens in Zürich")
+    path = brief.get_absolute_url()
+    assert not server_path(path).isascii()
+
+    miss = call(entry, environ_for(server_path(path)))
+    hit = call(entry, environ_for(server_path(path)))
+    # A tag no brief has, in a script Latin-1 cannot hold: Django's 404,
+    # not an error before Django.
+    missing = call(entry, environ_for(server_path("/tags/東京/")))
+
+    assert miss[0] == "200 OK" and ("X-Cache", "miss") in miss[1]
+    assert hit[0] == "200 OK" and ("X-Cache", "hit") in hit[1]
+    assert missing[0] == "404 Not Found"
+    assert django_app.calls == 2
 
 
 @pytest.mark.parametrize(

@@ -34,6 +34,7 @@ from django.middleware.security import SecurityMiddleware
 
 from briefs.caching import stores
 from briefs.caching.pages import (
+    ASKED,
     declared_query,
     is_reader,
     page_key_or_none,
@@ -102,7 +103,19 @@ class PageCacheApplication:
         """The request and the cached page answering it, or None for Django."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
             return None
-        request = WSGIRequest(environ)
+        # Django's request writes the path it decoded back into its environ
+        # (PATH_INFO, SCRIPT_NAME): built on a copy, so that Django's
+        # handler, on a miss, reads the path as the server sent it.
+        request = WSGIRequest(environ.copy())
+        try:
+            return self._answer(request)
+        finally:
+            # Asked once a request: after a miss here, the middleware only stores.
+            if request.META.get(ASKED):
+                environ[ASKED] = True
+
+    def _answer(self, request: WSGIRequest) -> tuple[WSGIRequest, HttpResponse] | None:
+        """``hit``'s answer for ``request``, built on a copy of the environ."""
         try:
             # SecurityMiddleware's redirect to HTTPS (naming a host not
             # allowed raises): Django sends it.
@@ -118,7 +131,7 @@ class PageCacheApplication:
         key = page_key_or_none(request, query)
         if key is None:
             return None
-        coding = preferred_coding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        coding = preferred_coding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
         try:
             response = reader_hit(request, key, coding, time.time())
         except stores.Unavailable:
