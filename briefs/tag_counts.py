@@ -321,7 +321,11 @@ def _postgres_statements() -> dict[str, list[str]]:
 
 # --- Published briefs: one row, one trigger per event ------------------------------
 
-BRIEF_COUNT_PREFIX = "briefs_brief_count_"
+# PostgreSQL fires a table's triggers in the order of their names: these
+# come after the tag counts' (PREFIX), so that publishing a brief locks its
+# tags' count rows before this one row, in the order deleting a brief does
+# (its tag rows go first). Two orders would let those two deadlock.
+BRIEF_COUNT_PREFIX = "briefs_total_published_"
 _BRIEF_COUNT = "UPDATE briefs_archivecount SET published_briefs = published_briefs + "
 
 
