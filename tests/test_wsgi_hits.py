@@ -19,6 +19,8 @@ from urllib.parse import unquote_to_bytes
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from briefs.caching import content_changed
 from briefs.caching.serving import PageCacheApplication
@@ -41,6 +43,18 @@ def store(request):
             yield request.param
     else:
         yield request.param
+
+
+@pytest.fixture(autouse=True)
+def connections_kept():
+    """As Django's test client does: a real handler's request signals would
+    close the database connection that holds the test's transaction (on
+    PostgreSQL; SQLite's test database is never closed)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 class Recording:
