@@ -340,6 +340,10 @@ class Tagger:
             found.add(_normalise(head).casefold())
         for text in texts:
             text = unicodedata.normalize("NFC", text)
+            # Most texts name no state after a comma: one quick scan for
+            # that spares them the scan for place names.
+            if not self._town.search(text):
+                continue
             for match in self._index.pattern.finditer(text):
                 if not any(
                     number >= 0 and self.terms[number].kind == "place"
