@@ -273,14 +273,31 @@ class Tagger:
         self.regions = tuple(regions)
 
     @cached_property
+    def _regions(self) -> str:
+        """``regions`` as alternatives of a pattern, the longest first."""
+        return "|".join(
+            re.escape(name) for name in sorted(self.regions, key=len, reverse=True)
+        )
+
+    @cached_property
     def _town(self) -> re.Pattern[str] | None:
         """A comma, one of ``regions``, then an end of clause: "Paris, Texas,"."""
         if not self.regions:
             return None
-        names = "|".join(
-            re.escape(name) for name in sorted(self.regions, key=len, reverse=True)
+        return re.compile(
+            rf"[ \t]*,[ \t]+(?:{self._regions})(?!\w)(?:[ \t]*[,.;:)(—–-]|\s*$)"
         )
-        return re.compile(rf"[ \t]*,[ \t]+(?:{names})(?!\w)(?:[ \t]*[,.;:)(—–-]|\s*$)")
+
+    @cached_property
+    def _state_after_comma(self) -> re.Pattern[str] | None:
+        """What every match of ``_town`` holds, to search for in a whole text.
+
+        Without ``_town``'s leading blanks: searched for, those would be
+        read again from every position in a run of them.
+        """
+        if not self.regions:
+            return None
+        return re.compile(rf",[ \t]+(?:{self._regions})(?!\w)")
 
     @cached_property
     def kinds(self) -> dict[str, str]:
@@ -342,7 +359,7 @@ class Tagger:
             text = unicodedata.normalize("NFC", text)
             # Most texts name no state after a comma: one quick scan for
             # that spares them the scan for place names.
-            if not self._town.search(text):
+            if not self._state_after_comma.search(text):
                 continue
             for match in self._index.pattern.finditer(text):
                 if not any(
