@@ -101,7 +101,12 @@ class PageCacheApplication:
 
     def hit(self, environ: dict) -> tuple[WSGIRequest, HttpResponse] | None:
         """The request and the cached page answering it, or None for Django."""
-        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
+        if (
+            environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+            or settings.NEWSROOM_PAGE_CACHE_SECONDS <= 0
+        ):
+            # No request built for what the cache cannot answer: with the
+            # page cache off, every request is a miss.
             return None
         # Django's request writes the path it decoded back into its environ
         # (PATH_INFO, SCRIPT_NAME): built on a copy, so that Django's
