@@ -26,6 +26,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
+from briefs.caching.stores import store_for
 from newsroom import checks
 from tests.factories import published_brief
 from tests.services import redis_or_skip
@@ -248,8 +249,13 @@ def test_an_invalid_page_is_a_404_that_is_not_stored(client, brief, url):
 def redis_page_cache(url: str, prefix: str) -> Iterator[Callable[[], set[bytes]]]:
     """The page cache in the Redis at ``url`` under keys starting ``prefix``
     (none before, none after); yields a function that lists those keys.
-    Skips the test when Redis does not answer (``redis_or_skip``)."""
+    Skips the test when Redis does not answer (``redis_or_skip``).
+
+    Each pytest-xdist worker has a prefix of its own: tests that share a
+    prefix on two workers at once would delete, or invalidate, each other's
+    pages mid-test."""
     server = redis_or_skip(url)
+    prefix = f"{prefix}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
     def keys() -> set[bytes]:
         return set(server.scan_iter(f"{prefix}:*"))
@@ -268,6 +274,9 @@ def redis_page_cache(url: str, prefix: str) -> Iterator[Callable[[], set[bytes]]
     }
     try:
         with override_settings(CACHES=redis_cache):
+            # The keys went behind the store's back: this worker's own
+            # copies of an earlier test's pages must go too.
+            store_for().copies.clear()
             yield keys
     finally:
         forget()
