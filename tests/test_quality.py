@@ -121,8 +121,8 @@ def java_or_skip() -> str:
 
 # The mark every test that runs the checker wears: with pytest-xdist's
 # `--dist loadgroup` all of them go to one worker. Under the default
-# distribution, which `make test` uses, the workers share the run's one
-# service all the same (tests/nu_checker.py).
+# distribution, or the work stealing `make test` uses, the workers share the
+# run's one service all the same (tests/nu_checker.py).
 uses_nu_checker = pytest.mark.xdist_group("nu-checker")
 
 
