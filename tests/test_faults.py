@@ -23,9 +23,8 @@ copy the site marked as stale while the database was away; every page and
 answer showed one save (its key point and its section carry the same
 marker); every save the site confirmed is in the database and in the
 brief's history, and the database holds the last one; the server logged no
-traceback. Every fault runs on PostgreSQL, the production database (SQLite
-has no connection to lose, and the cache's faults are the cache's own:
-tests/test_load.py runs the same load on SQLite without them).
+traceback. The database faults run on PostgreSQL only (SQLite has no
+connection to lose); the Redis ones on both.
 
 Not a timing test: each scenario lasts a few seconds of real load, and only
 correctness is asserted.
@@ -99,9 +98,14 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
     server.stop()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded(request, seeded_databases, tmp_path):
+    """(database URL, the seed brief's details) of a fresh seeded database."""
+    yield from seeded_databases.copy(request.param, tmp_path)
+
+
 @pytest.fixture
 def seeded_postgres(seeded_databases, tmp_path):
-    """(database URL, the seed brief's details) of a fresh seeded database."""
     yield from seeded_databases.copy("postgresql", tmp_path)
 
 
@@ -375,7 +379,7 @@ def run_with_fault(
 
 
 def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
-    seeded_postgres, redis_server, static_root, tmp_path
+    seeded, redis_server, static_root, tmp_path
 ):
     def fault(server: Server, seen: Observed) -> None:
         seen.wait_for_save()
@@ -389,12 +393,10 @@ def test_redis_restored_from_an_old_snapshot_serves_no_stale_page(
         seen.wait_for_save()
         seen.wait_for_hit()
 
-    run_with_fault(seeded_postgres, redis_server, static_root, tmp_path, fault)
+    run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
 
 
-def test_a_frozen_redis_freezes_nothing(
-    seeded_postgres, redis_server, static_root, tmp_path
-):
+def test_a_frozen_redis_freezes_nothing(seeded, redis_server, static_root, tmp_path):
     health: list[tuple[int, dict]] = []
 
     def fault(server: Server, seen: Observed) -> None:
@@ -412,7 +414,7 @@ def test_a_frozen_redis_freezes_nothing(
         seen.wait_for_save()
         seen.wait_for_hit()
 
-    run_with_fault(seeded_postgres, redis_server, static_root, tmp_path, fault)
+    run_with_fault(seeded, redis_server, static_root, tmp_path, fault)
     # The health check answered while Redis was frozen: the site is degraded, not down.
     assert health and health[0][0] == 200, health
     assert health[0][1]["database"] == "ok" and health[0][1]["cache"] != "ok", health
