@@ -211,6 +211,8 @@ def gunicorn(
         **env,
         "GUNICORN_BIND": f"{HOST}:{port}",
         "WEB_CONCURRENCY": str(workers),
+        # Its "Listening at" line tells this server from another on the port.
+        "GUNICORN_LOG_LEVEL": "info",
         **extra_env,
     }
     log = log_path.open("ab")
@@ -223,6 +225,7 @@ def gunicorn(
         start_new_session=True,
     )
     server = Server(port=port, process=process, log_path=log_path)
+    listening = f"Listening at: http://{HOST}:{port} ({process.pid})"
     try:
         deadline = time.monotonic() + ready_timeout
         while True:
@@ -230,8 +233,13 @@ def gunicorn(
                 raise RuntimeError(
                     f"gunicorn exited with {process.returncode}:\n{server.log()}"
                 )
+            # Its own master's line, not merely an answer: another process
+            # may have taken the port between free_port() and the bind.
             with contextlib.suppress(OSError):
-                if fetch(port, "/healthz", timeout=2).status == 200:
+                if (
+                    fetch(port, "/healthz", timeout=2).status == 200
+                    and listening in server.log()
+                ):
                     break
             if time.monotonic() > deadline:
                 raise RuntimeError(

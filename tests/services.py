@@ -59,8 +59,10 @@ class RedisServer:
         deadline = time.monotonic() + 10
         while True:
             try:
-                self.client().ping()
-                return
+                # This server, not another that took the port meanwhile.
+                if self.client().info("server")["process_id"] == self.process.pid:
+                    return
+                raise RuntimeError(f"port {self.port} was taken by another Redis")
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
                     raise

@@ -26,7 +26,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from briefs.caching.stores import store_for
+from briefs.caching.stores import CacheState, store_for
 from newsroom import checks
 from tests.factories import published_brief
 from tests.services import redis_or_skip
@@ -274,9 +274,12 @@ def redis_page_cache(url: str, prefix: str) -> Iterator[Callable[[], set[bytes]]
     }
     try:
         with override_settings(CACHES=redis_cache):
-            # The keys went behind the store's back: this worker's own
-            # copies of an earlier test's pages must go too.
-            store_for().copies.clear()
+            # The store starts as a new worker's would: the keys went behind
+            # its back, so its own copies of an earlier test's pages go too,
+            # and so does a failure an earlier test left it resting after.
+            store = store_for()
+            store.copies.clear()
+            store.state = CacheState()
             yield keys
     finally:
         forget()
