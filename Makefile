@@ -9,9 +9,10 @@ POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/test
 # pytest-xdist workers for the suite: one per CPU and one more, unless told.
 # Part of the suite waits (on Chromium, the Nu checker, gunicorn under load),
 # which the extra worker fills; more workers only share the same cores (on 2
-# cores, 3 workers ran the suite in 2 min 58 s, 4 in 3 min 11 s, 6 in 3 min
-# 14 s). Work stealing: a worker that runs out takes tests from the others'
-# queues, so the run does not end waiting on one worker's long tail.
+# cores, within one half hour, 3 workers ran the suite in 2 min 54 s, 4 in
+# 3 min 13 s, 6 in 3 min 14 s). Work stealing: a worker that runs out takes
+# tests from the others' queues, so the run does not end waiting on one
+# worker's long tail.
 TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 XDIST := -n $(TEST_WORKERS) --dist worksteal
 # Python for the checks and the suite, writing compiled modules even where the
