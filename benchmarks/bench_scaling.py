@@ -63,6 +63,9 @@ TOPICS = 20
 COMMON_WORD, RARE_WORD = "tariffs", "quinoa"  # neither is in the seed
 RARE_BRIEFS = 3
 WRITERS = 20
+# Authors credited on the briefs: brief n credits author n % AUTHORS, and
+# every fifth brief a second one too.
+AUTHORS = 40
 PARAGRAPHS = 3_000  # the pool section bodies are drawn from
 # Each page is requested RUNS times at each size in each of ROUNDS turns.
 ROUNDS, RUNS = 3, 3
@@ -90,6 +93,9 @@ PAGES = {
     "sitemap page of briefs": "/sitemap-briefs.xml",
     "search, common word": f"/search/?q={COMMON_WORD}",
     "search, rare word": f"/search/?q={RARE_WORD}",
+    "author index": "/authors/",
+    "author page": "/authors/author-00/",
+    "author feed": "/feeds/authors/author-00.atom",
     "API list": "/api/briefs/",
     "API list, rare tag": "/api/briefs/?tag=rare-topic",
     "admin brief list": "/admin/briefs/brief/",
@@ -226,6 +232,16 @@ class Rows:
         self.rows = []
 
 
+def author_ids() -> list[int]:
+    """AUTHORS authors for the briefs' bylines, author-00 the first."""
+    from briefs.models import Author
+
+    return [
+        Author.objects.create(name=f"Author {i:02d}", slug=f"author-{i:02d}").pk
+        for i in range(AUTHORS)
+    ]
+
+
 def writer_ids() -> list[int]:
     """WRITERS staff accounts, as a newsroom has, for the briefs' creators."""
     from django.contrib.auth import get_user_model
@@ -238,19 +254,26 @@ def writer_ids() -> list[int]:
 
 
 def generate(
-    start: int, stop: int, *, text: Text, tags: list, writers: list[int]
+    start: int,
+    stop: int,
+    *,
+    text: Text,
+    tags: list,
+    writers: list[int],
+    authors: list[int],
 ) -> None:
-    """Briefs number ``start`` to ``stop - 1``, with their parts and search
-    entries, in bulk inserts; brief n has id n + 1 and is published n
-    minutes ago. Every tenth brief mentions COMMON_WORD; the first
-    RARE_BRIEFS mention RARE_WORD and carry the last tag in ``tags`` (the
-    rare one)."""
+    """Briefs number ``start`` to ``stop - 1``, with their parts, credits
+    and search entries, in bulk inserts; brief n has id n + 1 and is
+    published n minutes ago. Every tenth brief mentions COMMON_WORD; the
+    first RARE_BRIEFS mention RARE_WORD and carry the last tag in ``tags``
+    (the rare one)."""
     from django.core.management.color import no_style
     from django.db import connection, transaction
     from django.utils import timezone
 
     from briefs.models import (
         Brief,
+        BriefAuthor,
         KeyPoint,
         SearchEntry,
         Section,
@@ -266,7 +289,7 @@ def generate(
     rows = {model: Rows(model, now, ids=True) for model in (Brief, KeyPoint, Section)}
     rows |= {
         model: Rows(model, now, ids=False)
-        for model in (TaggedBrief, TaggedSection, SearchEntry)
+        for model in (TaggedBrief, TaggedSection, SearchEntry, BriefAuthor)
     }
     section_id = start * 3
     for n in range(start, stop):
@@ -281,6 +304,13 @@ def generate(
             status=str(Brief.Status.PUBLISHED),
             published_at=published(now - dt.timedelta(minutes=n)),
         )
+        credited = [authors[n % len(authors)]]
+        if n % 5 == 0:
+            credited.append(authors[(n // 5 + 1) % len(authors)])
+        for position, author_id in enumerate(dict.fromkeys(credited)):
+            rows[BriefAuthor].add(
+                brief_id=brief_id, author_id=author_id, position=position
+            )
         points = [text.sentence(10) for _ in range(3)]
         for position, point in enumerate(points):
             rows[KeyPoint].add(
@@ -485,6 +515,7 @@ def child(database: str, database_url: str, sizes: list[int]) -> None:
             use_database(name)
             call_command("migrate", verbosity=0)
             writers = writer_ids()
+            authors = author_ids()
             tags = [
                 Tag.objects.create(name=f"Topic {i:02d}", slug=f"topic-{i:02d}")
                 for i in range(TOPICS)
@@ -499,6 +530,7 @@ def child(database: str, database_url: str, sizes: list[int]) -> None:
                     text=text,
                     tags=tags,
                     writers=writers,
+                    authors=authors,
                 )
             timings[size] = time.perf_counter() - start
             with connection.cursor() as cursor:
