@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
@@ -79,7 +79,7 @@ def reading_snapshot() -> Iterator[None]:
     """One transaction that reads one state of the database, for a reader.
 
     Inside a transaction already (a test's), that transaction is the snapshot.
-    Raises DatabaseError when the database cannot be reached.
+    Raises a database error when the database cannot be reached.
     """
     if connection.in_atomic_block:
         yield
@@ -220,7 +220,7 @@ class DatabaseResilienceMiddleware:
         try:
             with reading_snapshot() if snapshot else contextlib.nullcontext():
                 response = self.get_response(request)
-        except DatabaseError as error:
+        except Error as error:
             if response is None:  # the snapshot could not begin
                 if not lost_connection(error):
                     raise
@@ -233,7 +233,9 @@ class DatabaseResilienceMiddleware:
     def process_exception(
         self, request: HttpRequest, exception: Exception
     ) -> HttpResponse | None:
-        if not isinstance(exception, DatabaseError) or not lost_connection(exception):
+        # Error, not only DatabaseError: psycopg's InterfaceError (a connection
+        # left in a state it cannot use) is Django's InterfaceError, which is not one.
+        if not isinstance(exception, Error) or not lost_connection(exception):
             return None
         if request.method in ("GET", "HEAD"):
             # Tried again by __call__ (this answer is never sent).

@@ -7,7 +7,7 @@ tried once with its short timeouts (or not at all while a failed Redis is
 being left alone), so a frozen Redis cannot freeze it.
 """
 
-from django.db import DatabaseError, connection
+from django.db import Error, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -23,7 +23,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError as error:
+    except Error as error:  # InterfaceError too, which is no DatabaseError
         return JsonResponse(
             {"status": "error", "database": type(error).__name__, "cache": cache},
             status=503,

@@ -169,6 +169,45 @@ def test_an_editor_whose_save_loses_its_connection_gets_the_form_back(editor_cli
     assert Brief.objects.get(pk=brief.pk).title == "Port strike ends"
 
 
+def connection_left_unusable() -> None:
+    """The site's backend terminated, and the next use of the connection
+    failing as psycopg fails on a connection in a state it cannot use: with
+    its InterfaceError, which Django raises as its InterfaceError (not a
+    DatabaseError)."""
+    terminate_site_backend()
+    with connection.wrap_database_errors:
+        raise psycopg.InterfaceError(
+            "cannot execute operations: the connection is in status 2"
+        )
+
+
+@pytest.mark.parametrize("who", ["reader", "editor"])
+def test_a_get_whose_connection_is_left_unusable_is_tried_again(
+    who, client, editor_client
+):
+    brief = published_brief(title="Tanker seized")
+    if who == "reader":
+        url, browser = brief.get_absolute_url(), client
+    else:
+        url, browser = change_url(brief), editor_client
+    with on_query(
+        lambda sql: "briefs_keypoint" in sql, connection_left_unusable
+    ) as done:
+        response = browser.get(url)
+    assert done, "the connection was never made unusable"
+    assert response.status_code == 200
+    assert "Tanker seized" in response.text
+
+
+def test_the_health_check_says_so_when_the_connection_is_left_unusable(client):
+    with on_query(lambda sql: "SELECT 1" in sql, connection_left_unusable) as done:
+        response = client.get("/healthz")
+    connection.close()  # the test's own, dead: the next test opens a new one
+    assert done
+    assert response.status_code == 503
+    assert response.json()["database"] == "InterfaceError"
+
+
 def closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

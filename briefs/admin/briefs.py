@@ -10,7 +10,7 @@ from adminsortable2.admin import SortableAdminBase
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError, models
+from django.db import Error, models
 from django.db import connection as database_connection
 from django.db.models import QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -441,7 +441,7 @@ class BriefAdmin(
         """
         try:
             return view(request, *args)
-        except DatabaseError as error:
+        except Error as error:
             if request.method != "POST" or not database.lost_connection(error):
                 raise
         database_connection.close()
