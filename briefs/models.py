@@ -942,12 +942,13 @@ class AuthorQuerySet(models.QuerySet):
         stored count (``Author.published_brief_count``, scheduled briefs
         included) less their credits on briefs still scheduled, so that no
         page counts an author's briefs over the archive."""
-        scheduled = (
-            BriefAuthor.objects.filter(
-                author=OuterRef("pk"),
-                brief__status=Brief.Status.PUBLISHED,
-                brief__published_at__gt=timezone.now(),
-            )
+        # From the few briefs still scheduled to their credits (the index on
+        # brief and author), not from each author's credits to their briefs.
+        scheduled = Brief.objects.filter(
+            status=Brief.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).values("pk")
+        credits = (
+            BriefAuthor.objects.filter(brief__in=scheduled, author=OuterRef("pk"))
             .order_by()
             .values("author")
             .annotate(n=Count("pk"))
@@ -955,7 +956,7 @@ class AuthorQuerySet(models.QuerySet):
         )
         return self.annotate(
             brief_count=F("published_brief_count")
-            - Coalesce(Subquery(scheduled, output_field=models.IntegerField()), 0)
+            - Coalesce(Subquery(credits, output_field=models.IntegerField()), 0)
         )
 
 
