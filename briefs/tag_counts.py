@@ -308,19 +308,24 @@ _TRANSITIONS = {
 }
 
 
+def _statement_trigger(name: str, table: str, event: str, body: str) -> list[str]:
+    """The statements that (re)create trigger ``name``, run once a statement
+    on ``table`` after ``event`` with its transition tables, and its function."""
+    return [
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN {body} RETURN NULL; END $$",
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} {_TRANSITIONS[event]} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+    ]
+
+
 def _postgres_statements() -> dict[str, list[str]]:
     """Trigger name: the statements that (re)create its function and it."""
     statements = {}
     for (function, event), body in _postgres_bodies().items():
         name = f"{PREFIX}{function}_{event}"
-        table = _TABLES[function]
-        statements[name] = [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN {body} RETURN NULL; END $$",
-            f"DROP TRIGGER IF EXISTS {name} ON {table}",
-            f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} {_TRANSITIONS[event]} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-        ]
+        statements[name] = _statement_trigger(name, _TABLES[function], event, body)
     return statements
 
 
@@ -370,13 +375,7 @@ def _brief_count_postgres_statements() -> dict[str, list[str]]:
     for event, change in changes.items():
         name = BRIEF_COUNT_PREFIX + event
         body = f"{_BRIEF_COUNT}d.n FROM ({change}) d WHERE d.n <> 0;"
-        statements[name] = [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN {body} RETURN NULL; END $$",
-            f"DROP TRIGGER IF EXISTS {name} ON briefs_brief",
-            f"CREATE TRIGGER {name} AFTER {event.upper()} ON briefs_brief "
-            f"{_TRANSITIONS[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-        ]
+        statements[name] = _statement_trigger(name, "briefs_brief", event, body)
     return statements
 
 
@@ -495,13 +494,7 @@ def _author_count_postgres_statements() -> dict[str, list[str]]:
     statements = {}
     for (table, event), body in bodies.items():
         name = f"{AUTHOR_COUNT_PREFIX}{table}_{event}"
-        statements[name] = [
-            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-            f"AS $$ BEGIN {body} RETURN NULL; END $$",
-            f"DROP TRIGGER IF EXISTS {name} ON briefs_{table}",
-            f"CREATE TRIGGER {name} AFTER {event.upper()} ON briefs_{table} "
-            f"{_TRANSITIONS[event]} FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
-        ]
+        statements[name] = _statement_trigger(name, f"briefs_{table}", event, body)
     return statements
 
 
