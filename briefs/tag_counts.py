@@ -1,5 +1,5 @@
-"""Stored counts, kept by the database itself: tag use counts, the number
-of published briefs, and each author's.
+"""Stored counts, kept by the database itself: tag use counts, and the
+number of published briefs.
 
 ``Tag.published_brief_count`` and ``Tag.published_section_count`` say how
 many tag rows of published briefs (scheduled ones included) and of their
@@ -32,11 +32,6 @@ those off when read, so the home page, the sitemap and the API never count
 the archive. A transaction that publishes or unpublishes holds the row until
 it commits; one that saves a brief without changing whether it is published
 does not touch it.
-
-Each author's number of published briefs (``Author.published_brief_count``,
-scheduled ones included, taken off when read) is kept by triggers on credits
-(insert, update, delete) and briefs (as for the archive), so the author
-index never counts an author's briefs over the archive.
 
 On SQLite, Django rebuilds a table to alter it, which drops that table's
 triggers; ``install_if_missing`` (run after every ``migrate``) puts them back
@@ -379,125 +374,6 @@ def _brief_count_postgres_statements() -> dict[str, list[str]]:
     return statements
 
 
-# --- Authors' published briefs: triggers on credits and briefs ------------------------
-
-# Between the tag counts' names and the archive count's (PostgreSQL fires a
-# table's triggers in name order): publishing a brief then locks its tags'
-# count rows, its authors' and the archive's row in the order deleting one
-# does (its tag rows go first, then its credits, then the brief).
-AUTHOR_COUNT_PREFIX = "briefs_tally_authors_"
-_CREDIT_LIVE = "EXISTS (SELECT 1 FROM briefs_brief b WHERE b.id = {row}.brief_id AND b.status = 'published')"
-
-
-def _author_add(amount: str, row: str) -> str:
-    return (
-        "UPDATE briefs_author SET published_brief_count = published_brief_count + "
-        f"({amount}) WHERE id = {row}.author_id AND {_CREDIT_LIVE.format(row=row)};"
-    )
-
-
-def _author_add_credits(sign: str, brief: str) -> str:
-    """Add ``sign`` times each author's number of credits on ``brief``."""
-    credits = f"briefs_briefauthor c WHERE c.brief_id = {brief}"
-    return (
-        "UPDATE briefs_author SET published_brief_count = published_brief_count + "
-        f"({sign}) * (SELECT count(*) FROM {credits} AND c.author_id = briefs_author.id) "
-        f"WHERE id IN (SELECT c.author_id FROM {credits});"
-    )
-
-
-def _author_count_sqlite_triggers() -> dict[str, str]:
-    bodies = {
-        "briefauthor_insert": (
-            "AFTER INSERT ON briefs_briefauthor",
-            _author_add("1", "new"),
-        ),
-        "briefauthor_delete": (
-            "AFTER DELETE ON briefs_briefauthor",
-            _author_add("-1", "old"),
-        ),
-        "briefauthor_update": (
-            "AFTER UPDATE OF author_id, brief_id ON briefs_briefauthor",
-            _author_add("-1", "old") + _author_add("1", "new"),
-        ),
-        "brief_insert": (
-            "AFTER INSERT ON briefs_brief WHEN new.status = 'published'",
-            _author_add_credits("1", "new.id"),
-        ),
-        "brief_delete": (
-            "AFTER DELETE ON briefs_brief WHEN old.status = 'published'",
-            _author_add_credits("-1", "old.id"),
-        ),
-        "brief_update": (
-            "AFTER UPDATE OF status ON briefs_brief "
-            "WHEN (old.status = 'published') <> (new.status = 'published')",
-            _author_add_credits(_SIGN, "new.id"),
-        ),
-    }
-    return {
-        AUTHOR_COUNT_PREFIX + name: (
-            f"CREATE TRIGGER IF NOT EXISTS {AUTHOR_COUNT_PREFIX}{name} {when} "
-            f"BEGIN {body} END"
-        )
-        for name, (when, body) in bodies.items()
-    }
-
-
-def _author_apply_credits(rows: str, sign: str, where: str = "") -> str:
-    """Move each author's count by ``rows`` (credits) of published briefs,
-    the briefs locked first, as ``_apply`` does for tag rows."""
-    return (
-        f"PERFORM 1 FROM briefs_brief WHERE id IN (SELECT r.brief_id FROM {rows} r {where}) "
-        "ORDER BY id FOR SHARE;"
-        "UPDATE briefs_author SET published_brief_count = published_brief_count "
-        f"{sign} d.n FROM (SELECT r.author_id, count(*) AS n FROM {rows} r "
-        "JOIN briefs_brief b ON b.id = r.brief_id AND b.status = 'published' "
-        f"{where} GROUP BY r.author_id) d WHERE briefs_author.id = d.author_id;"
-    )
-
-
-def _author_apply_briefs(changed: str) -> str:
-    """Add each brief's sign (``changed``: rows of id and sign) times its
-    credits to their authors' counts."""
-    return (
-        "UPDATE briefs_author SET published_brief_count = published_brief_count + d.n "
-        f"FROM (SELECT c.author_id, sum(x.sign) AS n FROM ({changed}) x "
-        "JOIN briefs_briefauthor c ON c.brief_id = x.id GROUP BY c.author_id) d "
-        "WHERE briefs_author.id = d.author_id;"
-    )
-
-
-def _author_count_postgres_statements() -> dict[str, list[str]]:
-    """As ``_postgres_statements``. Reordering credits (their positions)
-    moves no count and locks no author row."""
-    moved = (
-        "WHERE r.id IN (SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id "
-        "AND (n.author_id <> o.author_id OR n.brief_id <> o.brief_id))"
-    )
-    bodies = {
-        ("briefauthor", "insert"): _author_apply_credits("new_rows", "+"),
-        ("briefauthor", "delete"): _author_apply_credits("old_rows", "-"),
-        ("briefauthor", "update"): _author_apply_credits("old_rows", "-", moved)
-        + _author_apply_credits("new_rows", "+", moved),
-        ("brief", "insert"): _author_apply_briefs(
-            "SELECT id, 1 AS sign FROM new_rows WHERE status = 'published'"
-        ),
-        ("brief", "delete"): _author_apply_briefs(
-            "SELECT id, -1 AS sign FROM old_rows WHERE status = 'published'"
-        ),
-        ("brief", "update"): _author_apply_briefs(
-            "SELECT n.id, CASE WHEN n.status = 'published' THEN 1 ELSE -1 END AS sign "
-            "FROM new_rows n JOIN old_rows o ON o.id = n.id "
-            "WHERE (n.status = 'published') <> (o.status = 'published')"
-        ),
-    }
-    statements = {}
-    for (table, event), body in bodies.items():
-        name = f"{AUTHOR_COUNT_PREFIX}{table}_{event}"
-        statements[name] = _statement_trigger(name, f"briefs_{table}", event, body)
-    return statements
-
-
 def published_brief_count() -> int:
     """``Brief.objects.published().count()`` without counting the archive:
     the stored count less the briefs still scheduled (found by the index on
@@ -627,19 +503,6 @@ BRIEFS = StoredCounts(
     """,
     rows_present="SELECT 1 FROM briefs_archivecount",
 )
-AUTHORS = StoredCounts(
-    prefix=AUTHOR_COUNT_PREFIX,
-    migration="0018_author_published_brief_count",
-    sqlite=_author_count_sqlite_triggers,
-    postgresql=_author_count_postgres_statements,
-    recount="""
-    UPDATE briefs_author SET published_brief_count = (
-        SELECT count(*) FROM briefs_briefauthor c
-        JOIN briefs_brief b ON b.id = c.brief_id
-        WHERE c.author_id = briefs_author.id AND b.status = 'published'
-    )
-    """,
-)
 
 # Tag counts by their first names (migration 0012 and tests call these).
 trigger_names = TAGS.trigger_names
@@ -660,6 +523,6 @@ def install_if_missing(sender, using: str = "default", **kwargs) -> None:
     if connection.vendor not in ("sqlite", "postgresql"):
         return
     applied = MigrationRecorder(connection).applied_migrations()
-    for counts in (TAGS, BRIEFS, AUTHORS):
+    for counts in (TAGS, BRIEFS):
         if ("briefs", counts.migration) in applied and not counts.in_place(connection):
             counts.install(connection)
