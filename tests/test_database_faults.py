@@ -199,6 +199,20 @@ def test_a_get_whose_connection_is_left_unusable_is_tried_again(
     assert "Tanker seized" in response.text
 
 
+def test_a_reader_whose_connection_is_left_unusable_before_the_view_gets_the_page(
+    client, settings
+):
+    """The page cache looks up the next scheduled change before the view
+    runs, above the middleware that tries a request again."""
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 3600
+    brief = published_brief(title="Ferry strike")
+    with on_query(lambda sql: "MIN(" in sql, connection_left_unusable) as done:
+        response = client.get(brief.get_absolute_url())
+    assert done, "the connection was never made unusable"
+    assert response.status_code == 200
+    assert "Ferry strike" in response.text
+
+
 def test_the_health_check_says_so_when_the_connection_is_left_unusable(client):
     with on_query(lambda sql: "SELECT 1" in sql, connection_left_unusable) as done:
         response = client.get("/healthz")

@@ -58,7 +58,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
-from django.db import DatabaseError
+from django.db import Error
 from django.db.models import Min
 from django.http import HttpRequest, HttpResponse
 from django.http.response import ResponseHeaders
@@ -555,7 +555,7 @@ class PageCacheMiddleware:
                 since = min(max(int(now), snapshot.last_modified + 1), int(now) + 1)
             except stores.Unavailable:
                 key = snapshot = since = until = None
-            except DatabaseError:
+            except Error:  # InterfaceError too, which is no DatabaseError
                 # The next scheduled change could not be looked up: the view
                 # will meet the same, and the last copy may be served below.
                 snapshot = since = until = None
