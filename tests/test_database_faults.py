@@ -181,6 +181,15 @@ def connection_left_unusable() -> None:
         )
 
 
+def get_left_unusable(browser, url: str, matches: Callable[[str], bool]):
+    """``browser``'s GET of ``url``, its connection left unusable just before
+    the first query that ``matches``."""
+    with on_query(matches, connection_left_unusable) as done:
+        response = browser.get(url)
+    assert done, "the connection was never made unusable"
+    return response
+
+
 @pytest.mark.parametrize("who", ["reader", "editor"])
 def test_a_get_whose_connection_is_left_unusable_is_tried_again(
     who, client, editor_client
@@ -190,11 +199,7 @@ def test_a_get_whose_connection_is_left_unusable_is_tried_again(
         url, browser = brief.get_absolute_url(), client
     else:
         url, browser = change_url(brief), editor_client
-    with on_query(
-        lambda sql: "briefs_keypoint" in sql, connection_left_unusable
-    ) as done:
-        response = browser.get(url)
-    assert done, "the connection was never made unusable"
+    response = get_left_unusable(browser, url, lambda sql: "briefs_keypoint" in sql)
     assert response.status_code == 200
     assert "Tanker seized" in response.text
 
@@ -206,18 +211,18 @@ def test_a_reader_whose_connection_is_left_unusable_before_the_view_gets_the_pag
     runs, above the middleware that tries a request again."""
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 3600
     brief = published_brief(title="Ferry strike")
-    with on_query(lambda sql: "MIN(" in sql, connection_left_unusable) as done:
-        response = client.get(brief.get_absolute_url())
-    assert done, "the connection was never made unusable"
+    response = get_left_unusable(
+        client, brief.get_absolute_url(), lambda sql: "MIN(" in sql
+    )
     assert response.status_code == 200
     assert "Ferry strike" in response.text
 
 
 def test_the_health_check_says_so_when_the_connection_is_left_unusable(client):
-    with on_query(lambda sql: "SELECT 1" in sql, connection_left_unusable) as done:
-        response = client.get("/healthz")
-    connection.close()  # the test's own, dead: the next test opens a new one
-    assert done
+    try:
+        response = get_left_unusable(client, "/healthz", lambda sql: "SELECT 1" in sql)
+    finally:
+        connection.close()  # the test's own, dead: the next test opens a new one
     assert response.status_code == 503
     assert response.json()["database"] == "InterfaceError"
 
