@@ -85,9 +85,15 @@ def editor_client(client, editor):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Skip browser tests, saying why, when Chromium is missing and not required."""
+    """Run the load and fault tests first; skip browser tests, saying why, when
+    Chromium is missing and not required."""
     from tests.browser import SKIP_REASON, browser_required, chromium_available
 
+    # They spend most of their time waiting on servers they started (and
+    # sleeping through the faults they inject). First in the order, they go
+    # to one pytest-xdist worker while the others keep both cores busy;
+    # last, they would leave the run's end waiting on them.
+    items.sort(key=lambda item: "load" not in item.keywords)
     if chromium_available() or browser_required():
         return
     skip = pytest.mark.skipif(True, reason=SKIP_REASON)

@@ -8,10 +8,15 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
-# The groups' permissions, from the migration that makes them. A transactional
-# test database is flushed after each test, taking the groups with it; they
-# are made again from this table after every flush (tests/conftest.py).
-GROUPS = import_module("briefs.migrations.0004_writers_and_editors_groups").GROUPS
+# The groups' permissions, from the migrations that grant them: 0004 makes the
+# groups, 0014 adds the authors'. A transactional test database is flushed
+# after each test, taking the groups with it; they are made again from this
+# table after every flush (tests/conftest.py).
+GRANTS = [
+    import_module(f"briefs.migrations.{name}").GROUPS
+    for name in ("0004_writers_and_editors_groups", "0014_author_permissions")
+]
+GROUPS = {name: [code for grant in GRANTS for code in grant[name]] for name in GRANTS[0]}
 PASSWORD = "pw-test-person-1234"
 
 

@@ -14,6 +14,7 @@ import io
 
 import pytest
 import reversion
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -25,7 +26,7 @@ from briefs.ingest.exporting import brief_to_dict
 from briefs.models import Brief, Tag, TagPhrase
 from tests.admin_forms import form_data
 from tests.factories import make_brief
-from tests.people import client_for, staff_member
+from tests.people import client_for, staff_member, the_group
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +321,14 @@ def test_the_importer_never_moves_a_briefs_status(tmp_path, status, people):
     assert brief.status == ("published" if status == "scheduled" else status)
     assert brief.published_at == published_at
     assert "Tuesday" in brief.sections.get().body
+
+
+@pytest.mark.parametrize("name", ["Writers", "Editors"])
+def test_a_group_made_again_after_a_flush_has_what_the_migrations_granted(name):
+    """A transactional test's flush takes the groups with it, and the suite
+    makes them again (tests/conftest.py): with every permission the migrations
+    gave, or a test that runs after a flush would meet a weaker group."""
+    migrated = set(Group.objects.get(name=name).permissions.values_list("codename"))
+    Group.objects.filter(name=name).delete()
+    remade = set(the_group(name).permissions.values_list("codename"))
+    assert remade == migrated
