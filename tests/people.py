@@ -16,7 +16,9 @@ GRANTS = [
     import_module(f"briefs.migrations.{name}").GROUPS
     for name in ("0004_writers_and_editors_groups", "0014_author_permissions")
 ]
-GROUPS = {name: [code for grant in GRANTS for code in grant[name]] for name in GRANTS[0]}
+GROUPS = {
+    name: [code for grant in GRANTS for code in grant[name]] for name in GRANTS[0]
+}
 PASSWORD = "pw-test-person-1234"
 
 
