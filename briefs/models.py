@@ -938,16 +938,26 @@ class AuthorQuerySet(models.QuerySet):
         )
 
     def with_brief_counts(self) -> AuthorQuerySet:
-        """Each author with ``brief_count``, their published briefs."""
-        counted = (
-            Brief.objects.published()
-            .filter(credits__author=OuterRef("pk"))
+        """Each author with ``brief_count``, their published briefs: the
+        stored count (``Author.published_brief_count``, scheduled briefs
+        included) less their credits on briefs still scheduled, so that no
+        page counts an author's briefs over the archive."""
+        # From the few briefs still scheduled to their credits (the index on
+        # brief and author), not from each author's credits to their briefs.
+        scheduled = Brief.objects.filter(
+            status=Brief.Status.PUBLISHED, published_at__gt=timezone.now()
+        ).values("pk")
+        credits = (
+            BriefAuthor.objects.filter(brief__in=scheduled, author=OuterRef("pk"))
             .order_by()
-            .values("credits__author")
-            .annotate(count=Count("pk"))
-            .values("count")
+            .values("author")
+            .annotate(n=Count("pk"))
+            .values("n")
         )
-        return self.annotate(brief_count=Coalesce(Subquery(counted), 0))
+        return self.annotate(
+            brief_count=F("published_brief_count")
+            - Coalesce(Subquery(credits, output_field=models.IntegerField()), 0)
+        )
 
 
 class Author(models.Model):
@@ -987,6 +997,11 @@ class Author(models.Model):
         help_text="Optional, as 0000-0002-1825-0097.",
     )
 
+    # How many published briefs credit this author, scheduled ones included
+    # (``AuthorQuerySet.with_brief_counts()`` takes those off). Kept by
+    # database triggers (``briefs.tag_counts``); Django never writes it.
+    published_brief_count = models.IntegerField(default=0, editable=False)
+
     objects = AuthorQuerySet.as_manager()
 
     class Meta:
@@ -1000,6 +1015,14 @@ class Author(models.Model):
             self.slug = unique_slug(
                 self.name, among=Author.objects.all(), length=190, fallback="author"
             )
+        # As a tag's: an existing author's save leaves the stored count to
+        # the triggers (this copy of it may be older than theirs).
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "published_brief_count"
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:

@@ -1,5 +1,5 @@
-"""Stored counts, kept by the database itself: tag use counts, and the
-number of published briefs.
+"""Stored counts, kept by the database itself: tag use counts, the number
+of published briefs, and each author's.
 
 ``Tag.published_brief_count`` and ``Tag.published_section_count`` say how
 many tag rows of published briefs (scheduled ones included) and of their
@@ -32,6 +32,16 @@ those off when read, so the home page, the sitemap and the API never count
 the archive. A transaction that publishes or unpublishes holds the row until
 it commits; one that saves a brief without changing whether it is published
 does not touch it.
+
+Each author's number of published briefs (``Author.published_brief_count``,
+scheduled ones included, taken off when read) is kept by triggers on credits
+(insert, update, delete) and briefs (as for the archive), so the author
+index never counts an author's briefs over the archive.
+
+On PostgreSQL, every trigger that may move a count first takes one
+advisory lock (``COUNTS_LOCK``), held until the transaction ends: two
+transactions never move counts at once, so they cannot lock count rows in
+opposite orders and deadlock. SQLite has one writer at a time anyway.
 
 On SQLite, Django rebuilds a table to alter it, which drops that table's
 triggers; ``install_if_missing`` (run after every ``migrate``) puts them back
@@ -213,10 +223,11 @@ _COLUMN = {
     "section": "published_section_count",
 }
 # Sections an update moved to another brief (only those change counts).
-_MOVED = (
-    "WHERE r.id IN (SELECT o.id FROM old_rows o JOIN new_rows n "
-    "ON n.id = o.id AND n.brief_id <> o.brief_id)"
+_SECTIONS_MOVED = (
+    "SELECT o.id FROM old_rows o JOIN new_rows n "
+    "ON n.id = o.id AND n.brief_id <> o.brief_id"
 )
+_MOVED = f"WHERE r.id IN ({_SECTIONS_MOVED})"
 
 
 # The briefs a transition table's rows belong to.
@@ -303,12 +314,40 @@ _TRANSITIONS = {
 }
 
 
-def _statement_trigger(name: str, table: str, event: str, body: str) -> list[str]:
+# One lock before any stored count moves, held to the end of the transaction
+# (an advisory lock: it locks no row). A transaction touches count rows (tags,
+# authors, the archive's) in the order its statements run, and no one order
+# of statements and triggers fits every write path: deleting a brief moves
+# its tags', then its authors', then its sections' tags' counts; publishing
+# one moves its tags' and sections' tags', then its authors'. Two such
+# transactions could each hold a row the other waits for. Taken first by
+# every trigger that may move a count, this lock lets one transaction at a
+# time move counts; the next waits for its commit before it locks any.
+COUNTS_LOCK = "PERFORM pg_advisory_xact_lock(hashtext('briefs.stored_counts'));"
+# When a statement on briefs may move a count: it wrote a published brief,
+# or changed whether one is published.
+BRIEF_MOVES = {
+    "insert": "EXISTS (SELECT 1 FROM new_rows WHERE status = 'published')",
+    "delete": "EXISTS (SELECT 1 FROM old_rows WHERE status = 'published')",
+    "update": (
+        "EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        "WHERE (n.status = 'published') <> (o.status = 'published'))"
+    ),
+}
+
+
+def _statement_trigger(
+    name: str, table: str, event: str, body: str, moves: str = ""
+) -> list[str]:
     """The statements that (re)create trigger ``name``, run once a statement
-    on ``table`` after ``event`` with its transition tables, and its function."""
+    on ``table`` after ``event`` with its transition tables, and its function.
+    The function takes ``COUNTS_LOCK`` first: always, or only when the
+    condition ``moves`` says the statement may move a count (an update that
+    changes nothing counted takes no lock, so plain saves never wait)."""
+    lock = f"IF {moves} THEN {COUNTS_LOCK} END IF;" if moves else COUNTS_LOCK
     return [
         f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
-        f"AS $$ BEGIN {body} RETURN NULL; END $$",
+        f"AS $$ BEGIN {lock} {body} RETURN NULL; END $$",
         f"DROP TRIGGER IF EXISTS {name} ON {table}",
         f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} {_TRANSITIONS[event]} "
         f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
@@ -320,16 +359,20 @@ def _postgres_statements() -> dict[str, list[str]]:
     statements = {}
     for (function, event), body in _postgres_bodies().items():
         name = f"{PREFIX}{function}_{event}"
-        statements[name] = _statement_trigger(name, _TABLES[function], event, body)
+        if function == "brief":
+            moves = BRIEF_MOVES[event]
+        elif (function, event) == ("section", "update"):
+            moves = f"EXISTS ({_SECTIONS_MOVED})"
+        else:
+            moves = ""  # tag rows, and sections made or deleted: always
+        statements[name] = _statement_trigger(
+            name, _TABLES[function], event, body, moves
+        )
     return statements
 
 
 # --- Published briefs: one row, one trigger per event ------------------------------
 
-# PostgreSQL fires a table's triggers in the order of their names: these
-# come after the tag counts' (PREFIX), so that publishing a brief locks its
-# tags' count rows before this one row, in the order deleting a brief does
-# (its tag rows go first). Two orders would let those two deadlock.
 BRIEF_COUNT_PREFIX = "briefs_total_published_"
 _BRIEF_COUNT = "UPDATE briefs_archivecount SET published_briefs = published_briefs + "
 
@@ -370,7 +413,133 @@ def _brief_count_postgres_statements() -> dict[str, list[str]]:
     for event, change in changes.items():
         name = BRIEF_COUNT_PREFIX + event
         body = f"{_BRIEF_COUNT}d.n FROM ({change}) d WHERE d.n <> 0;"
-        statements[name] = _statement_trigger(name, "briefs_brief", event, body)
+        statements[name] = _statement_trigger(
+            name, "briefs_brief", event, body, BRIEF_MOVES[event]
+        )
+    return statements
+
+
+# --- Authors' published briefs: triggers on credits and briefs ------------------------
+
+AUTHOR_COUNT_PREFIX = "briefs_tally_authors_"
+_CREDIT_LIVE = "EXISTS (SELECT 1 FROM briefs_brief b WHERE b.id = {row}.brief_id AND b.status = 'published')"
+
+
+def _author_add(amount: str, row: str) -> str:
+    return (
+        "UPDATE briefs_author SET published_brief_count = published_brief_count + "
+        f"({amount}) WHERE id = {row}.author_id AND {_CREDIT_LIVE.format(row=row)};"
+    )
+
+
+def _author_add_credits(sign: str, brief: str) -> str:
+    """Add ``sign`` times each author's number of credits on ``brief``."""
+    credits = f"briefs_briefauthor c WHERE c.brief_id = {brief}"
+    return (
+        "UPDATE briefs_author SET published_brief_count = published_brief_count + "
+        f"({sign}) * (SELECT count(*) FROM {credits} AND c.author_id = briefs_author.id) "
+        f"WHERE id IN (SELECT c.author_id FROM {credits});"
+    )
+
+
+def _author_count_sqlite_triggers() -> dict[str, str]:
+    bodies = {
+        "briefauthor_insert": (
+            "AFTER INSERT ON briefs_briefauthor",
+            _author_add("1", "new"),
+        ),
+        "briefauthor_delete": (
+            "AFTER DELETE ON briefs_briefauthor",
+            _author_add("-1", "old"),
+        ),
+        "briefauthor_update": (
+            "AFTER UPDATE OF author_id, brief_id ON briefs_briefauthor",
+            _author_add("-1", "old") + _author_add("1", "new"),
+        ),
+        "brief_insert": (
+            "AFTER INSERT ON briefs_brief WHEN new.status = 'published'",
+            _author_add_credits("1", "new.id"),
+        ),
+        "brief_delete": (
+            "AFTER DELETE ON briefs_brief WHEN old.status = 'published'",
+            _author_add_credits("-1", "old.id"),
+        ),
+        "brief_update": (
+            "AFTER UPDATE OF status ON briefs_brief "
+            "WHEN (old.status = 'published') <> (new.status = 'published')",
+            _author_add_credits(_SIGN, "new.id"),
+        ),
+    }
+    return {
+        AUTHOR_COUNT_PREFIX + name: (
+            f"CREATE TRIGGER IF NOT EXISTS {AUTHOR_COUNT_PREFIX}{name} {when} "
+            f"BEGIN {body} END"
+        )
+        for name, (when, body) in bodies.items()
+    }
+
+
+def _author_apply_credits(rows: str, sign: str, where: str = "") -> str:
+    """Move each author's count by ``rows`` (credits) of published briefs,
+    the briefs locked first, as ``_apply`` does for tag rows."""
+    return (
+        f"PERFORM 1 FROM briefs_brief WHERE id IN (SELECT r.brief_id FROM {rows} r {where}) "
+        "ORDER BY id FOR SHARE;"
+        "UPDATE briefs_author SET published_brief_count = published_brief_count "
+        f"{sign} d.n FROM (SELECT r.author_id, count(*) AS n FROM {rows} r "
+        "JOIN briefs_brief b ON b.id = r.brief_id AND b.status = 'published' "
+        f"{where} GROUP BY r.author_id) d WHERE briefs_author.id = d.author_id;"
+    )
+
+
+def _author_apply_briefs(changed: str) -> str:
+    """Add each brief's sign (``changed``: rows of id and sign) times its
+    credits to their authors' counts."""
+    return (
+        "UPDATE briefs_author SET published_brief_count = published_brief_count + d.n "
+        f"FROM (SELECT c.author_id, sum(x.sign) AS n FROM ({changed}) x "
+        "JOIN briefs_briefauthor c ON c.brief_id = x.id GROUP BY c.author_id) d "
+        "WHERE briefs_author.id = d.author_id;"
+    )
+
+
+def _author_count_postgres_statements() -> dict[str, list[str]]:
+    """As ``_postgres_statements``. Reordering credits (their positions)
+    moves no count and locks no author row."""
+    credits_moved = (
+        "SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id "
+        "AND (n.author_id <> o.author_id OR n.brief_id <> o.brief_id)"
+    )
+    moved = f"WHERE r.id IN ({credits_moved})"
+    bodies = {
+        ("briefauthor", "insert"): _author_apply_credits("new_rows", "+"),
+        ("briefauthor", "delete"): _author_apply_credits("old_rows", "-"),
+        ("briefauthor", "update"): _author_apply_credits("old_rows", "-", moved)
+        + _author_apply_credits("new_rows", "+", moved),
+        ("brief", "insert"): _author_apply_briefs(
+            "SELECT id, 1 AS sign FROM new_rows WHERE status = 'published'"
+        ),
+        ("brief", "delete"): _author_apply_briefs(
+            "SELECT id, -1 AS sign FROM old_rows WHERE status = 'published'"
+        ),
+        ("brief", "update"): _author_apply_briefs(
+            "SELECT n.id, CASE WHEN n.status = 'published' THEN 1 ELSE -1 END AS sign "
+            "FROM new_rows n JOIN old_rows o ON o.id = n.id "
+            "WHERE (n.status = 'published') <> (o.status = 'published')"
+        ),
+    }
+    statements = {}
+    for (table, event), body in bodies.items():
+        name = f"{AUTHOR_COUNT_PREFIX}{table}_{event}"
+        if table == "brief":
+            moves = BRIEF_MOVES[event]
+        elif event == "update":
+            moves = f"EXISTS ({credits_moved})"
+        else:
+            moves = ""
+        statements[name] = _statement_trigger(
+            name, f"briefs_{table}", event, body, moves
+        )
     return statements
 
 
@@ -503,6 +672,19 @@ BRIEFS = StoredCounts(
     """,
     rows_present="SELECT 1 FROM briefs_archivecount",
 )
+AUTHORS = StoredCounts(
+    prefix=AUTHOR_COUNT_PREFIX,
+    migration="0018_author_published_brief_count",
+    sqlite=_author_count_sqlite_triggers,
+    postgresql=_author_count_postgres_statements,
+    recount="""
+    UPDATE briefs_author SET published_brief_count = (
+        SELECT count(*) FROM briefs_briefauthor c
+        JOIN briefs_brief b ON b.id = c.brief_id
+        WHERE c.author_id = briefs_author.id AND b.status = 'published'
+    )
+    """,
+)
 
 # Tag counts by their first names (migration 0012 and tests call these).
 trigger_names = TAGS.trigger_names
@@ -523,6 +705,6 @@ def install_if_missing(sender, using: str = "default", **kwargs) -> None:
     if connection.vendor not in ("sqlite", "postgresql"):
         return
     applied = MigrationRecorder(connection).applied_migrations()
-    for counts in (TAGS, BRIEFS):
+    for counts in (TAGS, BRIEFS, AUTHORS):
         if ("briefs", counts.migration) in applied and not counts.in_place(connection):
             counts.install(connection)

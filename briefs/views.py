@@ -421,12 +421,13 @@ def author_list(request: HttpRequest) -> HttpResponse:
 def author_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """An author's page: who they are, and their published briefs, newest
     first, paged like the index. An author of drafts only is a 404."""
-    author = Author.objects.public().filter(slug=slug).first()
+    author = Author.objects.public().with_brief_counts().filter(slug=slug).first()
     if author is None:
         raise Http404("No such author.")
     depends_on(request, author_briefs(author.pk))
     briefs = _listed(Brief.objects.published().filter(credits__author=author))
-    page = page_or_404(request, briefs)
+    # The stored count: the pages are not found by counting their briefs.
+    page = page_or_404(request, briefs, count=author.brief_count)
     url = absolute_url(request, author.get_absolute_url())
     return render(
         request,

@@ -259,23 +259,3 @@ def test_two_transactions_publishing_at_once_are_both_counted():
         assert not publishing.is_alive()
     assert_count_right()
     assert tag_counts.published_brief_count() == 2
-
-
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only; run with make test-postgres",
-)
-def test_publishing_locks_tag_counts_before_the_archive_count():
-    """PostgreSQL fires a table's triggers in name order. Deleting a brief
-    locks its tags' count rows (its tag rows go first) and then the archive
-    count; publishing must take them in the same order, or the two can
-    deadlock."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'briefs_brief'::regclass "
-            "AND tgname LIKE 'briefs_%%' AND tgname LIKE '%%update' ORDER BY tgname"
-        )
-        order = [name for (name,) in cursor.fetchall()]
-    tag_count = order.index("briefs_tag_counts_brief_update")
-    archive_count = order.index(tag_counts.BRIEF_COUNT_PREFIX + "update")
-    assert tag_count < archive_count, order

@@ -216,8 +216,8 @@ PAGES: dict[str, tuple[Address, int]] = {
     "author feed": (fixed("/feeds/authors/shared-author.atom"), 8),
     # The authors with their counts.
     "author index": (fixed("/authors/"), 1),
-    # The author, the count, the briefs, their sections, tags and authors.
-    "author": (fixed("/authors/shared-author/"), 6),
+    # The author with its stored count, the briefs, their sections, tags and authors.
+    "author": (fixed("/authors/shared-author/"), 5),
     # The briefs or the tags, counted and listed (a page of each sitemap).
     "sitemap of briefs": (fixed("/sitemap-briefs.xml"), 2),
     "sitemap of tags": (fixed("/sitemap-tags.xml"), 2),
