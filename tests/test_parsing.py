@@ -551,9 +551,10 @@ def test_a_markdown_heading_too_long_for_a_section_heading_stays_text():
 OLD_MARKDOWN_HEADING = re.compile(
     r"^(?P<marks>#{1,3})[ \t]+(?P<text>.*?)(?:[ \t]+#+)?[ \t]*$"
 )
+# With "Key Highlights", which the labels gained later (briefs.ingest.parsing.line_kinds).
 OLD_KEY_POINTS_LABEL = re.compile(
-    r"^\s*(?:key\s+points|key\s+takeaways|highlights|at\s+a\s+glance|summary\s+points)"
-    r"\s*:?\s*$",
+    r"^\s*(?:key\s+points|key\s+takeaways|(?:key\s+)?highlights|at\s+a\s+glance"
+    r"|summary\s+points)\s*:?\s*$",
     re.IGNORECASE,
 )
 OLD_DATELINE = re.compile(
@@ -605,6 +606,8 @@ def test_markdown_headings_are_read_as_the_old_pattern_read_them(line):
 @example("Key points :")
 @example("Key points::")
 @example("KEY  TAKEAWAYS: ")
+@example("key Highlights")
+@example("key\tHighlights :")
 def test_key_points_labels_are_read_as_the_old_pattern_read_them(line):
     assert _is_key_points_label(line) == bool(OLD_KEY_POINTS_LABEL.match(line))
 
