@@ -65,7 +65,7 @@ pytestmark = pytest.mark.load
 READERS = 4
 # Between one reader's requests: enough reads to catch a stale page, without
 # spending the suite's CPU on throughput.
-READ_PAUSE = 0.02
+READ_PAUSE = 0.06
 # A request that takes longer than this has hung: the test fails.
 HUNG_AFTER = 8.0
 # A scenario waits for saves and cache hits, not for fixed times: the editor

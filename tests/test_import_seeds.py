@@ -1,5 +1,6 @@
 """import_seeds and export_briefs through call_command, on the real database."""
 
+import gc
 import io
 import json
 import shutil
@@ -146,6 +147,25 @@ def test_a_database_failure_mid_write_leaves_no_partial_brief(monkeypatch):
     output, error = run_failing()
     assert "the database refused it" in output
     assert row_counts() == (0, 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["imported", "stopped"])
+def test_a_run_leaves_the_cycle_collector_as_it_found_it(monkeypatch, fails):
+    """A run collects garbage less often (briefs.ingest.importing), and
+    gives the process back its collector as it was, however the run ends."""
+
+    def refuse(*args, **kwargs):
+        raise IntegrityError("simulated failure")
+
+    if fails:
+        monkeypatch.setattr(TaggedBrief.objects, "bulk_create", refuse)
+    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+    if fails:
+        run_failing()
+    else:
+        run()
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+    assert Brief.objects.count() == (0 if fails else 1)
 
 
 def test_missing_path_is_reported(tmp_path):

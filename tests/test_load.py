@@ -55,7 +55,7 @@ LOAD_LIMIT_SECONDS = 60.0
 MAX_READS_PER_READER = 5_000
 # Between one reader's requests: load enough to overlap every save with many
 # reads, without spending the suite's CPU on throughput.
-READ_PAUSE = 0.02
+READ_PAUSE = 0.06
 MAX_SAVES = 200
 # After the last save, readers must see it within this many seconds.
 VISIBLE_WITHIN = 10.0

@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import errno
 import functools
+import gc
 import hashlib
 import os
 import stat
@@ -851,15 +852,36 @@ def import_paths(
     importer = Importer(options, tagging=tagging)
     files = source_files(paths, follow_symlinks=follow_symlinks)
     results: list[ImportResult] = []
-    while len(results) < len(files):
-        done, error = _import_batch(importer, files[len(results) :])
-        results.extend(done)
-        if progress is not None:
-            for result in done:
-                progress(result, len(files))
-        if error is not None:
-            raise error
+    with _fewer_collections():
+        while len(results) < len(files):
+            done, error = _import_batch(importer, files[len(results) :])
+            results.extend(done)
+            if progress is not None:
+                for result in done:
+                    progress(result, len(files))
+            if error is not None:
+                raise error
     return ImportRun(results=tuple(results), starter=starter)
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Python's cycle collector, run less often while a run imports, and
+    without going over what was loaded before it began (Django, the parser's
+    libraries, the tagger's patterns: gc.freeze). A run allocates model
+    instances, querysets and parse trees by the hundred thousand, and with
+    the usual thresholds the collector ran about a thousand times over 500
+    documents, re-scanning everything alive: a tenth of the run's CPU.
+    Garbage is still collected, every 20,000 allocations rather than 700.
+    The collector is left as it was found."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
 
 
 # A run commits its documents in batches: a commit and a re-index per
