@@ -323,7 +323,8 @@ _TRANSITIONS = {
 # transactions could each hold a row the other waits for. Taken first by
 # every trigger that may move a count, this lock lets one transaction at a
 # time move counts; the next waits for its commit before it locks any.
-COUNTS_LOCK = "PERFORM pg_advisory_xact_lock(hashtext('briefs.stored_counts'));"
+_TAKE_LOCK = "pg_advisory_xact_lock(hashtext('briefs.stored_counts'))"
+COUNTS_LOCK = f"PERFORM {_TAKE_LOCK};"
 # When a statement on briefs may move a count: it wrote a published brief,
 # or changed whether one is published.
 BRIEF_MOVES = {
@@ -543,6 +544,23 @@ def _author_count_postgres_statements() -> dict[str, list[str]]:
     return statements
 
 
+def lock_counts(using: str = "default") -> None:
+    """Take the counts' lock (``COUNTS_LOCK``) now, at the start of a write
+    transaction, before it locks any row: a brief it reads for update, a tag
+    or author it saves, a slug it inserts.
+
+    The triggers take the lock only when a statement moves a count, which
+    may come after such a row lock; and a transaction that holds the lock
+    (an import batch, a re-tag) may then wait for that very row, while its
+    holder waits for the lock. Taken first, on every write path that may
+    move a count, there is one order: the lock, then rows. Re-entrant within
+    a transaction; nothing on SQLite, where one writer holds the database."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {_TAKE_LOCK}")
+
+
 def published_brief_count() -> int:
     """``Brief.objects.published().count()`` without counting the archive:
     the stored count less the briefs still scheduled (found by the index on
@@ -608,12 +626,28 @@ class StoredCounts:
             return {name for (name,) in cursor.fetchall()}
 
     def in_place(self, connection: BaseDatabaseWrapper) -> bool:
-        """Every trigger is there, and so are the rows they write."""
+        """Every trigger is there, as written now (on PostgreSQL, each
+        function's source: an older version of it is replaced), and so are
+        the rows they write."""
         if self.installed(connection) != self.trigger_names(connection):
+            return False
+        if connection.vendor == "postgresql" and self._functions(connection) != {
+            name: statements[0].split("$$")[1]
+            for name, statements in self.postgresql().items()
+        }:
             return False
         with connection.cursor() as cursor:
             cursor.execute(self.rows_present)
             return cursor.fetchone() is not None
+
+    def _functions(self, connection: BaseDatabaseWrapper) -> dict[str, str]:
+        """Each of these counts' trigger functions: its source."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT proname, prosrc FROM pg_proc WHERE proname LIKE %s",
+                [self.prefix + "%"],
+            )
+            return dict(cursor.fetchall())
 
     def install(self, connection: BaseDatabaseWrapper = default_connection) -> None:
         """Create the triggers (again, where they exist) and count from

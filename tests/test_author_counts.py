@@ -188,10 +188,12 @@ def test_deleting_one_brief_while_publishing_another_cannot_deadlock():
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     failures: list[Exception] = []
+    pids: list[int] = []
 
     def publish() -> None:
         try:
             with psycopg.connect(**params, autocommit=True) as publisher:
+                pids.append(publisher.info.backend_pid)
                 publisher.execute(
                     "UPDATE briefs_brief SET status = 'published', published_at = now() "
                     "WHERE id = %s",
@@ -208,13 +210,14 @@ def test_deleting_one_brief_while_publishing_another_cannot_deadlock():
             BriefAuthor.objects.filter(brief=deleted).delete()
             publishing = threading.Thread(target=publish)
             publishing.start()
-            wait_until_waiting(params, publishing)
+            waited = wait_until_waiting(params, pids, publishing)
             deleted.delete()  # its sections' tag rows, its sections, the brief
     except DatabaseError as error:
         failures.append(error)
     publishing.join(timeout=10)
 
     assert failures == []
+    assert waited, "the publisher never waited for the deleter"
     assert not publishing.is_alive()
     assert counts() == {"Ana Ruiz": 1}
     assert_counts_right()
@@ -222,18 +225,21 @@ def test_deleting_one_brief_while_publishing_another_cannot_deadlock():
     assert tag_counts.published_brief_count() == 1
 
 
-def wait_until_waiting(params: dict, thread, limit: float = 5.0) -> None:
-    """Until a connection to the database waits for a lock (``thread``'s
-    does), or ``thread`` has ended."""
+def wait_until_waiting(params: dict, pids: list[int], thread, limit=10.0) -> bool:
+    """Whether ``thread``'s connection (its backend's pid, once in ``pids``)
+    comes to wait for a lock while ``thread`` runs."""
     import psycopg
 
     ends = time.monotonic() + limit
     with psycopg.connect(**params, autocommit=True) as observer:
         while thread.is_alive() and time.monotonic() < ends:
-            waiting = observer.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                "AND datname = current_database()"
-            ).fetchone()[0]
-            if waiting:
-                return
+            if (
+                pids
+                and observer.execute(
+                    "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted",
+                    [pids[0]],
+                ).fetchone()[0]
+            ):
+                return True
             time.sleep(0.02)
+    return False

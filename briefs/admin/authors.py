@@ -12,11 +12,12 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 
+from briefs.admin.counts import LocksCountsFirst
 from briefs.models import Author
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(LocksCountsFirst, admin.ModelAdmin):
     list_display = ["name", "role", "brief_count"]
     search_fields = ["name", "role", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from reversion.admin import VersionAdmin
 
 from briefs import search
+from briefs.admin.counts import LocksCountsFirst
 from briefs.admin.history import BriefHistory, restoring_now
 from briefs.admin.importing import ImportFromDocument
 from briefs.admin.inlines import (
@@ -137,6 +138,7 @@ def move_action(move: workflow.Move):
 
 @admin.register(Brief)
 class BriefAdmin(
+    LocksCountsFirst,
     BriefListing,
     BriefHistory,
     ImportFromDocument,

@@ -31,6 +31,7 @@ from briefs.editorial.diffing import diff_briefs, status_in_words
 from briefs.editorial.history import brief_versions, snapshot, version_brief
 from briefs.editorial.restoring import Restoring, recover_clash, restore_diff
 from briefs.models import Brief
+from briefs.tag_counts import lock_counts
 
 
 def as_pk(value: str) -> int | None:
@@ -180,6 +181,7 @@ class BriefHistory:
         token = _restoring.set(restoring)
         try:
             with transaction.atomic(), signals:
+                lock_counts()
                 skipped = restoring.put_back(version)
                 if skipped:
                     context["skipped_tags"] = skipped

@@ -13,6 +13,7 @@ from django.urls import URLPattern, path
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
+from briefs.admin.counts import LocksCountsFirst
 from briefs.admin.memory import HidesTaggerMemory
 from briefs.forms import MergeTagsForm, TagForm
 from briefs.models import Tag, TagPhrase, TagRedirect
@@ -60,7 +61,7 @@ class TagRedirectInline(LabelledTabularInline):
 
 
 @admin.register(Tag)
-class TagAdmin(HidesTaggerMemory, admin.ModelAdmin):
+class TagAdmin(LocksCountsFirst, HidesTaggerMemory, admin.ModelAdmin):
     form = TagForm
     inlines = [TagPhraseInline, TagRedirectInline]
     list_display = ["name", "slug", "kind", "brief_count", "section_count"]

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 
 from briefs.editorial import versions
 from briefs.models import Brief, StatusChange, now_to_the_second
+from briefs.tag_counts import lock_counts
 
 Status = Brief.Status
 PUBLISH_PERMISSION = "briefs.publish_brief"
@@ -266,6 +267,7 @@ def change_status(
     """
     now = now_to_the_second()
     with transaction.atomic():
+        lock_counts()
         candidates = list(
             Brief.objects.select_for_update()
             .filter(pk__in=briefs.values("pk"))

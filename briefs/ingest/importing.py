@@ -73,6 +73,7 @@ from briefs.models import (
     now_to_the_second,
     unique_anchor,
 )
+from briefs.tag_counts import lock_counts
 from briefs.tagging.tagger import Tagger, section_text
 from briefs.tagging.vocabulary import (
     TagRows,
@@ -692,6 +693,7 @@ class Importer:
         Raises StaleBrief when an editor saved the brief after it was read.
         """
         with transaction.atomic():
+            lock_counts()
             # The admin's own guard: a save from an outdated version is refused.
             _lock_version(existing)
             if edited:
@@ -729,6 +731,7 @@ class Importer:
         if len(new) > 1:
             try:
                 with transaction.atomic():
+                    lock_counts()
                     briefs = self._create(new)
             except Exception:
                 # Written one by one, the document at fault fails (or
@@ -741,6 +744,7 @@ class Importer:
         for planned in new:
             try:
                 with transaction.atomic():
+                    lock_counts()
                     (brief,) = self._create([planned])
             except DatabaseError as error:
                 self._forget_tags()
@@ -935,6 +939,7 @@ def _import_batch(
         done.extend(read)
         return done, error
     with transaction.atomic(), search.batch():
+        lock_counts()
         queue: list[ImportResult | _Planned] = []
         for item in read:
             if isinstance(item, ImportResult) or item.existing is None:

@@ -28,6 +28,7 @@ from briefs.models import (
     TagPhrase,
     TagRedirect,
 )
+from briefs.tag_counts import lock_counts
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
     sources = [tag for tag in sources if tag.pk != target.pk]
     source_ids = [tag.pk for tag in sources]
     with transaction.atomic():
+        lock_counts()
         touch_briefs_tagged(source_ids)
         moved = {
             through: _move_rows(

@@ -26,6 +26,7 @@ from briefs.models import (
     TaggedBrief,
     TaggedSection,
 )
+from briefs.tag_counts import lock_counts
 from briefs.tagging.tagger import section_text
 from briefs.tagging.vocabulary import TagRows, vocabulary_tagger
 
@@ -308,6 +309,7 @@ def _write(
 ) -> None:
     """Apply one brief's changes in bulk, in one transaction, with a revision."""
     with transaction.atomic(), reversion.create_revision():
+        lock_counts()
         reversion.set_comment(REVISION_COMMENT)
         # Machine work is not an editor's change: a brief untouched since its
         # import stays untouched, so a later re-import may still update it.

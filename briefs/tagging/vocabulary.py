@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from briefs.models import Tag, TagPhrase, TagRedirect
+from briefs.tag_counts import lock_counts
 from briefs.tagging.countries import country_terms, place_tagger
 from briefs.tagging.tagger import (
     Tagger,
@@ -59,6 +60,7 @@ def load_vocabulary(*, path: Path, dry_run: bool = False) -> VocabularyLoad:
             )
     tags_created = phrases_added = vetoes_added = 0
     with transaction.atomic():
+        lock_counts()
         tags = _tags_by_name()
         existing = set(TagPhrase.objects.values_list("tag_id", "phrase"))
         new_phrases: list[TagPhrase] = []
