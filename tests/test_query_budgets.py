@@ -59,6 +59,9 @@ pytestmark = pytest.mark.django_db
 SMALL = {"briefs": 2, "sections": 2, "key_points": 3, "notes": 2}
 LARGE = {"briefs": 12, "sections": 20, "key_points": 12, "notes": 5}
 TAGS_PER_SECTION = 3
+# The statement that takes the stored counts' lock at the start of a write
+# transaction: PostgreSQL's alone (briefs.tag_counts.lock_counts).
+COUNTS_LOCK = int(connection.vendor == "postgresql")
 _site = itertools.count(1)
 
 
@@ -330,7 +333,9 @@ def test_saving_the_brief_admin_form_unchanged_does_not_query_per_section(
     # neither written nor re-tagged.
     # Each of the brief's two credits is checked (its author, its row and
     # its uniqueness): a few queries per author, none per section.
-    assert (few, many) == (58, 58), f"{few} queries small, {many} large"
+    # On PostgreSQL, one more: the stored counts' lock (tag_counts.lock_counts).
+    budget = 58 + COUNTS_LOCK
+    assert (few, many) == (budget, budget), f"{few} queries small, {many} large"
 
 
 def test_the_change_list_and_tag_admin_run_a_fixed_number_of_queries(editor_client):
@@ -444,4 +449,5 @@ def test_importing_new_documents_runs_a_fixed_number_of_queries(tmp_path, monkey
     # revisions, public versions and search entries included, each table in
     # one insert: however many documents, the same queries (was 23 more for
     # each document).
-    assert two == four == six == 31, (two, four, six)
+    # On PostgreSQL, one more: the stored counts' lock (tag_counts.lock_counts).
+    assert two == four == six == 31 + COUNTS_LOCK, (two, four, six)
