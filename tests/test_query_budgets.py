@@ -4,7 +4,8 @@ Each public page is measured on a small site (2 briefs, each with 2
 sections of 3 tags, 3 key points, an update and a correction) and again
 after a large one is added (12 more briefs, each with 20 sections of 3 tags,
 12 key points and 5 updates and corrections): it runs the number of
-queries stated here both times, on SQLite and PostgreSQL alike. Pages that
+queries stated here both times, on SQLite and PostgreSQL alike (a write on
+PostgreSQL runs one statement more: the stored counts' lock). Pages that
 show no briefs (an old tag address, search with no query or one cut short,
 the health check) run a stated number too. So do the admin's brief form,
 its save and its change lists, re-indexing a brief for search and
