@@ -504,6 +504,16 @@ def _author_apply_briefs(changed: str) -> str:
     )
 
 
+# Each author's count from scratch.
+_AUTHOR_RECOUNT = """
+    UPDATE briefs_author SET published_brief_count = (
+        SELECT count(*) FROM briefs_briefauthor c
+        JOIN briefs_brief b ON b.id = c.brief_id
+        WHERE c.author_id = briefs_author.id AND b.status = 'published'
+    )
+"""
+
+
 def _author_count_postgres_statements() -> dict[str, list[str]]:
     """As ``_postgres_statements``. Reordering credits (their positions)
     moves no count and locks no author row."""
@@ -711,13 +721,7 @@ AUTHORS = StoredCounts(
     migration="0018_author_published_brief_count",
     sqlite=_author_count_sqlite_triggers,
     postgresql=_author_count_postgres_statements,
-    recount="""
-    UPDATE briefs_author SET published_brief_count = (
-        SELECT count(*) FROM briefs_briefauthor c
-        JOIN briefs_brief b ON b.id = c.brief_id
-        WHERE c.author_id = briefs_author.id AND b.status = 'published'
-    )
-    """,
+    recount=_AUTHOR_RECOUNT,
 )
 
 # Tag counts by their first names (migration 0012 and tests call these).

@@ -24,6 +24,7 @@ from briefs import tag_counts
 from briefs.editorial.workflow import change_status
 from briefs.models import Author, Brief, BriefAuthor, Tag, TaggedBrief
 from tests.factories import draft_brief, make_author, published_brief, scheduled_brief
+from tests.test_published_counts import drop_a_trigger
 
 pytestmark = pytest.mark.django_db
 
@@ -134,12 +135,7 @@ def test_saving_an_author_never_writes_an_old_count():
 
 def test_migrate_puts_back_the_triggers_and_counts_again():
     published_brief(authors=("Ana Ruiz",))
-    name = sorted(tag_counts.AUTHORS.installed())[0]
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute(f"DROP TRIGGER {name}")
-        else:
-            cursor.execute(f"DROP FUNCTION {name}() CASCADE")
+    drop_a_trigger(tag_counts.AUTHORS)
     Author.objects.update(published_brief_count=0)
 
     tag_counts.install_if_missing(sender=apps.get_app_config("briefs"))
