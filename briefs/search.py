@@ -58,6 +58,7 @@ from briefs.models import (
     TaggedSection,
     of_published,
 )
+from briefs.tag_counts import lock_counts
 
 # A query is cut to this many characters, then to this many words of at most
 # this length: enough for any real search, and a 10,000-character query
@@ -530,6 +531,9 @@ def reindex_all(*, batch_size: int = 200) -> tuple[int, int]:
     """Rebuild every entry in one transaction; returns (briefs, entries)."""
     briefs = entries = 0
     with transaction.atomic():
+        # Every entry, locked in one order with the writes that move counts
+        # (an import re-indexes the briefs it writes under the same lock).
+        lock_counts()
         SearchEntry.objects.all().delete()
         ids = list(Brief.objects.order_by("pk").values_list("pk", flat=True))
         for offset in range(0, len(ids), batch_size):

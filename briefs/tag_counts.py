@@ -54,7 +54,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection as default_connection
-from django.db import connections
+from django.db import connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Count, F, Subquery
@@ -669,8 +669,16 @@ class StoredCounts:
         else:
             raise NotImplementedError(f"No count triggers for {connection.vendor}.")
         with connection.cursor() as cursor:
-            for sql in [*statements, self.recount]:
+            for sql in statements:
                 cursor.execute(sql)
+        # Counted under the counts' lock, in one transaction: a write that
+        # moves a count meanwhile commits before the count starts, or waits
+        # for it to end (counted without it, the count could read a snapshot
+        # older than that write's and store a number it had already moved).
+        with transaction.atomic(using=connection.alias):
+            lock_counts(connection.alias)
+            with connection.cursor() as cursor:
+                cursor.execute(self.recount)
 
     def uninstall(self, connection: BaseDatabaseWrapper = default_connection) -> None:
         """Drop the triggers and their functions (a migration going backwards)."""

@@ -197,3 +197,19 @@ def test_migrate_replaces_trigger_functions_written_before_the_lock():
         cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [name])
         assert "pg_advisory_xact_lock" in cursor.fetchone()[0]
     assert tag_counts.AUTHORS.in_place(connection)
+
+
+def test_counting_again_after_a_migration():
+    """``migrate`` counts from scratch when it puts triggers back: under the
+    lock, so that no write moves a count between the snapshot the count reads
+    and the number it stores."""
+    from briefs import tag_counts
+
+    published_brief(tags=("Fisheries",))
+    tag = Tag.objects.get(name="Fisheries")
+
+    assert_locks_counts_first(
+        lambda: tag_counts.TAGS.install(connections["default"]), "briefs_tag", tag.pk
+    )
+
+    assert Tag.objects.get(pk=tag.pk).published_brief_count == 1

@@ -574,12 +574,9 @@ class Importer:
         """``done``'s result, what it plans written first (``read``'s)."""
         if isinstance(done, ImportResult):
             return done
-        # As a batch does (_import_batch): the counts' lock before any row.
-        with transaction.atomic():
-            lock_counts()
-            if done.existing is None:
-                return next(self.create([done]))
-            return self._apply(done, done.existing)
+        if done.existing is None:
+            return next(self.create([done]))
+        return self._apply(done, done.existing)
 
     def _document(
         self, source_path: str, data: bytes, *, name: str
@@ -696,6 +693,7 @@ class Importer:
         Raises StaleBrief when an editor saved the brief after it was read.
         """
         with transaction.atomic():
+            lock_counts()
             # The admin's own guard: a save from an outdated version is refused.
             _lock_version(existing)
             if edited:
@@ -733,6 +731,7 @@ class Importer:
         if len(new) > 1:
             try:
                 with transaction.atomic():
+                    lock_counts()
                     briefs = self._create(new)
             except Exception:
                 # Written one by one, the document at fault fails (or
@@ -745,6 +744,7 @@ class Importer:
         for planned in new:
             try:
                 with transaction.atomic():
+                    lock_counts()
                     (brief,) = self._create([planned])
             except DatabaseError as error:
                 self._forget_tags()

@@ -216,6 +216,7 @@ def retag_briefs(*, briefs: QuerySet[Brief], dry_run: bool = False) -> RetagRepo
                 _write(brief, sections, brief_plan, section_plans, tags, writes)
     if quiet:
         with transaction.atomic():
+            lock_counts()  # one order with the writes that move counts
             quiet.save()
     return RetagReport(dry_run=dry_run, checked=len(pks), changes=tuple(changes))
 

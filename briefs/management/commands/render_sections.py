@@ -8,6 +8,7 @@ from django.db import transaction
 from briefs import caching
 from briefs.markdown import render_all
 from briefs.models import Section
+from briefs.tag_counts import lock_counts
 
 
 class Command(BaseCommand):
@@ -18,6 +19,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
+            # Every section, locked in one order with the writes that move
+            # counts (an import writes sections under the same lock).
+            lock_counts()
             changed = render_all(Section)
             if changed:
                 caching.content_changed()
