@@ -1,5 +1,6 @@
 """Settings read the environment; production never falls back to a default secret."""
 
+import io
 import os
 import subprocess
 import sys
@@ -148,3 +149,35 @@ def test_a_language_that_is_no_language_tag_is_an_error(tag):
     result = settings_in({"NEWSROOM_LANGUAGE": tag}, "s.LANGUAGE_CODE")
     assert result.returncode != 0
     assert "NEWSROOM_LANGUAGE must be a language tag" in result.stderr
+
+
+def test_the_project_passes_djangos_system_checks():
+    """``manage.py check`` as a developer runs it, with the project's own
+    settings (not the tests'), in a fresh interpreter."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL"))
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit:  # what --check raises when a migration is missing
+        pytest.fail(f"a model change has no migration:\n{out.getvalue()}")
+    assert "No changes detected" in out.getvalue()
