@@ -38,10 +38,12 @@ scheduled ones included, taken off when read) is kept by triggers on credits
 (insert, update, delete) and briefs (as for the archive), so the author
 index never counts an author's briefs over the archive.
 
-On PostgreSQL, every trigger that may move a count first takes one
-advisory lock (``COUNTS_LOCK``), held until the transaction ends: two
-transactions never move counts at once, so they cannot lock count rows in
-opposite orders and deadlock. SQLite has one writer at a time anyway.
+On PostgreSQL, one advisory lock, held until the transaction ends, comes
+before any count moves: every write path that may move one takes it first
+(``lock_counts``), before it locks any row, and every trigger that moves one
+takes it too (``COUNTS_LOCK``). Two transactions never move counts at once,
+so they cannot lock count rows in opposite orders and deadlock. SQLite has
+one writer at a time anyway.
 
 On SQLite, Django rebuilds a table to alter it, which drops that table's
 triggers; ``install_if_missing`` (run after every ``migrate``) puts them back
@@ -337,6 +339,17 @@ BRIEF_MOVES = {
 }
 
 
+def _lock_when(table: str, event: str, moved: str = "") -> str:
+    """When a trigger on ``table`` after ``event`` takes the lock: a brief's
+    as ``BRIEF_MOVES`` says, an update's when some row moved (``moved``: a
+    query of the old rows that did), or always ("")."""
+    if table == "brief":
+        return BRIEF_MOVES[event]
+    if event == "update" and moved:
+        return f"EXISTS ({moved})"
+    return ""
+
+
 def _statement_trigger(
     name: str, table: str, event: str, body: str, moves: str = ""
 ) -> list[str]:
@@ -360,14 +373,9 @@ def _postgres_statements() -> dict[str, list[str]]:
     statements = {}
     for (function, event), body in _postgres_bodies().items():
         name = f"{PREFIX}{function}_{event}"
-        if function == "brief":
-            moves = BRIEF_MOVES[event]
-        elif (function, event) == ("section", "update"):
-            moves = f"EXISTS ({_SECTIONS_MOVED})"
-        else:
-            moves = ""  # tag rows, and sections made or deleted: always
+        moved = _SECTIONS_MOVED if function == "section" else ""
         statements[name] = _statement_trigger(
-            name, _TABLES[function], event, body, moves
+            name, _TABLES[function], event, body, _lock_when(function, event, moved)
         )
     return statements
 
@@ -415,7 +423,7 @@ def _brief_count_postgres_statements() -> dict[str, list[str]]:
         name = BRIEF_COUNT_PREFIX + event
         body = f"{_BRIEF_COUNT}d.n FROM ({change}) d WHERE d.n <> 0;"
         statements[name] = _statement_trigger(
-            name, "briefs_brief", event, body, BRIEF_MOVES[event]
+            name, "briefs_brief", event, body, _lock_when("brief", event)
         )
     return statements
 
@@ -542,14 +550,12 @@ def _author_count_postgres_statements() -> dict[str, list[str]]:
     statements = {}
     for (table, event), body in bodies.items():
         name = f"{AUTHOR_COUNT_PREFIX}{table}_{event}"
-        if table == "brief":
-            moves = BRIEF_MOVES[event]
-        elif event == "update":
-            moves = f"EXISTS ({credits_moved})"
-        else:
-            moves = ""
         statements[name] = _statement_trigger(
-            name, f"briefs_{table}", event, body, moves
+            name,
+            f"briefs_{table}",
+            event,
+            body,
+            _lock_when(table, event, credits_moved),
         )
     return statements
 

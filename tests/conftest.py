@@ -232,8 +232,10 @@ def pytest_collection_finish(session):
     allocate model instances, querysets, templates and responses by the
     million, and with the usual thresholds the collector kept re-scanning
     everything alive."""
+    from briefs.ingest.importing import COLLECTOR_THRESHOLDS
+
     gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
 
 
 def pytest_sessionstart(session):

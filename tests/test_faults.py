@@ -303,7 +303,10 @@ def database_state(env: dict[str, str], brief_pk: int) -> dict:
 def check(
     seen: Observed, log: str, before: dict, after: dict, *, database_away: bool
 ) -> None:
-    tail = "\n".join(log.splitlines()[-60:])
+    # The server's errors (each with its traceback) first: the tail alone
+    # may have scrolled past the one that answered a 500.
+    errors = [line for line in log.splitlines() if '"level": "ERROR"' in line]
+    tail = "\n".join([*errors[-5:], "…", *log.splitlines()[-60:]])
     assert seen.editor_error is None, f"editor failed: {seen.editor_error!r}\n{tail}"
     saved = [save for save in seen.saves if save.outcome == "saved"]
     refused = [save for save in seen.saves if save.outcome.startswith("refused")]

@@ -868,6 +868,11 @@ def import_paths(
     return ImportRun(results=tuple(results), starter=starter)
 
 
+# The cycle collector's thresholds while a run imports (the suite runs with
+# them too, tests/conftest.py): a collection every 20,000 allocations, not 700.
+COLLECTOR_THRESHOLDS = (20_000, 20, 20)
+
+
 @contextlib.contextmanager
 def _fewer_collections() -> Iterator[None]:
     """Python's cycle collector, run less often while a run imports, and
@@ -880,7 +885,7 @@ def _fewer_collections() -> Iterator[None]:
     The collector is left as it was found."""
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
+    gc.set_threshold(*COLLECTOR_THRESHOLDS)
     try:
         yield
     finally:

@@ -1,9 +1,9 @@
 """Each author's number of published briefs, stored on the author and kept
 by database triggers (``briefs.tag_counts``), so that the author index no
 longer counts every author's briefs over the archive. Installing the
-triggers also counts them once. On PostgreSQL, every stored count's
-triggers take one lock before they move a count, so that no two write paths
-can lock count rows in opposite orders.
+triggers also counts them once. (The tag and archive counts' PostgreSQL
+functions, which now take the counts' lock, are replaced after ``migrate``
+by ``tag_counts.install_if_missing``, which compares their source.)
 """
 
 from django.db import migrations, models
@@ -12,13 +12,7 @@ from briefs import tag_counts
 
 
 def install(apps, schema_editor):
-    connection = schema_editor.connection
-    if connection.vendor == "postgresql":
-        # The tag and archive counts' trigger functions again: every one now
-        # takes the counts' one lock first (tag_counts.COUNTS_LOCK).
-        tag_counts.TAGS.install(connection)
-        tag_counts.BRIEFS.install(connection)
-    tag_counts.AUTHORS.install(connection)
+    tag_counts.AUTHORS.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
