@@ -26,6 +26,7 @@ from __future__ import annotations
 import cProfile
 import datetime as dt
 import io
+import os
 import pstats
 import statistics
 import sys
@@ -116,7 +117,10 @@ def print_profile(client, path: str, requests: int) -> None:
     for _ in range(requests):
         client.get(path)
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    stats = pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+    stats.print_stats(int(os.environ.get("PROFILE_LINES", "30")))
+    if os.environ.get("PROFILE_CALLEES"):
+        stats.print_callees(os.environ["PROFILE_CALLEES"])
 
 
 def main(requests: int, profile: bool) -> None:

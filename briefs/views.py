@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -124,9 +124,9 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A published brief; for staff, any brief, as an unmistakable preview.
 
     Anyone else asking for an unpublished brief gets the same 404 as for a
-    brief that does not exist. Seven queries: the brief with its sections,
-    its key points, its tags, its sections' tags, its corrections and
-    related briefs.
+    brief that does not exist. Seven queries: the brief with its sections
+    and authors, its key points, its own and its sections' tags, its
+    corrections, and related briefs.
     """
     brief = _brief_page_query(Brief.objects.published(), slug)
     preview = False
@@ -137,8 +137,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such brief.")
     depends_on(request, f"brief:{brief.pk}")
     key_points = list(brief.key_points.all())
-    brief_tags = list(brief.tags.order_by("pk"))
-    section_tags = _tags_by_section(brief)
+    brief_tags, section_tags = _tags_of(brief)
     sections = list(brief.sections.all())
     topics = brief_topics([*brief_tags, *itertools.chain(*section_tags.values())])
     url = absolute_url(request, brief.get_absolute_url())
@@ -215,22 +214,38 @@ def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
     return briefs.prefetch_related("sections").with_authors().filter(slug=slug).first()
 
 
-def _tags_by_section(brief: Brief) -> dict[int, list[Tag]]:
-    """The tags of each of ``brief``'s sections by section id; one query.
+def _tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
+    """``brief``'s own tags, and the tags of each of its sections by section
+    id; one query.
 
-    Oldest tag first, as the page has always shown them (the prefetch it
-    used before had no stated order, and gave this one); the brief's own
-    tags are read in the same order.
+    Oldest tag first, as the page has always shown them. Both kinds of tag
+    row in one UNION: the ORM would make it two queries, each costing more
+    to build than the database takes to answer it (a fifth of the page's
+    query time).
     """
-    tags: dict[int, list[Tag]] = {}
-    rows = (
-        Tag.objects.filter(section_items__content_object__brief=brief)
-        .annotate(section_id=F("section_items__content_object"))
-        .order_by("pk")
+    columns = ", ".join(f"tag.{field.column}" for field in Tag._meta.concrete_fields)
+    rows = Tag.objects.raw(
+        f"""
+        SELECT {columns}, NULL AS section_id
+        FROM briefs_tag tag JOIN briefs_taggedbrief tagged ON tagged.tag_id = tag.id
+        WHERE tagged.content_object_id = %s
+        UNION ALL
+        SELECT {columns}, section.id AS section_id
+        FROM briefs_tag tag JOIN briefs_taggedsection tagged ON tagged.tag_id = tag.id
+        JOIN briefs_section section ON section.id = tagged.content_object_id
+        WHERE section.brief_id = %s
+        ORDER BY 1
+        """,
+        [brief.pk, brief.pk],
     )
+    own: list[Tag] = []
+    by_section: dict[int, list[Tag]] = {}
     for tag in rows:
-        tags.setdefault(tag.section_id, []).append(tag)
-    return tags
+        if tag.section_id is None:
+            own.append(tag)
+        else:
+            by_section.setdefault(tag.section_id, []).append(tag)
+    return own, by_section
 
 
 def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:

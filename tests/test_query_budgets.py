@@ -195,9 +195,9 @@ PAGES: dict[str, tuple[Address, int]] = {
     # The count, the briefs, their sections, tags and authors; the lead
     # brief's key points.
     "home": (fixed("/"), 6),
-    # The brief, its sections and authors, key points, section tags, brief
-    # tags, corrections; related briefs.
-    "brief": (first(), 8),
+    # The brief, its sections and authors, key points, its own and its
+    # sections' tags (one query), corrections; related briefs.
+    "brief": (first(), 7),
     # The brief; its versions (with their notes), or the one shown.
     "versions": (first("versions/"), 2),
     "version": (first("versions/1/"), 2),
