@@ -90,6 +90,12 @@ SNIPPET_TOKENS = 32
 # 1,000: on SQLite each entry in the window costs about 10 µs, and the
 # 100,000-brief search stays within twice the 10-brief one with 500.
 WINDOW = 500
+# On PostgreSQL, matches are looked for first among the latest this many
+# entries, then among all if fewer than WINDOW are found there (see
+# ``_PostgreSQL._hits``): the GIN index finds every match of a word, and
+# reading each one to keep the latest costs per match. A word found in one
+# entry in 40 or more fills the window from these.
+PG_RECENT_ENTRIES = WINDOW * 40
 PG_SNIPPET_OPTIONS = (
     f"StartSel={OPEN}, StopSel={CLOSE}, MaxWords=35, MinWords=15, "
     f'MaxFragments=2, FragmentDelimiter=" {ELLIPSIS} "'
@@ -309,14 +315,14 @@ def _allowed_entries(tag: Tag | None) -> tuple[str, tuple]:
 
 class _Backend:
     """What both backends share: ``_hits`` builds an ``allowed`` CTE of the
-    latest matching entries, as many as its last parameter (entry_id,
-    brief_id, position, score), from ``briefs_searchentry`` unaliased (see
-    ``_allowed_entries``)."""
+    latest WINDOW matching entries (entry_id, brief_id, position, score),
+    from ``briefs_searchentry`` unaliased (see ``_allowed_entries``)."""
 
     # Whether the database's score grows with relevance (ts_rank) or shrinks (bm25).
     HIGHER_IS_BETTER: bool
 
     def _hits(self, terms: list[str], allowed: tuple[str, tuple]) -> tuple[str, list]:
+        """The ``allowed`` CTE (see the class) and its parameters."""
         raise NotImplementedError
 
     def ranking(
@@ -340,7 +346,7 @@ class _Backend:
         """
         sign = 1 if self.HIGHER_IS_BETTER else -1
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, WINDOW])
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         ranked = [(entry_id, sign * float(score)) for entry_id, score, _ in rows]
         return ranked, bool(rows) and rows[0][2] >= WINDOW
@@ -371,7 +377,7 @@ class _SQLite(_Backend):
                 LIMIT %s
             )
         """
-        return sql, [self.match(terms), *allowed_params]
+        return sql, [self.match(terms), *allowed_params, WINDOW]
 
     def snippets(
         self, terms: list[str], ids: list[int]
@@ -407,21 +413,43 @@ class _PostgreSQL(_Backend):
         # only the window's are scored. "id + 0", not "id": by the primary
         # key's order, PostgreSQL would read entries latest first and test
         # each one's tsvector (for a common word at 100,000 briefs, 30,000
-        # of them, twenty times as long).
+        # of them, twenty times as long). The latest PG_RECENT_ENTRIES are
+        # searched first, and all entries only when they hold fewer than a
+        # window of matches: the range on the primary key limits the rows
+        # read to the matches among the latest entries, so a common word
+        # costs the same at any size. The second branch runs only when
+        # its one-time condition holds. Both give the same window: the
+        # latest WINDOW matches.
+        matching = f"""
+            SELECT id AS entry_id, brief_id, position, document
+            FROM briefs_searchentry
+            WHERE document @@ {self.TSQUERY} AND {allowed_sql}
+        """
         sql = f"""
-            WITH allowed AS (
-                SELECT entry_id, brief_id, position,
-                    ts_rank_cd(document, {self.TSQUERY}, 1) AS score
-                FROM (
-                    SELECT id AS entry_id, brief_id, position, document
-                    FROM briefs_searchentry
-                    WHERE document @@ {self.TSQUERY} AND {allowed_sql}
+            WITH recent AS (
+                {matching}
+                    AND id > (SELECT MAX(id) FROM briefs_searchentry) - %s
+                ORDER BY id + 0 DESC
+                LIMIT %s
+            ), latest AS (
+                SELECT * FROM recent WHERE (SELECT COUNT(*) FROM recent) >= %s
+                UNION ALL (
+                    {matching} AND (SELECT COUNT(*) FROM recent) < %s
                     ORDER BY id + 0 DESC
                     LIMIT %s
-                ) latest
+                )
+            ), allowed AS (
+                SELECT entry_id, brief_id, position,
+                    ts_rank_cd(document, {self.TSQUERY}, 1) AS score
+                FROM latest
             )
         """
-        return sql, [words, words, *allowed_params]
+        return sql, [
+            *(words, *allowed_params, PG_RECENT_ENTRIES, WINDOW),
+            WINDOW,
+            *(words, *allowed_params, WINDOW, WINDOW),
+            words,
+        ]
 
     def snippets(
         self, terms: list[str], ids: list[int]
