@@ -61,18 +61,20 @@ def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
         return []
     ids = [tag.pk for tag in topics]
     in_topics = ", ".join(["%s"] * len(ids))
-    # The topics among a brief's own tag rows, and among its sections'.
+    # The topics among a brief's own tag rows, and among its sections'. A
+    # brief's and a section's few tag rows are read and matched against the
+    # topics ("+tag_id" keeps the topics out of the index lookup): looking
+    # each topic up in each section took SQLite seven times as many index
+    # searches, and the ranking of 100 candidates three times as long.
     on_brief = f"""
         SELECT tag_id FROM briefs_taggedbrief
-        WHERE content_object_id = briefs_brief.id AND tag_id IN ({in_topics})
+        WHERE content_object_id = briefs_brief.id AND +tag_id IN ({in_topics})
     """
-    # Each section's few tag rows are read and matched against the topics,
-    # rather than each topic looked up in each section (a join's plan).
     on_sections = f"""
         SELECT tag_id FROM briefs_taggedsection
         WHERE content_object_id IN (
             SELECT id FROM briefs_section WHERE brief_id = briefs_brief.id
-        ) AND tag_id IN ({in_topics})
+        ) AND +tag_id IN ({in_topics})
     """
     uses = sum(
         tag.published_brief_count + tag.published_section_count for tag in topics
