@@ -74,7 +74,15 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install
+# The Wagtail peer that the brief page's benchmark runs beside Newsroom's
+# page, in a virtualenv of its own (benchmarks/wagtail_peer).
+WAGTAIL_PEER := .wagtail-peer/.installed
+$(WAGTAIL_PEER): benchmarks/wagtail_peer/requirements.txt
+	test -x .wagtail-peer/bin/python || $(PYTHON) -m venv .wagtail-peer
+	.wagtail-peer/bin/python -m pip install --quiet -r benchmarks/wagtail_peer/requirements.txt
+	touch $@
+
+bench: install $(WAGTAIL_PEER)
 	$(BIN)/python benchmarks/run.py
 
 # Lighthouse 12's scores for each kind of reader page, mobile and desktop,
@@ -87,4 +95,4 @@ lighthouse: install $(LIGHTHOUSE)
 	$(BIN)/python benchmarks/lighthouse.py $(LIGHTHOUSE)
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis .lighthouse
+	rm -rf $(VENV) staticfiles .pytest_cache .hypothesis .lighthouse .wagtail-peer

@@ -1,0 +1,98 @@
+"""The Wagtail peer of ``benchmarks/bench_brief_page.py``: the seed brief as
+a page of a minimal Wagtail site, timed as Newsroom's page is.
+
+Run with the peer's own Python (``.wagtail-peer``, made by ``make bench``
+from ``requirements.txt``): ``serve.py CONTENT.json``. It migrates a
+throw-away SQLite database, adds the brief (its title, dateline, summary,
+source, key points, sections with their HTML and tags, and its own tags) as
+a child of the home page, publishes it and prints ``ready``. Then, for each
+line ``N`` read from standard input, it requests the page N times with
+Django's test client and prints one JSON line: the median wall-clock and CPU
+seconds, and the page's bytes. The caller alternates these rounds with its
+own, so both sites are measured over the same minutes.
+"""
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(content_path: str) -> None:
+    content = json.loads(Path(content_path).read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory(prefix="newsroom-wagtail-peer-") as workdir:
+        os.environ["DJANGO_SETTINGS_MODULE"] = "peer.settings"
+        os.environ["PEER_DATABASE"] = str(Path(workdir) / "peer.sqlite3")
+        os.environ["PEER_STATIC_ROOT"] = str(Path(workdir) / "static")
+        sys.path.insert(0, str(HERE))
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+        from django.test import Client
+
+        call_command("migrate", verbosity=0)
+        path = add_brief(content)
+        client = Client()
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        print("ready", flush=True)
+        for line in sys.stdin:
+            print(json.dumps(time_page(client, path, int(line))), flush=True)
+
+
+def add_brief(content: dict) -> str:
+    """The brief as a published child of the home page; its path."""
+    from peer.models import BriefPage
+    from wagtail.models import Page
+    from wagtail.rich_text import RichText
+
+    home = Page.objects.get(depth=2)
+    page = BriefPage(
+        title=content["title"],
+        slug=content["slug"],
+        dateline=content["dateline"],
+        summary=content["summary"],
+        source_name=content["source_name"],
+        key_points=[("point", text) for text in content["key_points"]],
+        body=[
+            (
+                "section",
+                {
+                    "heading": section["heading"],
+                    "anchor": section["anchor"],
+                    "body": RichText(section["body_html"]),
+                    "tags": section["tags"],
+                },
+            )
+            for section in content["sections"]
+        ],
+    )
+    home.add_child(instance=page)
+    page.tags.add(*content["tags"])
+    page.save_revision().publish()
+    return page.url
+
+
+def time_page(client, path: str, requests: int) -> dict:
+    wall, cpu = [], []
+    for _ in range(requests):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        response = client.get(path)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+        assert response.status_code == 200, (path, response.status_code)
+    return {
+        "wall": statistics.median(wall),
+        "cpu": statistics.median(cpu),
+        "bytes": len(response.content),
+    }
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
