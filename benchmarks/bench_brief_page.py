@@ -38,12 +38,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_scaling import setup_django  # noqa: E402
+from benchmarks.timing import time_page  # noqa: E402
 
 # The Wagtail peer's time in the issue, when the peer is not installed.
 RECORDED_WAGTAIL_MS = 8.8
@@ -106,21 +106,6 @@ def copy_brief(brief, copies: int) -> None:
             )
             for tag in section.tags.all()
         )
-
-
-def time_page(client, path: str, requests: int) -> tuple[list, list, int]:
-    """Server-side seconds for each of ``requests`` GETs of ``path``:
-    wall-clock and this process's CPU time; and the page's bytes."""
-    response = client.get(path)  # warm: templates compiled, connection open
-    assert response.status_code == 200, (path, response.status_code)
-    wall, cpu = [], []
-    for _ in range(requests):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-        assert response.status_code == 200, (path, response.status_code)
-    return wall, cpu, len(response.content)
 
 
 class Peer:

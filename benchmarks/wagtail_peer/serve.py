@@ -17,10 +17,12 @@ import os
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from benchmarks.timing import time_page  # noqa: E402
 
 
 def main(content_path: str) -> None:
@@ -43,7 +45,13 @@ def main(content_path: str) -> None:
         assert response.status_code == 200, (path, response.status_code)
         print("ready", flush=True)
         for line in sys.stdin:
-            print(json.dumps(time_page(client, path, int(line))), flush=True)
+            wall, cpu, size = time_page(client, path, int(line))
+            result = {
+                "wall": statistics.median(wall),
+                "cpu": statistics.median(cpu),
+                "bytes": size,
+            }
+            print(json.dumps(result), flush=True)
 
 
 def add_brief(content: dict) -> str:
@@ -77,21 +85,6 @@ def add_brief(content: dict) -> str:
     page.tags.add(*content["tags"])
     page.save_revision().publish()
     return page.url
-
-
-def time_page(client, path: str, requests: int) -> dict:
-    wall, cpu = [], []
-    for _ in range(requests):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        response = client.get(path)
-        wall.append(time.perf_counter() - start)
-        cpu.append(time.process_time() - start_cpu)
-        assert response.status_code == 200, (path, response.status_code)
-    return {
-        "wall": statistics.median(wall),
-        "cpu": statistics.median(cpu),
-        "bytes": len(response.content),
-    }
 
 
 if __name__ == "__main__":
