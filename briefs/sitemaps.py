@@ -13,6 +13,10 @@ their number is stored (``briefs.tag_counts.published_brief_count``).
 
 Like every public page, it lists only what ``Brief.objects.published()``
 lets readers see; a tag used only on drafts is not in it.
+
+A section's page is Django's own sitemap view (what it lists, its 404s and
+its ``Last-Modified``) with the XML written by ``urlset`` rather than by
+its template, which took four fifths of a full page's time.
 """
 
 from __future__ import annotations
@@ -23,12 +27,14 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
-from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
+from django.contrib.sitemaps.views import SitemapIndexItem, sitemap, x_robots_tag
 from django.core.paginator import Paginator
 from django.db.models import QuerySet, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from briefs.models import Author, Brief, Tag
@@ -204,3 +210,53 @@ def index(request: HttpRequest) -> TemplateResponse:
         {"sitemaps": items},
         content_type="application/xml",
     )
+
+
+@require_safe
+def section(request: HttpRequest, section: str) -> TemplateResponse:
+    """/sitemap-<section>.xml and its pages (``?p=2``): Django's sitemap
+    view, its response written by ``urlset``."""
+    response = sitemap(request, SITEMAPS, section=section)
+    # Setting the content marks the response rendered: the template is not used.
+    response.content = urlset(response.context_data["urlset"])
+    return response
+
+
+URLSET_START = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+    'xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
+
+
+def urlset(urls: list[dict]) -> str:
+    """What Django's ``sitemap.xml`` template writes for ``urls`` (the
+    entries ``Sitemap.get_urls`` gives), byte for byte, at about a tenth of
+    its cost: each value escaped as the template escapes it, each lastmod
+    a day in the current time zone, and no space between elements, as its
+    ``{% spaceless %}`` leaves them."""
+    parts = [URLSET_START]
+    for url in urls:
+        parts.append(f"<url><loc>{escape(url['location'])}</loc>")
+        if url["lastmod"]:
+            parts.append(f"<lastmod>{_day(url['lastmod'])}</lastmod>")
+        if url["changefreq"]:
+            parts.append(f"<changefreq>{escape(url['changefreq'])}</changefreq>")
+        if url["priority"]:
+            parts.append(f"<priority>{escape(url['priority'])}</priority>")
+        for alternate in url["alternates"]:
+            parts.append(
+                f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}" '
+                f'href="{escape(alternate["location"])}"/>'
+            )
+        parts.append("</url>")
+    parts.append("\n</urlset>\n")
+    return "".join(parts)
+
+
+def _day(moment: dt.date) -> str:
+    """``moment`` as the template's ``date:"Y-m-d"`` shows it: an aware
+    datetime in the current time zone."""
+    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.strftime("%Y-%m-%d")

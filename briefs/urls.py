@@ -1,4 +1,3 @@
-from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
 from briefs import api, feeds, sitemaps, views
@@ -44,8 +43,7 @@ urlpatterns = [
     path("sitemap.xml", cache_public_page(sitemaps.index), name="sitemap"),
     path(
         "sitemap-<str:section>.xml",
-        cache_public_page(sitemap, query={"p": page_number}),
-        {"sitemaps": sitemaps.SITEMAPS},
+        cache_public_page(sitemaps.section, query={"p": page_number}),
         name="sitemap-section",
     ),
     path("robots.txt", views.robots_txt, name="robots"),

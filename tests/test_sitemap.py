@@ -13,8 +13,10 @@ from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
+from briefs import sitemaps
 from briefs.models import Brief
 from briefs.sitemaps import SiteSitemap
 from tests.factories import draft_brief, published_brief, scheduled_brief
@@ -158,3 +160,58 @@ def test_the_index_and_each_sitemap_run_a_fixed_number_of_queries(client, settin
     # The index: the latest change, three counts. Pages: the latest change.
     # Briefs, tags and authors: a count and the page.
     assert few == many == [4, 1, 2, 2, 2]
+
+
+# The XML --------------------------------------------------------------------
+
+
+def django_template(urls: list[dict]) -> str:
+    """What Django's own sitemap template writes for ``urls``."""
+    return render_to_string("sitemap.xml", {"urlset": urls})
+
+
+@pytest.mark.parametrize("section", ["pages", "briefs", "tags", "authors"])
+def test_each_section_is_the_xml_djangos_template_writes(rf, settings, section):
+    # Far from UTC, so a day in the site's time zone differs from the UTC day.
+    settings.TIME_ZONE = "Pacific/Kiritimati"
+    for hour in (1, 13, 23):
+        published_brief(
+            tags=(f"Tag {hour}",),
+            authors=(f"Author {hour}",),
+            published_at=dt.datetime(2026, 3, 9, hour, 30, tzinfo=dt.UTC),
+        )
+
+    response = sitemaps.section(rf.get(f"/sitemap-{section}.xml"), section)
+
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    assert response.content.decode() == django_template(response.context_data["urlset"])
+
+
+def test_any_entry_is_written_as_djangos_template_writes_it(settings):
+    settings.TIME_ZONE = "America/New_York"
+    entries = [
+        {"location": "https://example.org/a?x=1&y=<2>\"'", "lastmod": None},
+        {"location": "https://example.org/b", "lastmod": dt.date(2026, 1, 2)},
+        # 03:00 UTC is the evening before in New York.
+        {
+            "location": "https://example.org/c",
+            "lastmod": dt.datetime(2026, 1, 2, 3, tzinfo=dt.UTC),
+            "changefreq": "daily",
+            "priority": "0.5",
+        },
+        {
+            "location": "https://example.org/d",
+            "lastmod": dt.datetime(2026, 1, 2, 3),
+            "alternates": [
+                {"lang_code": "fr", "location": "https://example.org/fr/d?a&b"}
+            ],
+        },
+    ]
+    urls = [
+        {"changefreq": None, "priority": "", "alternates": [], **entry}
+        for entry in entries
+    ]
+
+    assert sitemaps.urlset(urls) == django_template(urls)
+    assert sitemaps.urlset([]) == django_template([])
+    assert "<lastmod>2026-01-01</lastmod>" in sitemaps.urlset(urls)
