@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -118,26 +119,65 @@ class TagQuerySet(models.QuerySet):
         """Each tag with ``last_change``: the latest ``Brief.modified_at``
         (publication, or the latest update or correction) among the
         published briefs that carry it, on the brief or a section; None
-        when none does. A look-up of each tag's own rows."""
+        when none does.
 
-        def newest(rows: models.QuerySet, brief: str) -> Coalesce:
+        Found the way that reads fewest rows, chosen for each tag by its
+        stored counts, as ``BriefQuerySet.carrying`` chooses: a tag used at
+        most COMMON_TAG_USES times from its own rows; a commoner one by
+        reading the newest briefs, and the latest updated ones, each until
+        one carries it. Reading every row of a common tag took the tags'
+        sitemap 0.9 s at 100,000 briefs.
+        """
+
+        def newest(rows: models.QuerySet, brief: str) -> Subquery:
+            # A maximum over the tag's rows, not the first of them sorted by
+            # change: sorted, PostgreSQL reads every brief in that order (it
+            # has no index) until one carries the tag, 30 ms for a rare tag
+            # at 100,000 briefs.
             changed = Coalesce(f"{brief}__revised_at", f"{brief}__published_at")
             return Subquery(
                 rows.filter(tag=OuterRef("pk"))
                 .filter(of_published(brief))
-                .annotate(changed=changed)
-                .order_by("-changed")
+                .order_by()
+                .values("tag")
+                .annotate(changed=Max(changed))
                 .values("changed")[:1]
             )
 
         on_briefs = newest(TaggedBrief.objects.all(), "content_object")
         on_sections = newest(TaggedSection.objects.all(), "content_object__brief")
+        carrying = Brief.objects.published().filter(
+            _carries({"tag": OuterRef(OuterRef("pk"))}, common=True)
+        )
+        # An update or correction is made public after its brief, so the
+        # latest change is the newest publication or the latest revision.
+        published = Subquery(
+            carrying.order_by("-published_at").values("published_at")[:1]
+        )
+        revised = Subquery(
+            carrying.filter(revised_at__isnull=False)
+            .order_by("-revised_at")
+            .values("revised_at")[:1]
+        )
         # Greatest is NULL on SQLite when either is: each stands in for the other.
         return self.annotate(
-            last_change=Greatest(
-                Coalesce(on_briefs, on_sections),
-                Coalesce(on_sections, on_briefs),
-                output_field=models.DateTimeField(),
+            last_change=Case(
+                When(
+                    GreaterThan(
+                        F("published_brief_count") + F("published_section_count"),
+                        COMMON_TAG_USES,
+                    ),
+                    then=Greatest(
+                        Coalesce(published, revised),
+                        Coalesce(revised, published),
+                        output_field=models.DateTimeField(),
+                    ),
+                ),
+                default=Greatest(
+                    Coalesce(on_briefs, on_sections),
+                    Coalesce(on_sections, on_briefs),
+                    output_field=models.DateTimeField(),
+                ),
             )
         )
 

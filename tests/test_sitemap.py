@@ -16,8 +16,8 @@ from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from briefs import sitemaps
-from briefs.models import Brief
+from briefs import models, sitemaps
+from briefs.models import Brief, Tag
 from briefs.sitemaps import SiteSitemap
 from tests.factories import draft_brief, published_brief, scheduled_brief
 
@@ -215,3 +215,34 @@ def test_any_entry_is_written_as_djangos_template_writes_it(settings):
     assert sitemaps.urlset(urls) == django_template(urls)
     assert sitemaps.urlset([]) == django_template([])
     assert "<lastmod>2026-01-01</lastmod>" in sitemaps.urlset(urls)
+
+
+@pytest.mark.parametrize("common_uses", [0, 10_000], ids=["common", "rare"])
+def test_a_tags_last_change_is_the_same_found_either_way(monkeypatch, common_uses):
+    """Found by reading the newest and the latest revised briefs (a common
+    tag) or from the tag's own rows (a rare one), the answer is the same."""
+    monkeypatch.setattr(models, "COMMON_TAG_USES", common_uses)
+    day = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    day_ = dt.timedelta(days=1)
+    older = published_brief(tags=("Tariffs",), published_at=day)
+    published_brief(tags=("Tariffs", "Energy"), published_at=day + day_)
+    published_brief(
+        sections=(("Dams", "Water talks.", ("Water",)),), published_at=day + 2 * day_
+    )
+    # The older brief, corrected after every publication, dates its tags.
+    Brief.objects.filter(pk=older.pk).update(revised_at=day + 5 * day_)
+    # Neither a scheduled brief nor a draft dates a tag.
+    scheduled_brief(tags=("Energy", "Water"))
+    draft_brief(tags=("Energy",), published_at=day + 9 * day_)
+
+    changes = {
+        tag.slug: tag.last_change
+        for tag in Tag.objects.public().with_last_change()
+        if tag.slug != "trade"
+    }
+
+    assert changes == {
+        "tariffs": day + 5 * day_,
+        "energy": day + day_,
+        "water": day + 2 * day_,
+    }
