@@ -12,10 +12,12 @@ class BriefsConfig(AppConfig):
     def ready(self) -> None:
         import briefs.tag_counts  # noqa: F401  (puts its triggers back after migrate)
         from briefs import signals  # noqa: F401  (connects the search index's receivers)
+        from briefs.postgresql import configure_session
         from briefs.sqlite import register_functions
         from newsroom.checks import page_cache_shared_by_workers
 
         connection_created.connect(register_functions, dispatch_uid="briefs.sqlite")
+        connection_created.connect(configure_session, dispatch_uid="briefs.postgresql")
         # The page cache is this app's; newsroom.checks looks at the deployment.
         checks.register(page_cache_shared_by_workers, checks.Tags.caches)
 

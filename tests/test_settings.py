@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,31 +90,19 @@ def test_sqlite_is_configured_for_readers_beside_a_writer():
     assert "'transaction_mode': 'IMMEDIATE'" in result.stdout
 
 
-def test_postgresql_connections_run_without_jit_compilation():
-    result = settings_in(
-        {"DATABASE_URL": "postgres://newsroom@db.internal/briefs"},
-        "s.DATABASES['default']['OPTIONS']['options']",
-    )
-    assert result.stdout.strip() == "'-c jit=off'", result.stderr
-    # Options given in the address are kept.
-    result = settings_in(
-        {
-            "DATABASE_URL": "postgres://newsroom@db.internal/briefs"
-            "?options=-c%20statement_timeout%3D5000"
-        },
-        "s.DATABASES['default']['OPTIONS']['options']",
-    )
-    assert result.stdout.strip() == "'-c statement_timeout=5000 -c jit=off'"
-
-
 @pytest.mark.django_db
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL only; make test-postgres"
 )
-def test_the_site_asks_postgresql_for_no_jit_compilation():
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "off"
+def test_each_postgresql_connection_turns_jit_compilation_off():
+    # A new connection, as each worker opens one.
+    new = connections.create_connection("default")
+    try:
+        with new.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            assert cursor.fetchone()[0] == "off"
+    finally:
+        new.close()
 
 
 def test_no_trusted_proxies_unless_set():
