@@ -14,9 +14,10 @@ on a machine shared with other work the second is the steadier figure.
 The reference is the Wagtail peer of issue 15: the same seed brief as a page
 of a minimal Wagtail 8 site (``benchmarks/wagtail_peer``, in a virtualenv of
 its own, ``.wagtail-peer``, which ``make bench`` makes), timed the same way
-in a process of its own. The two sites take turns, ROUNDS rounds each, so
-both are measured over the same minutes; each figure is the median over all
-its rounds. Without the peer's virtualenv, its figure from the issue (8.8 ms
+in a process of its own, and given as many briefs (copies of the seed
+brief, sibling pages) before each measurement. The two sites take turns,
+ROUNDS rounds each, so both are measured over the same minutes; each figure
+is the median over all its rounds. Without the peer's virtualenv, its figure from the issue (8.8 ms
 a request) stands in, marked "recorded". The aim is 1.5 times its rate.
 
 Usage: python benchmarks/bench_brief_page.py [REQUESTS] [--profile]
@@ -121,17 +122,36 @@ class Peer:
             stdout=subprocess.PIPE,
             text=True,
         )
-        if self.process.stdout.readline().strip() != "ready":
-            raise RuntimeError("the Wagtail peer did not start; see above")
+        if self._reply() != "ready":
+            self.close()
+            raise RuntimeError("the Wagtail peer did not start; see its errors above")
 
     def time(self, requests: int) -> dict:
-        self.process.stdin.write(f"{requests}\n")
+        return json.loads(self._ask(f"time {requests}"))
+
+    def pages(self, briefs: int) -> None:
+        """As many briefs in the peer's site as ``briefs``."""
+        if self._ask(f"pages {briefs}") != "ok":
+            raise RuntimeError("the Wagtail peer could not add its pages")
+
+    def _ask(self, line: str) -> str:
+        self.process.stdin.write(f"{line}\n")
         self.process.stdin.flush()
-        return json.loads(self.process.stdout.readline())
+        return self._reply()
+
+    def _reply(self) -> str:
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the Wagtail peer stopped; see its errors above")
+        return line.strip()
 
     def close(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
 
 
 def seed_content(brief) -> dict:
@@ -199,6 +219,8 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
             copy_brief(seed, total - Brief.objects.count())
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
+            if peer:
+                peer.pages(Brief.objects.count())
             label = label or f"{Brief.objects.count():,} briefs"
             ours, theirs = ([], [], 0), ([], [], 0)
             for _ in range(ROUNDS):

@@ -5,11 +5,13 @@ Run with the peer's own Python (``.wagtail-peer``, made by ``make bench``
 from ``requirements.txt``): ``serve.py CONTENT.json``. It migrates a
 throw-away SQLite database, adds the brief (its title, dateline, summary,
 source, key points, sections with their HTML and tags, and its own tags) as
-a child of the home page, publishes it and prints ``ready``. Then, for each
-line ``N`` read from standard input, it requests the page N times with
-Django's test client and prints one JSON line: the median wall-clock and CPU
-seconds, and the page's bytes. The caller alternates these rounds with its
-own, so both sites are measured over the same minutes.
+a child of the home page, publishes it and prints ``ready``. Then it
+answers each line read from standard input with one line: ``time N``
+requests the page N times with Django's test client and prints the median
+wall-clock and CPU seconds and the page's bytes as JSON; ``pages N`` adds
+copies of the brief as sibling pages until the site holds N briefs, and
+prints ``ok``. The caller alternates these rounds with its own, so both
+sites are measured over the same minutes and with as many briefs.
 """
 
 import json
@@ -45,7 +47,12 @@ def main(content_path: str) -> None:
         assert response.status_code == 200, (path, response.status_code)
         print("ready", flush=True)
         for line in sys.stdin:
-            wall, cpu, size = time_page(client, path, int(line))
+            command, number = line.split()
+            if command == "pages":
+                add_copies(content, int(number))
+                print("ok", flush=True)
+                continue
+            wall, cpu, size = time_page(client, path, int(number))
             result = {
                 "wall": statistics.median(wall),
                 "cpu": statistics.median(cpu),
@@ -56,14 +63,39 @@ def main(content_path: str) -> None:
 
 def add_brief(content: dict) -> str:
     """The brief as a published child of the home page; its path."""
+    page = brief_page(content, title=content["title"], slug=content["slug"])
+    home_page().add_child(instance=page)
+    page.tags.add(*content["tags"])
+    page.save_revision().publish()
+    return page.url
+
+
+def add_copies(content: dict, total: int) -> None:
+    """Live copies of the brief beside it, until there are ``total`` briefs."""
     from peer.models import BriefPage
+
+    for n in range(BriefPage.objects.count(), total):
+        page = brief_page(
+            content, title=f"{content['title']} ({n})", slug=f"{content['slug']}-{n}"
+        )
+        home_page().add_child(instance=page)
+        page.tags.add(*content["tags"])
+        page.save()
+
+
+def home_page():
     from wagtail.models import Page
+
+    return Page.objects.get(depth=2)
+
+
+def brief_page(content: dict, *, title: str, slug: str):
+    from peer.models import BriefPage
     from wagtail.rich_text import RichText
 
-    home = Page.objects.get(depth=2)
-    page = BriefPage(
-        title=content["title"],
-        slug=content["slug"],
+    return BriefPage(
+        title=title,
+        slug=slug,
         dateline=content["dateline"],
         summary=content["summary"],
         source_name=content["source_name"],
@@ -81,10 +113,6 @@ def add_brief(content: dict) -> str:
             for section in content["sections"]
         ],
     )
-    home.add_child(instance=page)
-    page.tags.add(*content["tags"])
-    page.save_revision().publish()
-    return page.url
 
 
 if __name__ == "__main__":
