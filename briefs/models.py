@@ -151,11 +151,18 @@ class TagQuerySet(models.QuerySet):
         on_sections = newest(TaggedSection.objects.all(), "content_object__brief")
         carries = _carries({"tag": OuterRef(OuterRef("pk"))}, common=True)
         # The newest publication among the latest NEWEST_BRIEFS_READ; None
-        # for a tag that none of them carries.
-        latest = Brief.objects.published().newest_first().values("pk")
+        # for a tag that none of them carries. They are the briefs published
+        # since the oldest of them (one look-up for all tags, and read in
+        # order until one carries the tag), not a list of their ids, which
+        # SQLite builds again for each tag and reads whole.
+        oldest_read = Subquery(
+            Brief.objects.published()
+            .newest_first()
+            .values("published_at")[NEWEST_BRIEFS_READ - 1 : NEWEST_BRIEFS_READ]
+        )
         publication = Subquery(
-            Brief.objects.filter(pk__in=latest[:NEWEST_BRIEFS_READ])
-            .filter(carries)
+            Brief.objects.published()
+            .filter(carries, published_at__gte=oldest_read)
             .order_by("-published_at")
             .values("published_at")[:1]
         )
