@@ -17,3 +17,7 @@ def configure_session(sender, connection, **kwargs) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute("SET jit = off")
+    # Kept for the session however the connection is set up (Django commits
+    # its own settings the same way when autocommit is off).
+    if not connection.get_autocommit():
+        connection.commit()

@@ -194,7 +194,7 @@ def index(request: HttpRequest) -> TemplateResponse:
     items = []
     latest = latest_change()
     for section, sitemap_class in SITEMAPS.items():
-        sitemap = sitemap_class()
+        section_map = sitemap_class()
         path = reverse("briefs:sitemap-section", kwargs={"section": section})
         url = absolute_url(request, path)
         # Pages, briefs and tags are all dated by the latest change.
@@ -202,7 +202,7 @@ def index(request: HttpRequest) -> TemplateResponse:
         items.append(SitemapIndexItem(url, lastmod))
         items += [
             SitemapIndexItem(f"{url}?p={page}", lastmod)
-            for page in range(2, sitemap.paginator.num_pages + 1)
+            for page in range(2, section_map.paginator.num_pages + 1)
         ]
     return TemplateResponse(
         request,

@@ -219,8 +219,13 @@ def test_any_entry_is_written_as_djangos_template_writes_it(settings):
 
 @pytest.mark.parametrize(
     ("common_uses", "newest_read"),
-    [(0, 1_000), (0, 1), (10_000, 1_000)],
-    ids=["common", "common, not among the newest", "rare"],
+    [(0, 3), (0, 2), (0, 1), (10_000, 1_000)],
+    ids=[
+        "common, every brief read",
+        "common, corrected after the newest read",
+        "common, some not among the newest",
+        "rare",
+    ],
 )
 def test_a_tags_last_change_is_the_same_found_either_way(
     monkeypatch, common_uses, newest_read
