@@ -255,8 +255,6 @@ def urlset(urls: list[dict]) -> str:
 
 
 def _day(moment: dt.date) -> str:
-    """``moment`` as the template's ``date:"Y-m-d"`` shows it: an aware
-    datetime in the current time zone."""
-    if isinstance(moment, dt.datetime) and timezone.is_aware(moment):
-        moment = timezone.localtime(moment)
-    return moment.strftime("%Y-%m-%d")
+    """``moment`` as the template's ``date:"Y-m-d"`` shows it, in the time
+    zone the template would use."""
+    return timezone.template_localtime(moment).strftime("%Y-%m-%d")

@@ -67,6 +67,11 @@ def published_brief(**kwargs) -> Brief:
     return make_brief(status=Brief.Status.PUBLISHED, **kwargs)
 
 
+def one_section(title: str, body: str = "Talks on cobalt.", **kwargs) -> Brief:
+    """A published brief with one section, so one search entry."""
+    return published_brief(title=title, sections=(("", body, ()),), **kwargs)
+
+
 def draft_brief(**kwargs) -> Brief:
     return make_brief(status=Brief.Status.DRAFT, **kwargs)
 

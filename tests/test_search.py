@@ -20,7 +20,13 @@ from briefs.editorial.workflow import change_status
 from briefs.models import Brief, KeyPoint, SearchEntry, Section, Tag
 from briefs.tagging.retagging import retag_briefs
 from tests.admin_forms import add_form_row, assert_saved, change_url, form_data
-from tests.factories import draft_brief, make_brief, published_brief, scheduled_brief
+from tests.factories import (
+    draft_brief,
+    make_brief,
+    one_section,
+    published_brief,
+    scheduled_brief,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -357,11 +363,6 @@ def test_pagination_keeps_the_query_and_404s_past_the_end(client, settings):
 
 
 # A bounded window: only the latest matches are ranked --------------------
-
-
-def one_section(title: str, body: str = "Talks on cobalt.", **kwargs) -> Brief:
-    """A published brief with one section, so one search entry."""
-    return published_brief(title=title, sections=(("", body, ()),), **kwargs)
 
 
 def test_a_common_word_ranks_only_the_latest_matches(client, monkeypatch):

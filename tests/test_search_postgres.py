@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from briefs import search as text_search
 from briefs.models import SearchEntry
-from tests.factories import published_brief
+from tests.factories import one_section, published_brief
 
 pytestmark = [
     pytest.mark.django_db,
@@ -80,10 +80,6 @@ def test_angle_brackets_are_text_not_html_tags(client):
 def searched(word: str) -> tuple[list[str], bool]:
     results = text_search.search(word)
     return sorted(hit.brief.title for hit in results[:10]), results.latest_only
-
-
-def one_section(title: str, body: str) -> None:
-    published_brief(title=title, sections=(("", body, ()),))
 
 
 @pytest.mark.parametrize("recent", [1, 3, 5, 1000])
