@@ -1263,6 +1263,30 @@ class SearchEntry(models.Model):
         return f"{self.title} / {self.heading or 'opening'}"
 
 
+class StoredArticle(models.Model):
+    """A brief's article as its page shows it, rendered once and stored
+    (``briefs.reading.articles``): the page reads it with the brief, in
+    place of four queries and most of its template.
+
+    ``html`` is None until it is rendered, and again from the moment a write
+    changes what it shows (in that write's transaction); ``generation``
+    counts those writes, so that a rendering that read the brief before one
+    of them is never stored after it. ``format`` names the templates and
+    settings it was rendered with: a page ignores an article of another.
+    """
+
+    brief = models.OneToOneField(
+        Brief, primary_key=True, related_name="stored_article", on_delete=models.CASCADE
+    )
+    generation = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(max_length=64, blank=True)
+    html = models.TextField(null=True)
+    facts = models.JSONField(null=True)
+
+    def __str__(self) -> str:
+        return f"article of brief {self.brief_id}"
+
+
 # History: a brief's revision holds its key points, sections and the tag rows
 # of both, so restoring a revision restores the tags too. The tagger's memory
 # (proposed_tags) is not content and stays out: a revision would name tags

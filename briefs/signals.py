@@ -41,6 +41,7 @@ from briefs.models import (
     TaggedSection,
     briefs_touched,
 )
+from briefs.reading import articles
 
 
 @receiver(pre_save, sender=Section, dispatch_uid="briefs.section_rendered")
@@ -171,6 +172,7 @@ def brief_saved_for_readers(
 
 @receiver(post_delete, sender=Brief, dispatch_uid="briefs.caching.brief_deleted")
 def brief_deleted_for_readers(sender, instance: Brief, **kwargs) -> None:
+    articles.deleted(instance.pk)
     # Its tag rows went first, each naming its tag (post_delete below).
     caching.content_changed(
         {
@@ -202,6 +204,9 @@ def credit_changed(sender, instance: BriefAuthor, **kwargs) -> None:
 
 
 def tag_changed(sender, instance: Tag, **kwargs) -> None:
+    # Its name or address, which its briefs' stored articles show (a
+    # deleted tag's rows went first, each naming its brief).
+    articles.tag_stale(instance.pk)
     caching.content_changed({dependencies.tag(instance.pk), dependencies.TAG_INDEX})
 
 

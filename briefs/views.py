@@ -17,7 +17,6 @@ and a search costs a fixed handful of indexed queries anyway.
 
 from __future__ import annotations
 
-import itertools
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -43,11 +42,11 @@ from briefs.editorial.workflow import can_preview
 from briefs.models import (
     Author,
     Brief,
-    Correction,
     PublicVersion,
     Section,
     Tag,
 )
+from briefs.reading import articles
 from briefs.reading.citation import citation_facts, cite, cite_version
 from briefs.reading.metadata import (
     absolute_url,
@@ -57,7 +56,7 @@ from briefs.reading.metadata import (
     share_links,
     version_url,
 )
-from briefs.reading.related import brief_topics, reading_minutes, related_briefs
+from briefs.reading.related import brief_topics, related_briefs
 from briefs.reading.snapshots import snapshot_text
 
 # Headings for the tag index, in the order the kinds are offered to editors.
@@ -124,9 +123,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A published brief; for staff, any brief, as an unmistakable preview.
 
     Anyone else asking for an unpublished brief gets the same 404 as for a
-    brief that does not exist. Seven queries: the brief with its sections
-    and authors, its key points, its own and its sections' tags, its
-    corrections, and related briefs.
+    brief that does not exist. The article comes stored with the brief
+    (``briefs.reading.articles``): four queries, the brief with its stored
+    article, its authors, its own and its sections' tags, and related
+    briefs. Without it (not yet rendered again since a write, or a
+    preview), the article is rendered from its rows: three more.
     """
     brief = _brief_page_query(Brief.objects.published(), slug)
     preview = False
@@ -136,37 +137,26 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if brief is None:
         raise Http404("No such brief.")
     depends_on(request, f"brief:{brief.pk}")
-    key_points = list(brief.key_points.all())
-    brief_tags, section_tags = _tags_of(brief)
-    sections = list(brief.sections.all())
-    topics = brief_topics([*brief_tags, *itertools.chain(*section_tags.values())])
+    tags = articles.tags_of(brief)
+    topics = brief_topics(articles.topics_of(tags))
     url = absolute_url(request, brief.get_absolute_url())
-    # Oldest first: the record reads in order.
-    notes = list(brief.corrections.order_by("created_at", "pk"))
-    description = brief.description
     # A preview's version links would be 404s (versions are shown only for
     # published briefs), and its next public version is not yet known.
-    number = brief.public_version if brief.public_version and not preview else None
+    number = None if preview else articles.reader_version(brief)
+    article = None if preview else articles.stored(brief)
+    if article is None:
+        article = articles.render(brief, tags=tags, version=number)
     facts = citation_facts(brief)
     response = render(
         request,
         "briefs/brief_detail.html",
         {
             "brief": brief,
-            "authors": brief.author_list,
-            "description": description,
-            "key_points": key_points,
-            "brief_tags": brief_tags,
-            # Each section with its tags.
-            "sections": [
-                (section, section_tags.get(section.pk, [])) for section in sections
-            ],
-            # The opening section has no heading, so it has no entry in the contents.
-            "outline": [section for section in sections if section.heading],
+            "article": article.at(url),
+            "description": article.description,
             "preview": preview,
             "url": url,
             "topics": topics,
-            "minutes": reading_minutes(brief, key_points, sections),
             "related": related_briefs(brief, topics),
             "share_links": share_links(brief.title, url),
             "share_image": share_image(request, brief),
@@ -178,19 +168,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 else None
             ),
             "version": number,
-            "notes": notes,
-            "latest_correction": next(
-                (n for n in reversed(notes) if n.kind == Correction.Kind.CORRECTION),
-                None,
-            ),
             "structured_data": brief_structured_data(
                 request,
                 brief,
-                description=description,
-                sections=sections,
+                description=article.description,
+                headings=article.headings,
+                corrections=article.corrections,
                 topics=topics,
                 url=url,
-                notes=notes,
                 version=number,
             ),
         },
@@ -202,55 +187,17 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
-    """The brief at ``slug`` among ``briefs``, with its sections and
-    authors, or None.
+    """The brief at ``slug`` among ``briefs``, with its stored article and
+    its authors, or None.
 
-    Only those are prefetched (``Brief.description`` reads the sections, and
-    the byline, citation and JSON-LD the authors): the brief page reads its
-    key points, tags and corrections with plain queries, a third cheaper
-    than ``with_outline()``'s prefetches (taggit's above all) for the same
-    rows.
+    Its sections, key points and corrections are read only when the article
+    is rendered (``articles.render``), and its tags with one plain query
+    (``articles.tags_of``): a third cheaper than ``with_outline()``'s
+    prefetches (taggit's above all) for the same rows.
     """
-    return briefs.prefetch_related("sections").with_authors().filter(slug=slug).first()
-
-
-def _tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
-    """``brief``'s own tags, and the tags of each of its sections by section
-    id; one query.
-
-    Oldest tag first, as the page has always shown them. Both kinds of tag
-    row in one UNION: the ORM would make it two queries, each costing more
-    to build than the database takes to answer it (a fifth of the page's
-    query time).
-    """
-    # The primary key first: "ORDER BY 1" sorts both kinds of row by it.
-    fields = [
-        Tag._meta.pk,
-        *(f for f in Tag._meta.concrete_fields if not f.primary_key),
-    ]
-    columns = ", ".join(f"tag.{field.column}" for field in fields)
-    rows = Tag.objects.raw(
-        f"""
-        SELECT {columns}, NULL AS section_id
-        FROM briefs_tag tag JOIN briefs_taggedbrief tagged ON tagged.tag_id = tag.id
-        WHERE tagged.content_object_id = %s
-        UNION ALL
-        SELECT {columns}, section.id AS section_id
-        FROM briefs_tag tag JOIN briefs_taggedsection tagged ON tagged.tag_id = tag.id
-        JOIN briefs_section section ON section.id = tagged.content_object_id
-        WHERE section.brief_id = %s
-        ORDER BY 1
-        """,
-        [brief.pk, brief.pk],
+    return (
+        briefs.select_related("stored_article").with_authors().filter(slug=slug).first()
     )
-    own: list[Tag] = []
-    by_section: dict[int, list[Tag]] = {}
-    for tag in rows:
-        if tag.section_id is None:
-            own.append(tag)
-        else:
-            by_section.setdefault(tag.section_id, []).append(tag)
-    return own, by_section
 
 
 def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:

@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
 
-from briefs import caching
+from briefs.caching import stores
 from tests import nu_checker
 from tests.factories import published_brief
 from tests.people import GROUPS, client_for, member, the_group
@@ -30,8 +30,10 @@ def _settings_changed(setting: str, **kwargs) -> None:
     # Settings change pages (site name, page size, site URL…) but send no
     # model signal; in production they change only with a restart and a new
     # release key. Django itself replaces the caches when CACHES changes.
+    # (Stored articles know the settings they were rendered with:
+    # briefs.reading.articles.article_format.)
     if setting != "CACHES":
-        caching.content_changed()
+        stores.invalidate(stores.store_for(), None)
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="tests.settings_changed")

@@ -47,6 +47,7 @@ from briefs.caching.pages import (
     stored_page,
     strong_etag,
 )
+from briefs.reading import articles
 
 __all__ = [
     "NO_QUERY",
@@ -69,7 +70,9 @@ __all__ = [
 
 
 def content_changed(names: Iterable[str] | None = None) -> None:
-    """Drop the cached pages that show any of ``names`` (None: every page).
+    """Drop the cached pages that show any of ``names`` (None: every page),
+    and make stale the stored articles that show them
+    (``briefs.reading.articles.stale``).
 
     Call after any write readers could see. Safe anywhere: inside a
     transaction the pages are dropped now and again once it commits (once
@@ -78,6 +81,8 @@ def content_changed(names: Iterable[str] | None = None) -> None:
     it serves another from the cache.
     """
     names = widened(names)
+    # The stored articles first: in the write's own transaction.
+    articles.stale(names)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _invalidate(names, insist=True)

@@ -11,7 +11,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 
 from briefs.images.lead import DEFAULT_IMAGE, PUBLISHER_LOGO, StaticImage
-from briefs.models import Author, Brief, Correction, Section, Tag
+from briefs.models import Author, Brief, Tag
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:
@@ -95,17 +95,18 @@ def brief_structured_data(
     brief: Brief,
     *,
     description: str,
-    sections: list[Section],
+    headings: list[str],
+    corrections: list[dict],
     topics: list[Tag],
     url: str,
-    notes: list[Correction],
     version: int | None = None,
 ) -> dict:
     """schema.org NewsArticle for the brief, as JSON-LD data (not yet serialised).
 
     ``dateModified`` is the latest update or correction (else publication),
-    never the last save: a minor edit is not news. ``notes`` are the brief's
-    updates and corrections; the corrections become ``correction``.
+    never the last save: a minor edit is not news. ``headings`` are its
+    sections' headings; ``corrections``, its corrections (``text`` and
+    ``datePublished``), each of which becomes a ``correction``.
     ``version`` is the current public version (None for a preview).
     ``description`` is ``brief.description``, which the page has already
     worked out (from the opening paragraph when there is no summary).
@@ -134,7 +135,7 @@ def brief_structured_data(
         "description": description,
         "inLanguage": settings.NEWSROOM_LANGUAGE,
         "keywords": [tag.name for tag in topics],
-        "articleSection": [section.heading for section in sections if section.heading],
+        "articleSection": headings,
         "image": image,
         "publisher": {
             "@type": "Organization",
@@ -149,17 +150,10 @@ def brief_structured_data(
         data["dateModified"] = brief.modified_at.isoformat()
     if version:
         data["version"] = version
-    corrections = [
-        {
-            "@type": "CorrectionComment",
-            "text": note.note,
-            "datePublished": note.created_at.isoformat(),
-        }
-        for note in notes
-        if note.kind == Correction.Kind.CORRECTION
-    ]
     if corrections:
-        data["correction"] = corrections
+        data["correction"] = [
+            {"@type": "CorrectionComment", **correction} for correction in corrections
+        ]
     if brief.dateline:
         data["dateline"] = brief.dateline
     authors = brief.author_list

@@ -1,0 +1,450 @@
+"""The brief page's article, rendered when the brief is saved and stored.
+
+Most of a brief page shows the brief alone: its header, key points,
+contents, sections with their tags, corrections and tags
+(``templates/briefs/brief_article.html``). That part is rendered once, when
+a write that changed it commits, and stored (``StoredArticle``) with the few
+facts the page's metadata needs from the same rows (the description, the
+section headings, the corrections). The page then reads it with the brief,
+in the same query, in place of four queries and most of its template. What
+depends on other briefs or on the request is still made on every render:
+related briefs, the citation, share links and the page's metadata. The page
+address the article prints (for paper) is put in on each render.
+
+How it stays right:
+
+- **Stale at once.** Every write readers could see goes through
+  ``briefs.caching.content_changed``, which calls ``stale()`` with the names
+  it changed (``briefs.caching.dependencies``): the articles of the briefs
+  named (``brief:<id>``) and of the briefs an author named
+  (``author:<id>``, a change to the author) credits, or every article (no
+  names), lose their HTML in the write's own transaction. A tag's own
+  change (a new name or address) makes its briefs' articles stale from
+  ``briefs.signals``. So no reader ever sees an article older than a
+  write: until it is rendered again, the page renders it from the rows.
+- **Never stored late.** A stored article carries a generation that each of
+  those writes moves on. ``render_stored()`` reads the generation before
+  the rows it renders, and stores the article only if the generation is
+  still the one it read: a rendering that read the rows before a write is
+  never stored after it, whichever commits first.
+- **Rendered again** after the commit of a transaction that changed at
+  most ``RENDERED_AT_COMMIT`` briefs (an editor's save, a correction);
+  ``manage.py render_articles`` renders every article missing or stale
+  (after an import, a tag's rename, a new release).
+- **One release.** An article's ``format`` names the release and settings it
+  was rendered with (``release_id``, the NEWSROOM_*, STATIC* and MEDIA*
+  settings, the time zone, the language and the script prefix); a page
+  shows only an article of its own format.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import itertools
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.db import DatabaseError, connection, transaction
+from django.db.models import prefetch_related_objects
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from briefs.caching.pages import release_id
+from briefs.models import Brief, BriefAuthor, Correction, StoredArticle, Tag
+from briefs.reading.related import reading_minutes
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "briefs/brief_article.html"
+# After a write that changed at most this many briefs, their articles are
+# rendered again at once; after a larger one (an import, a tag's rename),
+# by ``manage.py render_articles``.
+RENDERED_AT_COMMIT = 4
+# Where the article prints the page's address: an HTML comment, which no
+# escaped text or rendered Markdown (raw HTML off) can contain, and which
+# comes before any of them.
+ADDRESS = "<!--newsroom:address-->"
+
+
+@dataclass(frozen=True)
+class Article:
+    """A brief's article (``html``, with ``ADDRESS`` where the page's address
+    goes) and what the page's metadata takes from the same rows."""
+
+    html: str
+    description: str
+    headings: list[str]
+    corrections: list[dict]
+
+    def at(self, url: str) -> SafeString:
+        """The article, printing ``url`` as the page's address."""
+        return mark_safe(self.html.replace(ADDRESS, escape(url), 1))
+
+    @property
+    def facts(self) -> dict:
+        return {
+            "description": self.description,
+            "headings": self.headings,
+            "corrections": self.corrections,
+        }
+
+
+def article_format() -> str:
+    """What an article rendered now depends on beyond its rows."""
+    return _format(get_script_prefix())
+
+
+@functools.cache
+def _format(script_prefix: str) -> str:
+    """The release (its files, once per process), the settings an article
+    may show (read again when a test changes one) and ``script_prefix``."""
+    names = sorted(
+        name
+        for name in dir(settings)
+        if name.startswith(("NEWSROOM_", "STATIC", "MEDIA"))
+        or name in ("TIME_ZONE", "USE_TZ", "LANGUAGE_CODE")
+    )
+    identity = [release_id(), script_prefix]
+    identity += [f"{name}={getattr(settings, name)!r}" for name in names]
+    return hashlib.sha256("\0".join(identity).encode()).hexdigest()[:32]
+
+
+setting_changed.connect(
+    lambda **kwargs: _format.cache_clear(),
+    weak=False,
+    dispatch_uid="briefs.reading.articles.format",
+)
+
+
+def stored(brief: Brief) -> Article | None:
+    """``brief``'s stored article, when it has one of this format; the brief
+    read with ``select_related("stored_article")``."""
+    try:
+        row = brief.stored_article
+    except StoredArticle.DoesNotExist:
+        return None
+    if row.html is None or row.format != article_format():
+        return None
+    return Article(html=row.html, **row.facts)
+
+
+def tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
+    """``brief``'s own tags, and the tags of each of its sections by section
+    id; one query.
+
+    Oldest tag first, as the page has always shown them. Both kinds of tag
+    row in one UNION: the ORM would make it two queries, each costing more
+    to build than the database takes to answer it.
+    """
+    # The primary key first: "ORDER BY 1" sorts both kinds of row by it.
+    fields = [
+        Tag._meta.pk,
+        *(f for f in Tag._meta.concrete_fields if not f.primary_key),
+    ]
+    columns = ", ".join(f"tag.{field.column}" for field in fields)
+    rows = Tag.objects.raw(
+        f"""
+        SELECT {columns}, NULL AS section_id
+        FROM briefs_tag tag JOIN briefs_taggedbrief tagged ON tagged.tag_id = tag.id
+        WHERE tagged.content_object_id = %s
+        UNION ALL
+        SELECT {columns}, section.id AS section_id
+        FROM briefs_tag tag JOIN briefs_taggedsection tagged ON tagged.tag_id = tag.id
+        JOIN briefs_section section ON section.id = tagged.content_object_id
+        WHERE section.brief_id = %s
+        ORDER BY 1
+        """,
+        [brief.pk, brief.pk],
+    )
+    own: list[Tag] = []
+    by_section: dict[int, list[Tag]] = {}
+    for tag in rows:
+        if tag.section_id is None:
+            own.append(tag)
+        else:
+            by_section.setdefault(tag.section_id, []).append(tag)
+    return own, by_section
+
+
+def render(
+    brief: Brief,
+    *,
+    tags: tuple[list[Tag], dict[int, list[Tag]]],
+    version: int | None,
+) -> Article:
+    """``brief``'s article from its rows: three queries (key points,
+    sections unless prefetched, corrections). ``tags`` are ``tags_of(brief)``;
+    ``version``, the public version the page shows (None for a preview).
+    Prefetch the authors with ``with_authors()``."""
+    brief_tags, section_tags = tags
+    key_points = list(brief.key_points.all())
+    # Held on the brief: its description reads them too.
+    prefetch_related_objects([brief], "sections")
+    sections = list(brief.sections.all())
+    # Oldest first: the record reads in order.
+    notes = list(brief.corrections.order_by("created_at", "pk"))
+    html = render_to_string(
+        TEMPLATE,
+        {
+            "brief": brief,
+            "authors": brief.author_list,
+            "key_points": key_points,
+            "brief_tags": brief_tags,
+            # Each section with its tags.
+            "sections": [
+                (section, section_tags.get(section.pk, [])) for section in sections
+            ],
+            # The opening section has no heading, so it has no entry in the contents.
+            "outline": [section for section in sections if section.heading],
+            "url": mark_safe(ADDRESS),
+            "minutes": reading_minutes(brief, key_points, sections),
+            "version": version,
+            "notes": notes,
+            "latest_correction": next(
+                (n for n in reversed(notes) if n.kind == Correction.Kind.CORRECTION),
+                None,
+            ),
+        },
+    )
+    return Article(
+        html=html,
+        description=brief.description,
+        headings=[section.heading for section in sections if section.heading],
+        corrections=[
+            {"text": note.note, "datePublished": note.created_at.isoformat()}
+            for note in notes
+            if note.kind == Correction.Kind.CORRECTION
+        ],
+    )
+
+
+def reader_version(brief: Brief) -> int | None:
+    """The public version a reader's page of ``brief`` shows."""
+    return brief.public_version or None
+
+
+# Writes: stale at once, rendered again after the commit.
+
+
+def stale(names: Iterable[str] | None) -> None:
+    """Make stale the articles that show what ``names`` say changed
+    (``briefs.caching.dependencies``; None: every article), in the current
+    transaction, and render the articles of a few named briefs again once
+    it commits. Called by ``briefs.caching.content_changed``."""
+    if names is None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE briefs_storedarticle SET html = NULL, generation = generation + 1"
+            )
+        return
+    brief_ids: set[int] = set()
+    author_ids: list[int] = []
+    for name in names:
+        kind, _, pk = name.partition(":")
+        if kind == "brief":
+            brief_ids.add(int(pk))
+        elif kind == "author":
+            author_ids.append(int(pk))
+    if author_ids:
+        brief_ids.update(
+            BriefAuthor.objects.filter(author_id__in=author_ids).values_list(
+                "brief_id", flat=True
+            )
+        )
+    briefs_stale(brief_ids)
+
+
+def deleted(brief_id: int) -> None:
+    """Brief ``brief_id`` was deleted: its article goes too. Its parts went
+    first, and each made the article stale again (a row for it), after the
+    cascade had deleted it."""
+    StoredArticle.objects.filter(brief_id=brief_id).delete()
+
+
+def tag_stale(tag_pk: int) -> None:
+    """Make stale the articles of the briefs that show tag ``tag_pk``: its
+    name or address changed."""
+    briefs_stale(
+        set(Brief.objects.tagged([tag_pk]).values_list("pk", flat=True).order_by())
+    )
+
+
+def briefs_stale(brief_ids: set[int]) -> None:
+    """Make stale the articles of ``brief_ids`` in the current transaction
+    (once a transaction each), and render them again once it commits; out
+    of a transaction, only make them stale."""
+    if not brief_ids:
+        return
+    if not connection.in_atomic_block:
+        # Not rendered again here: the writer may have more to write that
+        # says nothing (an update()), and no commit tells when it is done.
+        _mark_stale(brief_ids)
+        return
+    fresh = brief_ids - _marked_here()
+    if fresh:
+        _mark_stale(fresh)
+        _pending().add(fresh)
+
+
+def _mark_stale(brief_ids: set[int]) -> None:
+    """Every one of ``brief_ids`` that exists gets a row whose HTML is gone
+    and whose generation has moved on. Ids of briefs deleted meanwhile are
+    left out (``FROM briefs_brief``)."""
+    ids = sorted(brief_ids)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO briefs_storedarticle (brief_id, generation, format, html, facts)
+            SELECT id, 1, '', NULL, NULL FROM briefs_brief
+            WHERE id IN ({", ".join(["%s"] * len(ids))})
+            ON CONFLICT (brief_id) DO UPDATE
+            SET html = NULL, generation = briefs_storedarticle.generation + 1
+            """,
+            ids,
+        )
+
+
+class _Pending:
+    """The briefs made stale in one savepoint of a transaction (or in the
+    transaction itself), and ``together``, those of the whole transaction,
+    rendered again when it commits.
+
+    Registered with ``transaction.on_commit`` in its savepoint: should that
+    savepoint roll back, Django drops it, and with it the memory that those
+    briefs were made stale (they are made stale again on the next write).
+    """
+
+    def __init__(self, savepoints: frozenset[str], together: _Together):
+        self.savepoints = savepoints
+        self.together = together
+        self.brief_ids: set[int] = set()
+
+    def add(self, brief_ids: set[int]) -> None:
+        self.brief_ids |= brief_ids
+        self.together.brief_ids |= brief_ids
+
+    def __call__(self) -> None:
+        self.together.render()
+
+
+class _Together:
+    """The briefs one transaction made stale (a rolled-back savepoint's
+    too: rendering one more is harmless), rendered once it commits when
+    there are at most RENDERED_AT_COMMIT of them."""
+
+    def __init__(self) -> None:
+        self.brief_ids: set[int] = set()
+        self.done = False
+
+    def render(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        if len(self.brief_ids) <= RENDERED_AT_COMMIT:
+            _render_after(self.brief_ids)
+
+
+def _pending() -> _Pending:
+    """The current savepoint's ``_Pending``, registered if new."""
+    active = frozenset(connection.savepoint_ids)
+    together = None
+    for sids, callback, _ in connection.run_on_commit:
+        if isinstance(callback, _Pending):
+            if sids == active:
+                return callback
+            together = callback.together
+    pending = _Pending(active, together or _Together())
+    transaction.on_commit(pending)
+    return pending
+
+
+def _marked_here() -> set[int]:
+    """The briefs made stale in the current savepoint or those around it:
+    still so, whatever commits or rolls back after."""
+    active = set(connection.savepoint_ids)
+    marked: set[int] = set()
+    for sids, callback, _ in connection.run_on_commit:
+        if isinstance(callback, _Pending) and sids <= active:
+            marked |= callback.brief_ids
+    return marked
+
+
+def _render_after(brief_ids: set[int]) -> None:
+    """Render and store the articles of ``brief_ids`` after a write has
+    committed. A failure is logged, never raised: the write stands, and the
+    page renders the article from the rows meanwhile."""
+    for brief_id in sorted(brief_ids):
+        try:
+            render_stored(brief_id)
+        except DatabaseError:
+            logger.warning(
+                "Could not store the article of brief %s; its page renders it until "
+                "`manage.py render_articles` does.",
+                brief_id,
+                exc_info=True,
+            )
+
+
+def render_stored(brief_id: int) -> bool:
+    """Render brief ``brief_id``'s article and store it, unless a write
+    made it stale since its rows were read. True when stored."""
+    # A row to hold the generation, for a brief that had none.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO briefs_storedarticle (brief_id, generation, format, html, facts) "
+            "SELECT id, 0, '', NULL, NULL FROM briefs_brief WHERE id = %s "
+            "ON CONFLICT (brief_id) DO NOTHING",
+            [brief_id],
+        )
+    # The generation first, then the rows: a write that commits between
+    # them moves the generation on, and the article is not stored.
+    generation = (
+        StoredArticle.objects.filter(brief_id=brief_id)
+        .values_list("generation", flat=True)
+        .first()
+    )
+    brief = (
+        Brief.objects.filter(pk=brief_id)
+        .prefetch_related("sections")
+        .with_authors()
+        .first()
+    )
+    if generation is None or brief is None:
+        return False
+    article = render(brief, tags=tags_of(brief), version=reader_version(brief))
+    stored_now = StoredArticle.objects.filter(
+        brief_id=brief_id, generation=generation
+    ).update(html=article.html, facts=article.facts, format=article_format())
+    # Inside a transaction that made it stale before, the next write in it
+    # must make it stale again.
+    for _, callback, _ in connection.run_on_commit:
+        if isinstance(callback, _Pending):
+            callback.brief_ids.discard(brief_id)
+    return bool(stored_now)
+
+
+def missing() -> Iterable[int]:
+    """The ids of the briefs whose article is not stored in this format."""
+    current = article_format()
+    return (
+        Brief.objects.exclude(
+            pk__in=StoredArticle.objects.filter(
+                html__isnull=False, format=current
+            ).values("brief_id")
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .iterator()
+    )
+
+
+def topics_of(tags: tuple[list[Tag], dict[int, list[Tag]]]) -> list[Tag]:
+    """Every tag of a brief and its sections, ``tags_of``'s, in one list."""
+    brief_tags, section_tags = tags
+    return [*brief_tags, *itertools.chain(*section_tags.values())]
