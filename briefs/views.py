@@ -123,11 +123,12 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A published brief; for staff, any brief, as an unmistakable preview.
 
     Anyone else asking for an unpublished brief gets the same 404 as for a
-    brief that does not exist. The article comes stored with the brief
-    (``briefs.reading.articles``): four queries, the brief with its stored
-    article, its authors, its own and its sections' tags, and related
-    briefs. Without it (not yet rendered again since a write, or a
-    preview), the article is rendered from its rows: three more.
+    brief that does not exist. Its article is stored
+    (``briefs.reading.articles``): four queries, the brief, its stored
+    article, its topics and related briefs. Without it (not yet rendered
+    again since a write, or a preview), the article is rendered from its
+    rows: the brief, its tags, key points, sections, authors, corrections
+    and related briefs.
     """
     brief = _brief_page_query(Brief.objects.published(), slug)
     preview = False
@@ -137,16 +138,18 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     if brief is None:
         raise Http404("No such brief.")
     depends_on(request, f"brief:{brief.pk}")
-    tags = articles.tags_of(brief)
-    topics = brief_topics(articles.topics_of(tags))
     url = absolute_url(request, brief.get_absolute_url())
     # A preview's version links would be 404s (versions are shown only for
     # published briefs), and its next public version is not yet known.
     number = None if preview else articles.reader_version(brief)
     article = None if preview else articles.stored(brief)
     if article is None:
+        tags = articles.tags_of(brief)
+        topics = brief_topics(articles.topics_of(tags))
         article = articles.render(brief, tags=tags, version=number)
-    facts = citation_facts(brief)
+    else:
+        topics = articles.topics(brief)
+    facts = citation_facts(brief, authors=article.author_names)
     response = render(
         request,
         "briefs/brief_detail.html",
@@ -174,6 +177,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
                 description=article.description,
                 headings=article.headings,
                 corrections=article.corrections,
+                authors=article.authors,
                 topics=topics,
                 url=url,
                 version=number,
@@ -187,17 +191,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
-    """The brief at ``slug`` among ``briefs``, with its stored article and
-    its authors, or None.
+    """The brief at ``slug`` among ``briefs``, or None.
 
-    Its sections, key points and corrections are read only when the article
-    is rendered (``articles.render``), and its tags with one plain query
+    Its sections, authors, key points and corrections are read only when its
+    article is not stored (``articles.render``), and its tags with one plain query
     (``articles.tags_of``): a third cheaper than ``with_outline()``'s
     prefetches (taggit's above all) for the same rows.
     """
-    return (
-        briefs.select_related("stored_article").with_authors().filter(slug=slug).first()
-    )
+    return briefs.filter(slug=slug).first()
 
 
 def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:

@@ -195,9 +195,11 @@ PAGES: dict[str, tuple[Address, int]] = {
     # The count, the briefs, their sections, tags and authors; the lead
     # brief's key points.
     "home": (fixed("/"), 6),
-    # The brief, its sections and authors, key points, its own and its
-    # sections' tags (one query), corrections; related briefs.
-    "brief": (first(), 7),
+    # Its article not stored (briefs.reading.articles): the brief, the look
+    # for its stored article, its own and its sections' tags (one query), key
+    # points, sections, authors, corrections; related briefs. Stored:
+    # test_a_brief_page_with_its_article_stored_runs_four_queries.
+    "brief": (first(), 8),
     # The brief; its versions (with their notes), or the one shown.
     "versions": (first("versions/"), 2),
     "version": (first("versions/1/"), 2),
@@ -237,6 +239,17 @@ PAGES: dict[str, tuple[Address, int]] = {
     # authors.
     "api brief": (lambda briefs: f"/api/briefs/{briefs[0].slug}/", 7),
 }
+
+
+def test_a_brief_page_with_its_article_stored_runs_four_queries(client):
+    # The brief, its stored article, its topics, related briefs.
+    counted = []
+    for size in (SMALL, LARGE):
+        briefs = build_site(**size)
+        call_command("render_articles", stdout=io.StringIO())
+        counted.append(count_queries(client, briefs[0].get_absolute_url()))
+    assert [queries for queries, _ in counted] == [4, 4]
+    assert len(counted[1][1]) > len(counted[0][1])
 
 
 def test_public_pages_run_a_fixed_number_of_queries(client):

@@ -5,8 +5,8 @@ contents, sections with their tags, corrections and tags
 (``templates/briefs/brief_article.html``). That part is rendered once, when
 a write that changed it commits, and stored (``StoredArticle``) with the few
 facts the page's metadata needs from the same rows (the description, the
-section headings, the corrections). The page then reads it with the brief,
-in the same query, in place of four queries and most of its template. What
+section headings, the corrections, the authors). The page then reads it with the brief,
+in the same query, in place of five queries and most of its template. What
 depends on other briefs or on the request is still made on every render:
 related briefs, the citation, share links and the page's metadata. The page
 address the article prints (for paper) is put in on each render.
@@ -42,9 +42,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import itertools
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -55,8 +57,17 @@ from django.urls import get_script_prefix
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from briefs.caching import dependencies
 from briefs.caching.pages import release_id
-from briefs.models import Brief, BriefAuthor, Correction, StoredArticle, Tag
+from briefs.models import (
+    CREDITS,
+    Brief,
+    BriefAuthor,
+    Correction,
+    StoredArticle,
+    Tag,
+)
+from briefs.reading.metadata import person_here
 from briefs.reading.related import reading_minutes
 
 logger = logging.getLogger(__name__)
@@ -81,6 +92,8 @@ class Article:
     description: str
     headings: list[str]
     corrections: list[dict]
+    # Its authors, as ``metadata.person_here`` gives them.
+    authors: list[dict]
 
     def at(self, url: str) -> SafeString:
         """The article, printing ``url`` as the page's address."""
@@ -92,7 +105,12 @@ class Article:
             "description": self.description,
             "headings": self.headings,
             "corrections": self.corrections,
+            "authors": self.authors,
         }
+
+    @property
+    def author_names(self) -> list[str]:
+        return [author["name"] for author in self.authors]
 
 
 def article_format() -> str:
@@ -123,15 +141,57 @@ setting_changed.connect(
 
 
 def stored(brief: Brief) -> Article | None:
-    """``brief``'s stored article, when it has one of this format; the brief
-    read with ``select_related("stored_article")``."""
+    """``brief``'s stored article, when it has one of this format; one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT html, facts FROM briefs_storedarticle "
+            "WHERE brief_id = %s AND format = %s AND html IS NOT NULL",
+            [brief.pk, article_format()],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    html, facts = row
+    if isinstance(facts, str):  # SQLite's JSON is text
+        facts = json.loads(facts)
     try:
-        row = brief.stored_article
-    except StoredArticle.DoesNotExist:
+        return Article(html=html, **facts)
+    except TypeError:  # facts of another shape: an article of another release
         return None
-    if row.html is None or row.format != article_format():
-        return None
-    return Article(html=row.html, **row.facts)
+
+
+class Topic(NamedTuple):
+    """A brief's topic as its page uses it: named in its metadata, and
+    counted to choose how related briefs are found."""
+
+    pk: int
+    name: str
+    published_brief_count: int
+    published_section_count: int
+
+
+def topics(brief: Brief) -> list[Topic]:
+    """``brief``'s own and its sections' tags, once each, by name, as
+    ``related.brief_topics`` orders them; one query, and no tags loaded:
+    the page depends on each (``tag:<id>``) all the same."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT id, name, published_brief_count, published_section_count
+            FROM briefs_tag WHERE id IN (
+                SELECT tag_id FROM briefs_taggedbrief WHERE content_object_id = %s
+                UNION
+                SELECT tagged.tag_id FROM briefs_taggedsection tagged
+                JOIN briefs_section section ON section.id = tagged.content_object_id
+                WHERE section.brief_id = %s
+            )
+            ORDER BY id
+            """,
+            [brief.pk, brief.pk],
+        )
+        found = [Topic(*row) for row in cursor.fetchall()]
+    dependencies.record(*(dependencies.tag(topic.pk) for topic in found))
+    return sorted(found, key=lambda topic: (topic.name.casefold(), topic.name))
 
 
 def tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
@@ -178,22 +238,23 @@ def render(
     tags: tuple[list[Tag], dict[int, list[Tag]]],
     version: int | None,
 ) -> Article:
-    """``brief``'s article from its rows: three queries (key points,
-    sections unless prefetched, corrections). ``tags`` are ``tags_of(brief)``;
-    ``version``, the public version the page shows (None for a preview).
-    Prefetch the authors with ``with_authors()``."""
+    """``brief``'s article from its rows: four queries (key points, and its
+    sections and authors unless prefetched, and corrections). ``tags`` are
+    ``tags_of(brief)``; ``version``, the public version the page shows
+    (None for a preview)."""
     brief_tags, section_tags = tags
     key_points = list(brief.key_points.all())
-    # Held on the brief: its description reads them too.
-    prefetch_related_objects([brief], "sections")
+    # Held on the brief: its description and byline read them too.
+    prefetch_related_objects([brief], "sections", CREDITS)
     sections = list(brief.sections.all())
+    authors = brief.author_list
     # Oldest first: the record reads in order.
     notes = list(brief.corrections.order_by("created_at", "pk"))
     html = render_to_string(
         TEMPLATE,
         {
             "brief": brief,
-            "authors": brief.author_list,
+            "authors": authors,
             "key_points": key_points,
             "brief_tags": brief_tags,
             # Each section with its tags.
@@ -221,6 +282,7 @@ def render(
             for note in notes
             if note.kind == Correction.Kind.CORRECTION
         ],
+        authors=[person_here(author) for author in authors],
     )
 
 

@@ -472,13 +472,16 @@ def cite(
     }
 
 
-def citation_facts(brief: Brief) -> dict:
+def citation_facts(brief: Brief, *, authors: list[str] | None = None) -> dict:
     """``cite``'s arguments but the address (and version) for ``brief`` as
-    it is now: the current public version's text is the brief's. Prefetch
-    its authors with ``with_authors()``."""
+    it is now: the current public version's text is the brief's. The
+    authors' names are ``authors`` when given, else the brief's: prefetch
+    them with ``with_authors()``."""
+    if authors is None:
+        authors = [author.name for author in brief.author_list]
     return {
         "title": brief.title,
-        "authors": [author.name for author in brief.author_list],
+        "authors": authors,
         "byline": brief.byline,
         "slug": brief.slug,
         "published": brief.published_at,

@@ -97,6 +97,7 @@ def brief_structured_data(
     description: str,
     headings: list[str],
     corrections: list[dict],
+    authors: list[dict],
     topics: list[Tag],
     url: str,
     version: int | None = None,
@@ -106,7 +107,8 @@ def brief_structured_data(
     ``dateModified`` is the latest update or correction (else publication),
     never the last save: a minor edit is not news. ``headings`` are its
     sections' headings; ``corrections``, its corrections (``text`` and
-    ``datePublished``), each of which becomes a ``correction``.
+    ``datePublished``), each of which becomes a ``correction``; ``authors``,
+    its authors as ``person_here`` gives them. ``topics`` have a ``name``.
     ``version`` is the current public version (None for a preview).
     ``description`` is ``brief.description``, which the page has already
     worked out (from the opening paragraph when there is no summary).
@@ -156,9 +158,11 @@ def brief_structured_data(
         ]
     if brief.dateline:
         data["dateline"] = brief.dateline
-    authors = brief.author_list
     if authors:
-        data["author"] = [person(request, author) for author in authors]
+        data["author"] = [
+            {**author, "url": absolute_url(request, author["url"])}
+            for author in authors
+        ]
     elif brief.byline:
         data["author"] = {"@type": "Person", "name": brief.byline}
     if brief.source_url:
@@ -169,11 +173,16 @@ def brief_structured_data(
 def person(request: HttpRequest, author: Author) -> dict:
     """schema.org Person for ``author``: their page here, and their own web
     page and ORCID iD as the same person elsewhere."""
-    data = {
-        "@type": "Person",
-        "name": author.name,
-        "url": absolute_url(request, author.get_absolute_url()),
-    }
+    data = person_here(author)
+    data["url"] = absolute_url(request, data["url"])
+    return data
+
+
+def person_here(author: Author) -> dict:
+    """``person`` with the path of the author's page for its address (a
+    brief's stored article keeps it so; ``brief_structured_data`` makes it
+    absolute)."""
+    data = {"@type": "Person", "name": author.name, "url": author.get_absolute_url()}
     if author.role:
         data["jobTitle"] = author.role
     same_as = [link for link in (author.url, author.orcid_url) if link]
