@@ -1281,7 +1281,9 @@ class StoredArticle(models.Model):
     generation = models.PositiveBigIntegerField(default=0)
     format = models.CharField(max_length=64, blank=True)
     html = models.TextField(null=True)
-    facts = models.JSONField(null=True)
+    # JSON, as text: kept as written, keys in their order (jsonb sorts them,
+    # and the page's structured data would change with the database).
+    facts = models.TextField(null=True)
 
     def __str__(self) -> str:
         return f"article of brief {self.brief_id}"

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
                 ('generation', models.PositiveBigIntegerField(default=0)),
                 ('format', models.CharField(blank=True, max_length=64)),
                 ('html', models.TextField(null=True)),
-                ('facts', models.JSONField(null=True)),
+                ('facts', models.TextField(null=True)),
             ],
         ),
     ]

@@ -152,11 +152,9 @@ def stored(brief: Brief) -> Article | None:
     if row is None:
         return None
     html, facts = row
-    if isinstance(facts, str):  # SQLite's JSON is text
-        facts = json.loads(facts)
     try:
-        return Article(html=html, **facts)
-    except TypeError:  # facts of another shape: an article of another release
+        return Article(html=html, **json.loads(facts))
+    except (TypeError, ValueError):  # facts of another shape: another release's
         return None
 
 
@@ -482,7 +480,11 @@ def render_stored(brief_id: int) -> bool:
     article = render(brief, tags=tags_of(brief), version=reader_version(brief))
     stored_now = StoredArticle.objects.filter(
         brief_id=brief_id, generation=generation
-    ).update(html=article.html, facts=article.facts, format=article_format())
+    ).update(
+        html=article.html,
+        facts=json.dumps(article.facts, ensure_ascii=False),
+        format=article_format(),
+    )
     # Inside a transaction that made it stale before, the next write in it
     # must make it stale again.
     for _, callback, _ in connection.run_on_commit:
