@@ -37,6 +37,7 @@ run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	$(BIN)/python manage.py import_seeds || echo "Some seed files failed to import; see the lines above."
+	$(BIN)/python manage.py render_articles
 	$(BIN)/python manage.py ensure_dev_accounts $(if $(ADMIN),--admin)
 	@echo "Public site: http://$(HOST):$(PORT)/"
 	@echo "Editor admin: http://$(HOST):$(PORT)/admin/"
@@ -46,6 +47,7 @@ run: install
 serve: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	$(BIN)/python manage.py render_articles
 	$(BIN)/gunicorn -c newsroom/gunicorn.conf.py
 
 # Django's system checks and the migrations check are tests of the suite

@@ -3,7 +3,10 @@
 Server-side time per request for the seed brief's page: Django's test client
 in process, DEBUG off, no page cache (a dummy cache backend, as in
 ``bench_scaling``), on a throw-away SQLite database with the seeds imported,
-then again with 200 briefs in it. The other 199 are copies of the seed brief
+then again with 200 briefs in it. Every brief's article is stored
+(``render_articles``, as a save stores its own); the page with its article
+not stored, as after a large write until ``render_articles`` runs, is timed
+too. The other 199 are copies of the seed brief
 written with bulk inserts, with its key points, sections and tags, so every
 one shares all of its topics: related briefs then rank a full window of
 candidates, the most work that part of the page can be given.
@@ -205,7 +208,7 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
     from django.db import connection
     from django.test import Client
 
-    from briefs.models import Brief
+    from briefs.models import Brief, StoredArticle
 
     call_command("migrate", verbosity=0)
     call_command("import_seeds", stdout=io.StringIO())
@@ -218,6 +221,8 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
     try:
         for label, total in (("seeds only", Brief.objects.count()), ("", BRIEFS)):
             copy_brief(seed, total - Brief.objects.count())
+            # As after any import: every brief's article stored.
+            call_command("render_articles", stdout=io.StringIO())
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
             if peer:
@@ -229,7 +234,12 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
                 ours = (ours[0] + wall, ours[1] + cpu, size)
                 if peer:
                     theirs.append(peer.time(per_round))  # the round's medians
-            results[label] = (ours, theirs)
+            # The article not stored, as after a write of more briefs than
+            # are rendered at its commit, until render_articles runs.
+            StoredArticle.objects.update(html=None)
+            unstored = time_page(client, path, per_round * ROUNDS)[0]
+            call_command("render_articles", stdout=io.StringIO())
+            results[label] = (ours, theirs, unstored)
     finally:
         if peer:
             peer.close()
@@ -238,7 +248,7 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
         f"the seed brief's page, uncached: server-side time per request, median "
         f"of {per_round * ROUNDS} in {ROUNDS} rounds; SQLite, DEBUG off"
     )
-    for label, (ours, theirs) in results.items():
+    for label, (ours, theirs, unstored) in results.items():
         ms = statistics.median(ours[0]) * 1000
         if theirs:
             # The rounds are the same size: the median of their medians.
@@ -257,6 +267,11 @@ def run(workdir: Path, requests: int, profile: bool) -> None:
             f"{label:<12}{ms:>7.2f} ms ({statistics.median(ours[1]) * 1000:.2f} ms CPU, "
             f"{ours[2]:,} bytes)  {reference}  {peer_ms / ms:.2f}x its rate, "
             f"aim {AIM:g}x {'met' if peer_ms / ms >= AIM else 'NOT met'}"
+        )
+        unstored_ms = statistics.median(unstored) * 1000
+        print(
+            f"{'':<12}article not stored: {unstored_ms:.2f} ms, "
+            f"{peer_ms / unstored_ms:.2f}x the peer's rate"
         )
     if profile:
         print_profile(client, path, requests)
