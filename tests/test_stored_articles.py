@@ -5,6 +5,7 @@ stored from rows read before one."""
 from __future__ import annotations
 
 import io
+import logging
 
 import pytest
 from django.core.management import call_command
@@ -336,3 +337,27 @@ def test_an_editors_save_in_the_admin_is_stored_at_once(
 
     assert "with a new title" in stored(brief).html
     assert b"with a new title" in page(client, brief)
+
+
+def test_a_failure_to_store_after_the_commit_leaves_the_save_and_says_so(
+    client, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    brief = published_brief(title="Border trade reopens")
+    articles.render_stored(brief.pk)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the template is broken")
+
+    monkeypatch.setattr(articles, "render", broken)
+    with (
+        caplog.at_level(logging.ERROR, logger="briefs.reading.articles"),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+    ):
+        _saved_brief(brief)
+
+    assert Brief.objects.get(pk=brief.pk).title == "Border trade reopens in July"
+    assert stored(brief).html is None
+    assert f"Could not store the article of brief {brief.pk}" in caplog.text
+    monkeypatch.undo()
+    assert b"Border trade reopens in July" in page(client, brief)

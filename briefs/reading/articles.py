@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import DatabaseError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -437,13 +437,14 @@ def _marked_here() -> set[int]:
 
 def _render_after(brief_ids: set[int]) -> None:
     """Render and store the articles of ``brief_ids`` after a write has
-    committed. A failure is logged, never raised: the write stands, and the
-    page renders the article from the rows meanwhile."""
+    committed. A failure is logged, never raised: the write stands (an
+    editor must not be told it failed), and the page renders the article
+    from the rows meanwhile."""
     for brief_id in sorted(brief_ids):
         try:
             render_stored(brief_id)
-        except DatabaseError:
-            logger.warning(
+        except Exception:
+            logger.error(
                 "Could not store the article of brief %s; its page renders it until "
                 "`manage.py render_articles` does.",
                 brief_id,
