@@ -10,7 +10,7 @@ import reversion
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     Case,
     Count,
@@ -741,13 +741,18 @@ class Brief(models.Model):
         images = update_fields is None or "lead_image" in update_fields
         new = self.pk is None
         changed = images and not new and lead_images.update_renditions(self)
-        super().save(*args, **kwargs)
         if images and new and self.lead_image:
-            # Renditions are filed under the brief's id, which it has only now.
-            changed = lead_images.update_renditions(self)
-            Brief.objects.filter(pk=self.pk).update(
-                lead_image_renditions=self.lead_image_renditions
-            )
+            # Renditions are filed under the brief's id, which it has only
+            # now. One transaction: the brief's stored article, made stale
+            # by the save, is rendered again only once they are written too.
+            with transaction.atomic():
+                super().save(*args, **kwargs)
+                changed = lead_images.update_renditions(self)
+                Brief.objects.filter(pk=self.pk).update(
+                    lead_image_renditions=self.lead_image_renditions
+                )
+        else:
+            super().save(*args, **kwargs)
         if changed:
             lead_images.sweep_after_commit(self)
 

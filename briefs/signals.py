@@ -194,6 +194,8 @@ def author_changed(sender, instance: Author, **kwargs) -> None:
 
 
 def credit_changed(sender, instance: BriefAuthor, **kwargs) -> None:
+    # The author stays as the brief's article is rendered with them.
+    articles.hold_authors([instance.author_id])
     caching.content_changed(
         {
             dependencies.brief(instance.brief_id),

@@ -361,3 +361,115 @@ def test_a_failure_to_store_after_the_commit_leaves_the_save_and_says_so(
     assert f"Could not store the article of brief {brief.pk}" in caplog.text
     monkeypatch.undo()
     assert b"Border trade reopens in July" in page(client, brief)
+
+
+def test_a_cached_page_with_a_stored_article_goes_when_its_author_changes(
+    client, django_capture_on_commit_callbacks
+):
+    brief = rich_brief()
+    articles.render_stored(brief.pk)
+    url = brief.get_absolute_url()
+    client.get(url)
+    assert client.get(url)["X-Cache"] == "hit"
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _renamed_author(brief)
+
+    response = client.get(url)
+    assert response["X-Cache"] != "hit"
+    assert b"Ana Renamed" in response.content
+
+
+def test_a_write_to_every_article_gives_every_brief_a_stale_row():
+    with_row, without_row = published_brief(), published_brief()
+    articles.render_stored(with_row.pk)
+    StoredArticle.objects.filter(brief=without_row).delete()
+
+    caching.content_changed()
+
+    rows = {row.brief_id: row for row in StoredArticle.objects.all()}
+    assert set(rows) == {with_row.pk, without_row.pk}
+    assert all(row.html is None and row.generation >= 1 for row in rows.values())
+
+
+def test_a_popular_tag_renamed_makes_every_one_of_its_articles_stale_at_once(
+    django_capture_on_commit_callbacks,
+):
+    many = articles.RENDERED_AT_COMMIT + 2
+    carriers = [
+        published_brief(sections=(("", "Text.", ("Borders",)),))
+        for _ in range(many // 2)
+    ] + [published_brief(tags=("Borders",)) for _ in range(many - many // 2)]
+    bystander = published_brief(tags=("Customs",))
+    for brief in [*carriers, bystander]:
+        articles.render_stored(brief.pk)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        tag = Tag.objects.get(name="Borders")
+        tag.name = "Frontiers"
+        tag.save()
+
+    marks = [
+        q
+        for q in queries.captured_queries
+        if "INSERT INTO briefs_storedarticle" in q["sql"]
+    ]
+    assert len(marks) == 1
+    assert not StoredArticle.objects.filter(
+        brief__in=carriers, html__isnull=False
+    ).exists()
+    assert stored(bystander).html is not None
+
+
+def test_a_deleted_brief_has_no_article_to_store():
+    brief = published_brief()
+    brief_id = brief.pk
+    brief.delete()
+    assert not articles.render_stored(brief_id)
+    assert not StoredArticle.objects.exists()
+
+
+def test_the_storage_settings_make_another_format(settings):
+    before = articles.article_format()
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {"base_url": "https://media.example.org/"},
+        },
+    }
+    assert articles.article_format() != before
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only; run with make test-postgres",
+)
+def test_a_credit_holds_its_author_until_it_commits():
+    import psycopg
+
+    author = make_author("Ana Analyst")
+    # A draft: crediting a published brief moves the author's stored count,
+    # which holds their row anyway.
+    brief = draft_brief(title="Border trade reopens")
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    with (
+        transaction.atomic(),
+        psycopg.connect(**params, autocommit=True) as other,
+    ):
+        BriefAuthor.objects.create(brief=brief, author=author, position=0)
+        other.execute("SET lock_timeout = '200ms'")
+        # A change to the author waits: the brief's article, rendered after
+        # the credit commits, could otherwise read them as they were.
+        with pytest.raises(psycopg.errors.LockNotAvailable):
+            # The role: no unique index has it, so nothing else would wait.
+            other.execute(
+                "UPDATE briefs_author SET role = 'Director' WHERE id = %s",
+                [author.pk],
+            )

@@ -73,6 +73,7 @@ from briefs.models import (
     now_to_the_second,
     unique_anchor,
 )
+from briefs.reading import articles
 from briefs.tag_counts import lock_counts
 from briefs.tagging.tagger import Tagger, section_text
 from briefs.tagging.vocabulary import (
@@ -1250,6 +1251,8 @@ def _credit(items: Sequence[tuple[Brief, Sequence[str]]]) -> list[list[BriefAuth
     for author in rows:
         if author.name.casefold() in wanted:
             authors.setdefault(author.name.casefold(), author)
+    # The authors stay as the briefs' articles are rendered with them.
+    articles.hold_authors([author.pk for author in authors.values()])
     new = [key for key in wanted if key not in authors]
     slugs = _numbered([bases[key] for key in new], {author.slug for author in rows})
     authors.update(

@@ -32,9 +32,9 @@ How it stays right:
   ``manage.py render_articles`` renders every article missing or stale
   (after an import, a tag's rename, a new release).
 - **One release.** An article's ``format`` names the release and settings it
-  was rendered with (``release_id``, the NEWSROOM_*, STATIC* and MEDIA*
-  settings, the time zone, the language and the script prefix); a page
-  shows only an article of its own format.
+  was rendered with (``release_id``, the NEWSROOM_*, STATIC*, MEDIA*,
+  STORAGES and AWS_* settings, the time zone, the language and the script
+  prefix); a page shows only an article of its own format.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -62,7 +62,6 @@ from briefs.caching.pages import release_id
 from briefs.models import (
     CREDITS,
     Brief,
-    BriefAuthor,
     Correction,
     StoredArticle,
     Tag,
@@ -77,6 +76,9 @@ TEMPLATE = "briefs/brief_article.html"
 # rendered again at once; after a larger one (an import, a tag's rename),
 # by ``manage.py render_articles``.
 RENDERED_AT_COMMIT = 4
+# Ids to a statement when articles are made stale by id (bind parameters
+# are limited: 65,535 on PostgreSQL).
+MARKED_AT_ONCE = 1000
 # Where the article prints the page's address: an HTML comment, which no
 # escaped text or rendered Markdown (raw HTML off) can contain, and which
 # comes before any of them.
@@ -92,8 +94,9 @@ class Article:
     description: str
     headings: list[str]
     corrections: list[dict]
-    # Its authors, as ``metadata.person_here`` gives them.
+    # Its authors, as ``metadata.person_here`` gives them, and their ids.
     authors: list[dict]
+    author_ids: list[int]
 
     def at(self, url: str) -> SafeString:
         """The article, printing ``url`` as the page's address."""
@@ -106,6 +109,7 @@ class Article:
             "headings": self.headings,
             "corrections": self.corrections,
             "authors": self.authors,
+            "author_ids": self.author_ids,
         }
 
     @property
@@ -121,12 +125,13 @@ def article_format() -> str:
 @functools.cache
 def _format(script_prefix: str) -> str:
     """The release (its files, once per process), the settings an article
-    may show (read again when a test changes one) and ``script_prefix``."""
+    may show (read again when a test changes one: the storage settings
+    among them, which make the lead image's addresses) and ``script_prefix``."""
     names = sorted(
         name
         for name in dir(settings)
-        if name.startswith(("NEWSROOM_", "STATIC", "MEDIA"))
-        or name in ("TIME_ZONE", "USE_TZ", "LANGUAGE_CODE")
+        if name.startswith(("NEWSROOM_", "STATIC", "MEDIA", "AWS_"))
+        or name in ("TIME_ZONE", "USE_TZ", "LANGUAGE_CODE", "STORAGES")
     )
     identity = [release_id(), script_prefix]
     identity += [f"{name}={getattr(settings, name)!r}" for name in names]
@@ -141,7 +146,9 @@ setting_changed.connect(
 
 
 def stored(brief: Brief) -> Article | None:
-    """``brief``'s stored article, when it has one of this format; one query."""
+    """``brief``'s stored article, when it has one of this format; one query.
+    The page being rendered depends on its authors (``author:<id>``), as if
+    it had loaded them."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT html, facts FROM briefs_storedarticle "
@@ -153,9 +160,12 @@ def stored(brief: Brief) -> Article | None:
         return None
     html, facts = row
     try:
-        return Article(html=html, **json.loads(facts))
+        article = Article(html=html, **json.loads(facts))
     except (TypeError, ValueError):  # facts of another shape: another release's
         return None
+    # The page shows its authors, though it loads none of them.
+    dependencies.record(*(dependencies.author(pk) for pk in article.author_ids))
+    return article
 
 
 class Topic(NamedTuple):
@@ -281,6 +291,7 @@ def render(
             if note.kind == Correction.Kind.CORRECTION
         ],
         authors=[person_here(author) for author in authors],
+        author_ids=[author.pk for author in authors],
     )
 
 
@@ -298,10 +309,10 @@ def stale(names: Iterable[str] | None) -> None:
     transaction, and render the articles of a few named briefs again once
     it commits. Called by ``briefs.caching.content_changed``."""
     if names is None:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE briefs_storedarticle SET html = NULL, generation = generation + 1"
-            )
+        # A row for every brief, those without one too: a rendering under
+        # way for one of them would otherwise store what it read before
+        # this write (its first INSERT waits for this one's instead).
+        _mark_stale_where("1 = 1", [])
         return
     brief_ids: set[int] = set()
     author_ids: list[int] = []
@@ -312,10 +323,10 @@ def stale(names: Iterable[str] | None) -> None:
         elif kind == "author":
             author_ids.append(int(pk))
     if author_ids:
-        brief_ids.update(
-            BriefAuthor.objects.filter(author_id__in=author_ids).values_list(
-                "brief_id", flat=True
-            )
+        _stale_among(
+            "SELECT brief_id FROM briefs_briefauthor "
+            f"WHERE author_id IN ({', '.join(['%s'] * len(author_ids))})",
+            author_ids,
         )
     briefs_stale(brief_ids)
 
@@ -330,9 +341,48 @@ def deleted(brief_id: int) -> None:
 def tag_stale(tag_pk: int) -> None:
     """Make stale the articles of the briefs that show tag ``tag_pk``: its
     name or address changed."""
-    briefs_stale(
-        set(Brief.objects.tagged([tag_pk]).values_list("pk", flat=True).order_by())
+    _stale_among(
+        """
+        SELECT content_object_id FROM briefs_taggedbrief WHERE tag_id = %s
+        UNION
+        SELECT section.brief_id FROM briefs_taggedsection tagged
+        JOIN briefs_section section ON section.id = tagged.content_object_id
+        WHERE tagged.tag_id = %s
+        """,
+        [tag_pk, tag_pk],
     )
+
+
+def hold_authors(author_ids: list[int]) -> None:
+    """Keep ``author_ids`` from changing until the current transaction,
+    which credits them, commits (PostgreSQL; SQLite has one writer anyway).
+
+    A change to an author makes stale the articles of the briefs it finds
+    crediting them: a credit not yet committed is not among them, and the
+    rendering after its commit could read the author as they were. With
+    the rows held, the change waits for the credit, or the credit for the
+    change."""
+    if author_ids and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM briefs_author "
+                f"WHERE id IN ({', '.join(['%s'] * len(author_ids))}) FOR SHARE",
+                list(author_ids),
+            )
+
+
+def _stale_among(brief_ids_sql: str, params: list) -> None:
+    """Make stale the articles of the briefs ``brief_ids_sql`` lists: by
+    their ids, to be rendered again at the commit, when they are few;
+    otherwise in one statement, however many (a popular tag's)."""
+    limit = RENDERED_AT_COMMIT + 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"{brief_ids_sql} LIMIT {limit}", params)
+        found = {row[0] for row in cursor.fetchall()}
+    if len(found) < limit:
+        briefs_stale(found)
+    else:
+        _mark_stale_where(f"id IN ({brief_ids_sql})", params)
 
 
 def briefs_stale(brief_ids: set[int]) -> None:
@@ -353,20 +403,25 @@ def briefs_stale(brief_ids: set[int]) -> None:
 
 
 def _mark_stale(brief_ids: set[int]) -> None:
-    """Every one of ``brief_ids`` that exists gets a row whose HTML is gone
-    and whose generation has moved on. Ids of briefs deleted meanwhile are
-    left out (``FROM briefs_brief``)."""
     ids = sorted(brief_ids)
+    for start in range(0, len(ids), MARKED_AT_ONCE):
+        chunk = ids[start : start + MARKED_AT_ONCE]
+        _mark_stale_where(f"id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+
+
+def _mark_stale_where(condition: str, params: list) -> None:
+    """Every brief that meets ``condition`` gets a row whose HTML is gone
+    and whose generation has moved on. Briefs deleted meanwhile are left
+    out (``FROM briefs_brief``)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO briefs_storedarticle (brief_id, generation, format, html, facts)
-            SELECT id, 1, '', NULL, NULL FROM briefs_brief
-            WHERE id IN ({", ".join(["%s"] * len(ids))})
+            SELECT id, 1, '', NULL, NULL FROM briefs_brief WHERE {condition}
             ON CONFLICT (brief_id) DO UPDATE
             SET html = NULL, generation = briefs_storedarticle.generation + 1
             """,
-            ids,
+            params,
         )
 
 
@@ -455,14 +510,20 @@ def _render_after(brief_ids: set[int]) -> None:
 def render_stored(brief_id: int) -> bool:
     """Render brief ``brief_id``'s article and store it, unless a write
     made it stale since its rows were read. True when stored."""
-    # A row to hold the generation, for a brief that had none.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO briefs_storedarticle (brief_id, generation, format, html, facts) "
-            "SELECT id, 0, '', NULL, NULL FROM briefs_brief WHERE id = %s "
-            "ON CONFLICT (brief_id) DO NOTHING",
-            [brief_id],
-        )
+    # A row to hold the generation, for a brief that had none. A brief
+    # deleted meanwhile fails the row's foreign key (PostgreSQL), or is
+    # not found: either way there is nothing to store.
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO briefs_storedarticle "
+                "(brief_id, generation, format, html, facts) "
+                "SELECT id, 0, '', NULL, NULL FROM briefs_brief WHERE id = %s "
+                "ON CONFLICT (brief_id) DO NOTHING",
+                [brief_id],
+            )
+    except IntegrityError:
+        return False
     # The generation first, then the rows: a write that commits between
     # them moves the generation on, and the article is not stored.
     generation = (
