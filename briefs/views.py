@@ -125,10 +125,11 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     Anyone else asking for an unpublished brief gets the same 404 as for a
     brief that does not exist. Its article is stored
     (``briefs.reading.articles``): four queries, the brief, its stored
-    article, its topics and related briefs. Without it (not yet rendered
+    article, its topics and related briefs. Without it (not yet stored
     again since a write, or a preview), the article is rendered from its
-    rows: the brief, its tags, key points, sections, authors, corrections
-    and related briefs.
+    rows: eight, the brief, the look for a stored article (none for a
+    preview), its tags, key points, sections, authors and corrections, and
+    related briefs.
     """
     brief = _brief_page_query(Brief.objects.published(), slug)
     preview = False
@@ -191,13 +192,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
-    """The brief at ``slug`` among ``briefs``, or None.
-
-    Its sections, authors, key points and corrections are read only when its
-    article is not stored (``articles.render``), and its tags with one plain query
-    (``articles.tags_of``): a third cheaper than ``with_outline()``'s
-    prefetches (taggit's above all) for the same rows.
-    """
+    """The brief at ``slug`` among ``briefs``, or None."""
     return briefs.filter(slug=slug).first()
 
 

@@ -69,10 +69,13 @@ __all__ = [
 ]
 
 
-def content_changed(names: Iterable[str] | None = None) -> None:
+def content_changed(
+    names: Iterable[str] | None = None, *, articles_shown: bool = True
+) -> None:
     """Drop the cached pages that show any of ``names`` (None: every page),
     and make stale the stored articles that show them
-    (``briefs.reading.articles.stale``).
+    (``briefs.reading.articles.stale``) unless ``articles_shown`` is False:
+    a writer that made the articles it changed stale by name already.
 
     Call after any write readers could see. Safe anywhere: inside a
     transaction the pages are dropped now and again once it commits (once
@@ -82,7 +85,8 @@ def content_changed(names: Iterable[str] | None = None) -> None:
     """
     names = widened(names)
     # The stored articles first: in the write's own transaction.
-    articles.stale(names)
+    if articles_shown:
+        articles.stale(names)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _invalidate(names, insist=True)

@@ -5,8 +5,8 @@ contents, sections with their tags, corrections and tags
 (``templates/briefs/brief_article.html``). That part is rendered once, when
 a write that changed it commits, and stored (``StoredArticle``) with the few
 facts the page's metadata needs from the same rows (the description, the
-section headings, the corrections, the authors). The page then reads it with the brief,
-in the same query, in place of five queries and most of its template. What
+section headings, the corrections, the authors). The page then reads it
+(one small query) in place of six queries and most of its template. What
 depends on other briefs or on the request is still made on every render:
 related briefs, the citation, share links and the page's metadata. The page
 address the article prints (for paper) is put in on each render.
@@ -46,7 +46,6 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -66,8 +65,8 @@ from briefs.models import (
     StoredArticle,
     Tag,
 )
-from briefs.reading.metadata import person_here
-from briefs.reading.related import reading_minutes
+from briefs.reading.metadata import person_with_path
+from briefs.reading.related import Topic, by_name, reading_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +93,7 @@ class Article:
     description: str
     headings: list[str]
     corrections: list[dict]
-    # Its authors, as ``metadata.person_here`` gives them, and their ids.
+    # Its authors, as ``metadata.person_with_path`` gives them, and their ids.
     authors: list[dict]
     author_ids: list[int]
 
@@ -146,9 +145,10 @@ setting_changed.connect(
 
 
 def stored(brief: Brief) -> Article | None:
-    """``brief``'s stored article, when it has one of this format; one query.
-    The page being rendered depends on its authors (``author:<id>``), as if
-    it had loaded them."""
+    """``brief``'s stored article, when it has one of this format; one query,
+    of our own SQL (the ORM took ten times as long to build it as the
+    database to answer). The page being rendered depends on its authors
+    (``author:<id>``), as if it had loaded them."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT html, facts FROM briefs_storedarticle "
@@ -168,19 +168,9 @@ def stored(brief: Brief) -> Article | None:
     return article
 
 
-class Topic(NamedTuple):
-    """A brief's topic as its page uses it: named in its metadata, and
-    counted to choose how related briefs are found."""
-
-    pk: int
-    name: str
-    published_brief_count: int
-    published_section_count: int
-
-
 def topics(brief: Brief) -> list[Topic]:
     """``brief``'s own and its sections' tags, once each, by name, as
-    ``related.brief_topics`` orders them; one query, and no tags loaded:
+    ``related.brief_topics`` gives them; one query, and no tags loaded:
     the page depends on each (``tag:<id>``) all the same."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -199,7 +189,7 @@ def topics(brief: Brief) -> list[Topic]:
         )
         found = [Topic(*row) for row in cursor.fetchall()]
     dependencies.record(*(dependencies.tag(topic.pk) for topic in found))
-    return sorted(found, key=lambda topic: (topic.name.casefold(), topic.name))
+    return sorted(found, key=by_name)
 
 
 def tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
@@ -290,7 +280,7 @@ def render(
             for note in notes
             if note.kind == Correction.Kind.CORRECTION
         ],
-        authors=[person_here(author) for author in authors],
+        authors=[person_with_path(author) for author in authors],
         author_ids=[author.pk for author in authors],
     )
 
@@ -423,6 +413,13 @@ def _mark_stale_where(condition: str, params: list) -> None:
             """,
             params,
         )
+
+
+# The memory of which briefs a transaction made stale lives in the commit
+# callbacks Django keeps for it (``connection.run_on_commit``, a list of
+# (savepoint ids, callback, robust) that Django trims when a savepoint rolls
+# back), as the page cache's does (``briefs.caching._AtCommit``): Django's
+# own record of what still stands, not one of ours to keep in step with it.
 
 
 class _Pending:

@@ -3,6 +3,7 @@ absolute addresses, schema.org structured data and share links."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from urllib.parse import quote, urlencode
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.urls import reverse
 
 from briefs.images.lead import DEFAULT_IMAGE, PUBLISHER_LOGO, StaticImage
 from briefs.models import Author, Brief, Tag
+from briefs.reading.related import Topic
 
 
 def absolute_url(request: HttpRequest, path: str) -> str:
@@ -98,7 +100,7 @@ def brief_structured_data(
     headings: list[str],
     corrections: list[dict],
     authors: list[dict],
-    topics: list[Tag],
+    topics: Sequence[Tag | Topic],
     url: str,
     version: int | None = None,
 ) -> dict:
@@ -108,7 +110,7 @@ def brief_structured_data(
     never the last save: a minor edit is not news. ``headings`` are its
     sections' headings; ``corrections``, its corrections (``text`` and
     ``datePublished``), each of which becomes a ``correction``; ``authors``,
-    its authors as ``person_here`` gives them. ``topics`` have a ``name``.
+    its authors as ``person_with_path`` gives them. ``topics`` have a ``name``.
     ``version`` is the current public version (None for a preview).
     ``description`` is ``brief.description``, which the page has already
     worked out (from the opening paragraph when there is no summary).
@@ -173,12 +175,12 @@ def brief_structured_data(
 def person(request: HttpRequest, author: Author) -> dict:
     """schema.org Person for ``author``: their page here, and their own web
     page and ORCID iD as the same person elsewhere."""
-    data = person_here(author)
+    data = person_with_path(author)
     data["url"] = absolute_url(request, data["url"])
     return data
 
 
-def person_here(author: Author) -> dict:
+def person_with_path(author: Author) -> dict:
     """``person`` with the path of the author's page for its address (a
     brief's stored article keeps it so; ``brief_structured_data`` makes it
     absolute)."""

@@ -4,7 +4,8 @@ published briefs that share them, and its reading time."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
@@ -14,10 +15,8 @@ from briefs.models import Brief, KeyPoint, Section, Tag
 RELATED_BRIEFS = 4
 # Related briefs are chosen among this many of the newest that share a tag,
 # so the brief page costs the same however many briefs carry its tags.
-# Ranking reads every candidate's tag rows and its sections': with 200
-# briefs sharing every topic, 100 candidates took 0.55 ms of the page's
-# 3.6, and 50 take half that; 50 is still two weeks of a desk's briefs on a
-# topic at four a day.
+# Ranking reads every candidate's tag rows, and its sections': the fewer,
+# the cheaper; fifty is two weeks of a desk's briefs on a topic at four a day.
 RELATED_CANDIDATES = 50
 # Topics used at most this many times in all (their stored counts) are looked
 # up from their own tag rows; commoner ones by reading the newest briefs,
@@ -29,10 +28,26 @@ WORDS_PER_MINUTE = 220
 _WORD = re.compile(r"\w+(?:['’.-]\w+)*")
 
 
+class Topic(NamedTuple):
+    """A brief's topic as its page uses it, without loading its tag: named
+    in the page's metadata, and counted to choose how related briefs are
+    found (``briefs.reading.articles.topics``)."""
+
+    pk: int
+    name: str
+    published_brief_count: int
+    published_section_count: int
+
+
+def by_name(topic: Tag | Topic) -> tuple[str, str]:
+    """The order topics are shown and kept in."""
+    return topic.name.casefold(), topic.name
+
+
 def brief_topics(tags: Iterable[Tag]) -> list[Tag]:
     """``tags`` (a brief's own and its sections'), once each, by name."""
     unique = {tag.pk: tag for tag in tags}
-    return sorted(unique.values(), key=lambda tag: (tag.name.casefold(), tag.name))
+    return sorted(unique.values(), key=by_name)
 
 
 def reading_minutes(
@@ -45,7 +60,7 @@ def reading_minutes(
     return max(1, round(words / WORDS_PER_MINUTE))
 
 
-def related_briefs(brief: Brief, topics: list[Tag]) -> list[Brief]:
+def related_briefs(brief: Brief, topics: Sequence[Tag | Topic]) -> list[Brief]:
     """Other published briefs that share the most of ``topics``, then the newest.
 
     Chosen among the RELATED_CANDIDATES newest briefs that share any of

@@ -84,7 +84,9 @@ def merge_tags(*, sources: Iterable[Tag], target: Tag) -> MergeResult:
         # The rows left on the sources would repeat a tag on their item: they
         # go with the sources.
         _, deleted = Tag.objects.filter(pk__in=source_ids).delete()
-        caching.content_changed()
+        # Every page, but not every stored article: the articles that showed
+        # the sources are their briefs', made stale by name when touched.
+        caching.content_changed(articles_shown=False)
     return MergeResult(
         target=target,
         merged=tuple(tag.name for tag in sources),
