@@ -418,18 +418,27 @@ def test_a_popular_tag_renamed_makes_every_one_of_its_articles_stale_at_once(
         tag.name = "Frontiers"
         tag.save()
 
-    marks = [
-        q
-        for q in queries.captured_queries
-        if "INSERT INTO briefs_storedarticle" in q["sql"]
+    assert_made_stale_in_one_statement(
+        queries, finding_them_in="briefs_taggedbrief", stale=carriers, kept=bystander
+    )
+
+
+def assert_made_stale_in_one_statement(
+    queries, *, finding_them_in: str, stale: list[Brief], kept: Brief
+) -> None:
+    """One statement made the articles of ``stale`` stale, finding the
+    briefs itself in ``finding_them_in`` (no bind parameter for each
+    brief), and left ``kept``'s."""
+    [mark] = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "INSERT INTO briefs_storedarticle" in query["sql"]
     ]
-    # One statement that finds the briefs itself: no parameter for each.
-    [mark] = marks
-    assert "FROM briefs_taggedbrief" in mark["sql"]
+    assert f"FROM {finding_them_in}" in mark
     assert not StoredArticle.objects.filter(
-        brief__in=carriers, html__isnull=False
+        brief__in=stale, html__isnull=False
     ).exists()
-    assert stored(bystander).html is not None
+    assert stored(kept).html is not None
 
 
 def test_a_deleted_brief_has_no_article_to_store():
@@ -471,18 +480,9 @@ def test_an_authors_many_briefs_are_made_stale_in_one_statement():
         author.role = "Director"
         author.save()
 
-    marks = [
-        q
-        for q in queries.captured_queries
-        if "INSERT INTO briefs_storedarticle" in q["sql"]
-    ]
-    # One statement that finds the briefs itself: no parameter for each.
-    [mark] = marks
-    assert "FROM briefs_briefauthor" in mark["sql"]
-    assert not StoredArticle.objects.filter(
-        brief__in=credited, html__isnull=False
-    ).exists()
-    assert stored(bystander).html is not None
+    assert_made_stale_in_one_statement(
+        queries, finding_them_in="briefs_briefauthor", stale=credited, kept=bystander
+    )
 
 
 def test_a_tag_merge_leaves_the_articles_of_briefs_without_the_tags(
