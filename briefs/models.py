@@ -1270,8 +1270,8 @@ class SearchEntry(models.Model):
 
 class StoredArticle(models.Model):
     """A brief's article as its page shows it, rendered once and stored
-    (``briefs.reading.articles``): the page reads it in place of six
-    queries and most of its template.
+    (``briefs.reading.articles``): the page reads it, and its topics, in
+    place of five queries and most of its template.
 
     ``html`` is None until it is rendered, and again from the moment a write
     changes what it shows (in that write's transaction); ``generation``

@@ -6,7 +6,8 @@ contents, sections with their tags, corrections and tags
 a write that changed it commits, and stored (``StoredArticle``) with the few
 facts the page's metadata needs from the same rows (the description, the
 section headings, the corrections, the authors). The page then reads it
-(one small query) in place of six queries and most of its template. What
+in one small query, and its topics in another, in place of five (its tags,
+key points, sections, authors and corrections) and most of its template. What
 depends on other briefs or on the request is still made on every render:
 related briefs, the citation, share links and the page's metadata. The page
 address the article prints (for paper) is put in on each render.
