@@ -56,7 +56,7 @@ from briefs.reading.metadata import (
     share_links,
     version_url,
 )
-from briefs.reading.related import brief_topics, related_briefs
+from briefs.reading.related import related_briefs
 from briefs.reading.snapshots import snapshot_text
 
 # Headings for the tag index, in the order the kinds are offered to editors.
@@ -131,10 +131,10 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     preview), its tags, key points, sections, authors and corrections, and
     related briefs.
     """
-    brief = _brief_page_query(Brief.objects.published(), slug)
+    brief = Brief.objects.published().filter(slug=slug).first()
     preview = False
     if brief is None and can_preview(request.user):
-        brief = _brief_page_query(Brief.objects.all(), slug)
+        brief = Brief.objects.filter(slug=slug).first()
         preview = brief is not None
     if brief is None:
         raise Http404("No such brief.")
@@ -146,7 +146,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
     article = None if preview else articles.stored(brief)
     if article is None:
         tags = articles.tags_of(brief)
-        topics = brief_topics(articles.topics_of(tags))
+        topics = articles.topics_of(tags)
         article = articles.render(brief, tags=tags, version=number)
     else:
         topics = articles.topics(brief)
@@ -189,11 +189,6 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
         response["X-Robots-Tag"] = "noindex, nofollow"
         patch_cache_control(response, private=True, no_store=True)
     return response
-
-
-def _brief_page_query(briefs: QuerySet[Brief], slug: str) -> Brief | None:
-    """The brief at ``slug`` among ``briefs``, or None."""
-    return briefs.filter(slug=slug).first()
 
 
 def versions_of(slug: str) -> tuple[Brief, QuerySet[PublicVersion]]:

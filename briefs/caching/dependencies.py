@@ -64,6 +64,13 @@ def author_briefs(pk: int) -> str:
     return f"author-briefs:{pk}"
 
 
+def ids_named(names: Iterable[str], kind: str) -> set[int]:
+    """The ids ``names`` give for ``kind`` (``"brief"`` for ``brief(pk)``'s
+    names, ``"author"`` for ``author(pk)``'s)."""
+    prefix = f"{kind}:"
+    return {int(name.removeprefix(prefix)) for name in names if name.startswith(prefix)}
+
+
 def depends_on(request: HttpRequest, *names: str) -> None:
     """Declare that the page ``request`` is rendering shows ``names``.
 

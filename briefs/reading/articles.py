@@ -67,7 +67,7 @@ from briefs.models import (
     Tag,
 )
 from briefs.reading.metadata import person_with_path
-from briefs.reading.related import Topic, by_name, reading_minutes
+from briefs.reading.related import Topic, brief_topics, by_name, reading_minutes
 
 logger = logging.getLogger(__name__)
 
@@ -231,6 +231,12 @@ def tags_of(brief: Brief) -> tuple[list[Tag], dict[int, list[Tag]]]:
     return own, by_section
 
 
+def topics_of(tags: tuple[list[Tag], dict[int, list[Tag]]]) -> list[Tag]:
+    """``topics()`` from the tags ``tags_of`` read already."""
+    brief_tags, section_tags = tags
+    return brief_topics([*brief_tags, *itertools.chain(*section_tags.values())])
+
+
 def render(
     brief: Brief,
     *,
@@ -305,21 +311,14 @@ def stale(names: Iterable[str] | None) -> None:
         # this write (its first INSERT waits for this one's instead).
         _mark_stale_where("1 = 1", [])
         return
-    brief_ids: set[int] = set()
-    author_ids: list[int] = []
-    for name in names:
-        kind, _, pk = name.partition(":")
-        if kind == "brief":
-            brief_ids.add(int(pk))
-        elif kind == "author":
-            author_ids.append(int(pk))
+    author_ids = sorted(dependencies.ids_named(names, "author"))
     if author_ids:
         _stale_among(
             "SELECT brief_id FROM briefs_briefauthor "
             f"WHERE author_id IN ({', '.join(['%s'] * len(author_ids))})",
             author_ids,
         )
-    briefs_stale(brief_ids)
+    briefs_stale(dependencies.ids_named(names, "brief"))
 
 
 def deleted(brief_id: int) -> None:
@@ -433,8 +432,7 @@ class _Pending:
     briefs were made stale (they are made stale again on the next write).
     """
 
-    def __init__(self, savepoints: frozenset[str], together: _Together):
-        self.savepoints = savepoints
+    def __init__(self, together: _Together):
         self.together = together
         self.brief_ids: set[int] = set()
 
@@ -472,7 +470,7 @@ def _pending() -> _Pending:
             if sids == active:
                 return callback
             together = callback.together
-    pending = _Pending(active, together or _Together())
+    pending = _Pending(together or _Together())
     transaction.on_commit(pending)
     return pending
 
@@ -566,9 +564,3 @@ def missing() -> Iterable[int]:
         .values_list("pk", flat=True)
         .iterator()
     )
-
-
-def topics_of(tags: tuple[list[Tag], dict[int, list[Tag]]]) -> list[Tag]:
-    """Every tag of a brief and its sections, ``tags_of``'s, in one list."""
-    brief_tags, section_tags = tags
-    return [*brief_tags, *itertools.chain(*section_tags.values())]
