@@ -74,6 +74,12 @@ def lost_connection(error: BaseException) -> bool:
 _SHUTTING_DOWN = frozenset({"57P01", "57P02", "57P03"})
 
 
+def first_line(error: BaseException) -> str:
+    """The first line of ``error``'s message, for a log line without its traceback."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
+
+
 @contextlib.contextmanager
 def reading_snapshot() -> Iterator[None]:
     """One transaction that reads one state of the database, for a reader.
@@ -141,7 +147,7 @@ class _Outage:
             logger.warning(
                 "The database is unavailable (%s: %s); answering 503 until it is back.",
                 type(error).__name__,
-                str(error).strip().splitlines()[0] if str(error).strip() else "",
+                first_line(error),
             )
 
     def answered(self) -> None:

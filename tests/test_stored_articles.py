@@ -31,6 +31,11 @@ from tests.people import client_for, member
 
 pytestmark = pytest.mark.django_db
 
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL only; run with make test-postgres",
+)
+
 
 def rich_brief() -> Brief:
     """Every part of an article: key points, a contents, section and brief
@@ -507,10 +512,7 @@ def test_a_tag_merge_leaves_the_articles_of_briefs_without_the_tags(
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only; run with make test-postgres",
-)
+@postgresql_only
 def test_a_credit_holds_its_author_until_it_commits():
     import psycopg
 
@@ -518,12 +520,7 @@ def test_a_credit_holds_its_author_until_it_commits():
     # A draft: crediting a published brief moves the author's stored count,
     # which holds their row anyway.
     brief = draft_brief(title="Border trade reopens")
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    with (
-        transaction.atomic(),
-        psycopg.connect(**params, autocommit=True) as other,
-    ):
+    with transaction.atomic(), _another_connection() as other:
         BriefAuthor.objects.create(brief=brief, author=author, position=0)
         other.execute("SET lock_timeout = '200ms'")
         # A change to the author waits: the brief's article, rendered after
@@ -534,3 +531,69 @@ def test_a_credit_holds_its_author_until_it_commits():
                 "UPDATE briefs_author SET role = 'Director' WHERE id = %s",
                 [author.pk],
             )
+
+
+def _another_connection():
+    """A psycopg connection of its own to the test database, in autocommit."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    return psycopg.connect(**params, autocommit=True)
+
+
+def _terminate_own_backend() -> None:
+    """End this connection's server process from another connection, as an
+    operator's ``pg_terminate_backend`` or a database restart would."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        [pid] = cursor.fetchone()
+    with _another_connection() as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_a_connection_lost_after_the_commit_is_replaced_and_the_article_stored(caplog):
+    brief = published_brief(title="Border trade reopens")
+    articles.render_stored(brief.pk)
+    with (
+        caplog.at_level(logging.WARNING, logger="briefs.reading.articles"),
+        transaction.atomic(),
+    ):
+        # Runs first once the save commits, before the article is rendered.
+        transaction.on_commit(_terminate_own_backend)
+        _saved_brief(brief)
+
+    assert "Border trade reopens in July" in stored(brief).html
+    assert caplog.records == []
+
+
+@pytest.mark.django_db(transaction=True)
+@postgresql_only
+def test_a_database_gone_after_the_commit_leaves_the_save_and_one_line(
+    client, monkeypatch, caplog
+):
+    brief = published_brief(title="Border trade reopens")
+    articles.render_stored(brief.pk)
+    render_stored = articles.render_stored
+
+    def on_a_connection_that_is_lost(brief_id: int) -> bool:
+        _terminate_own_backend()
+        return render_stored(brief_id)
+
+    monkeypatch.setattr(articles, "render_stored", on_a_connection_that_is_lost)
+    with (
+        caplog.at_level(logging.WARNING, logger="briefs.reading.articles"),
+        transaction.atomic(),
+    ):
+        _saved_brief(brief)
+
+    assert Brief.objects.get(pk=brief.pk).title == "Border trade reopens in July"
+    assert stored(brief).html is None
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert not record.exc_info
+    assert f"Could not store the article of brief {brief.pk} (" in record.getMessage()
+    monkeypatch.undo()
+    assert b"Border trade reopens in July" in page(client, brief)

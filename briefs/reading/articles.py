@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import IntegrityError, connection, transaction
+from django.db import Error, IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix
@@ -68,6 +68,7 @@ from briefs.models import (
 )
 from briefs.reading.metadata import person_with_path
 from briefs.reading.related import Topic, brief_topics, by_name, reading_minutes
+from newsroom import database
 
 logger = logging.getLogger(__name__)
 
@@ -490,17 +491,48 @@ def _render_after(brief_ids: set[int]) -> None:
     """Render and store the articles of ``brief_ids`` after a write has
     committed. A failure is logged, never raised: the write stands (an
     editor must not be told it failed), and the page renders the article
-    from the rows meanwhile."""
+    from the rows meanwhile. A connection lost since the commit is replaced
+    once."""
     for brief_id in sorted(brief_ids):
         try:
-            render_stored(brief_id)
+            _render_on_a_live_connection(brief_id)
+        except Error as error:
+            if not database.lost_connection(error):
+                _log_not_stored(brief_id, logging.ERROR, exc_info=True)
+                continue
+            # The database went away (each request reports that itself): one
+            # line, no traceback, and the page renders live meanwhile.
+            _log_not_stored(brief_id, logging.WARNING, reason=error)
         except Exception:
-            logger.error(
-                "Could not store the article of brief %s; its page renders it until "
-                "`manage.py render_articles` does.",
-                brief_id,
-                exc_info=True,
-            )
+            _log_not_stored(brief_id, logging.ERROR, exc_info=True)
+
+
+def _render_on_a_live_connection(brief_id: int) -> None:
+    """``render_stored``, once more on a new connection if the one the write
+    committed on was lost since (a terminated backend, a restart)."""
+    try:
+        render_stored(brief_id)
+    except Error as error:
+        if connection.in_atomic_block or not database.lost_connection(error):
+            raise
+        connection.close()
+        render_stored(brief_id)
+
+
+def _log_not_stored(
+    brief_id: int, level: int, *, reason: BaseException | None = None, exc_info=False
+) -> None:
+    because = (
+        f" ({type(reason).__name__}: {database.first_line(reason)})" if reason else ""
+    )
+    logger.log(
+        level,
+        "Could not store the article of brief %s%s; its page renders it until "
+        "`manage.py render_articles` does.",
+        brief_id,
+        because,
+        exc_info=exc_info,
+    )
 
 
 def render_stored(brief_id: int) -> bool:
