@@ -316,7 +316,7 @@ def stale(names: Iterable[str] | None) -> None:
     if author_ids:
         _stale_among(
             "SELECT brief_id FROM briefs_briefauthor "
-            f"WHERE author_id IN ({', '.join(['%s'] * len(author_ids))})",
+            f"WHERE author_id IN ({_placeholders(author_ids)})",
             author_ids,
         )
     briefs_stale(dependencies.ids_named(names, "brief"))
@@ -357,7 +357,7 @@ def hold_authors(author_ids: list[int]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT 1 FROM briefs_author "
-                f"WHERE id IN ({', '.join(['%s'] * len(author_ids))}) FOR SHARE",
+                f"WHERE id IN ({_placeholders(author_ids)}) FOR SHARE",
                 list(author_ids),
             )
 
@@ -397,7 +397,12 @@ def _mark_stale(brief_ids: set[int]) -> None:
     ids = sorted(brief_ids)
     for start in range(0, len(ids), MARKED_AT_ONCE):
         chunk = ids[start : start + MARKED_AT_ONCE]
-        _mark_stale_where(f"id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+        _mark_stale_where(f"id IN ({_placeholders(chunk)})", chunk)
+
+
+def _placeholders(values: list) -> str:
+    """One bind parameter for each of ``values``, for an ``IN (...)``."""
+    return ", ".join(["%s"] * len(values))
 
 
 def _mark_stale_where(condition: str, params: list) -> None:
@@ -496,15 +501,19 @@ def _render_after(brief_ids: set[int]) -> None:
     for brief_id in sorted(brief_ids):
         try:
             _render_on_a_live_connection(brief_id)
-        except Error as error:
-            if not database.lost_connection(error):
-                _log_not_stored(brief_id, logging.ERROR, exc_info=True)
-                continue
-            # The database went away (each request reports that itself): one
-            # line, no traceback, and the page renders live meanwhile.
-            _log_not_stored(brief_id, logging.WARNING, reason=error)
-        except Exception:
-            _log_not_stored(brief_id, logging.ERROR, exc_info=True)
+        except Exception as error:
+            # The database gone (each request reports that itself): one
+            # line, no traceback. Anything else is a fault to look into.
+            lost = isinstance(error, Error) and database.lost_connection(error)
+            reason = f" ({type(error).__name__}: {database.first_line(error)})"
+            logger.log(
+                logging.WARNING if lost else logging.ERROR,
+                "Could not store the article of brief %s%s; its page renders it "
+                "until `manage.py render_articles` does.",
+                brief_id,
+                reason if lost else "",
+                exc_info=not lost,
+            )
 
 
 def _render_on_a_live_connection(brief_id: int) -> None:
@@ -517,22 +526,6 @@ def _render_on_a_live_connection(brief_id: int) -> None:
             raise
         connection.close()
         render_stored(brief_id)
-
-
-def _log_not_stored(
-    brief_id: int, level: int, *, reason: BaseException | None = None, exc_info=False
-) -> None:
-    because = (
-        f" ({type(reason).__name__}: {database.first_line(reason)})" if reason else ""
-    )
-    logger.log(
-        level,
-        "Could not store the article of brief %s%s; its page renders it until "
-        "`manage.py render_articles` does.",
-        brief_id,
-        because,
-        exc_info=exc_info,
-    )
 
 
 def render_stored(brief_id: int) -> bool:
@@ -559,12 +552,7 @@ def render_stored(brief_id: int) -> bool:
         .values_list("generation", flat=True)
         .first()
     )
-    brief = (
-        Brief.objects.filter(pk=brief_id)
-        .prefetch_related("sections")
-        .with_authors()
-        .first()
-    )
+    brief = Brief.objects.filter(pk=brief_id).first()
     if generation is None or brief is None:
         return False
     article = render(brief, tags=tags_of(brief), version=reader_version(brief))
